@@ -1,0 +1,67 @@
+"""Duban (督办): the Flask application factory."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def create_app(config_object: str | object = "config.Config", **overrides) -> Flask:
+    """Create and wire the app: config, database, AppBuilder, views, API, CLI, Celery."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"))
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+    init_config(app)
+
+    from app.extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    with app.app_context():
+        appbuilder = AppBuilder()
+        appbuilder.init_app(app, db.session)
+        from app import api, views
+
+        views.init_app(appbuilder)
+        api.init_app(appbuilder)
+        appbuilder.post_init()
+
+    from app import cli
+    from tasks.celery_app import celery_init_app
+
+    cli.init_app(app)
+    celery_init_app(app)
+    return app
+
+
+def init_config(app: Flask) -> None:
+    """Derived settings; refuse to run in production without a SECRET_KEY."""
+    from app.security import fab_roles
+
+    app.config["FAB_ROLES"] = fab_roles()
+    app.config.setdefault("FAB_INDEX_VIEW", "app.views.HomeView")
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("ENV_NAME") == "production":
+            raise RuntimeError(
+                "SECRET_KEY is not set: refusing to start in production (DUBAN_ENV=production)."
+            )
+        app.config["SECRET_KEY"] = _development_secret_key(Path(app.config["UPLOAD_FOLDER"]).parent)
+    for folder in ("UPLOAD_FOLDER", "REPORT_FOLDER"):
+        Path(app.config[folder]).mkdir(parents=True, exist_ok=True)
+
+
+def _development_secret_key(var_dir: Path) -> str:
+    """A random key kept in var/ so development sessions survive restarts."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

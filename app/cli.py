@@ -1,0 +1,92 @@
+"""Command-line interface: `flask init`, `flask plan …`, `flask demo`.
+
+Other tools and scripts rely on these names and options.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app."""
+    app.cli.add_command(init_command)
+    app.cli.add_command(plan_cli)
+    app.cli.add_command(demo_command)
+
+
+def fail(message: str) -> None:
+    """Print a user-facing error and exit non-zero."""
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(1)
+
+
+@click.command("init")
+def init_command() -> None:
+    """Create or upgrade the schema and sync roles and permissions (idempotent)."""
+    from flask_appbuilder.security.manager import BaseSecurityManager
+    from flask_migrate import upgrade
+
+    upgrade()
+    sm = current_app.appbuilder.sm
+    # FAB_CREATE_DB is off in running processes; here the schema exists (Alembic made
+    # it), so this only creates the role rows of the builtin roles.
+    BaseSecurityManager.create_db(sm)
+    current_app.appbuilder.add_permissions(update_perms=True)
+    db.session.commit()
+    click.echo("数据库已就绪，角色与权限已同步。")
+
+
+plan_cli = AppGroup("plan", help="Load, dump and extract plans.")
+
+
+@plan_cli.command("load")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+def plan_load(file: str | None) -> None:
+    """Load a plan file (default: the bundled 2024 plan) in one transaction."""
+    from app.services.plans import DEFAULT_PLAN_FILE, PlanFileError, load_plan
+
+    try:
+        result = load_plan(file or DEFAULT_PLAN_FILE)
+    except PlanFileError as exc:
+        fail(str(exc))
+    click.echo(
+        f"已导入方案《{result.plan.title}》（{result.plan.year}）：新增 {result.created} 条，"
+        f"更新 {result.updated} 条。"
+    )
+
+
+@plan_cli.command("dump")
+@click.option("--json", "as_json", is_flag=True, required=True, help="Print JSON.")
+def plan_dump(as_json: bool) -> None:
+    """Print the loaded plan as JSON on stdout."""
+    from app.services.plans import dump_plan, latest_plan
+
+    plan = latest_plan()
+    if plan is None:
+        fail("尚未导入方案：请先运行 flask plan load")
+    click.echo(json.dumps(dump_plan(plan), ensure_ascii=False, indent=2))
+
+
+@click.command("demo")
+@click.option("--force", is_flag=True, help="Create demo users even in production.")
+def demo_command(force: bool) -> None:
+    """Create demo departments' users: admin, office, lead1, worker1, worker2, leader."""
+    from app.services.demo import DemoError, create_demo
+
+    try:
+        users, password = create_demo(force=force)
+    except DemoError as exc:
+        fail(str(exc))
+    click.echo("演示用户（密码均为：%s）：" % password)
+    for user in users:
+        click.echo(f"  {user.username:<8} {user.description}")
+    if not current_app.config.get("DEMO_PASSWORD"):
+        click.echo("（设置环境变量 DEMO_PASSWORD 可指定密码）")

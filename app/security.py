@@ -1,0 +1,127 @@
+"""Roles, their permissions as data, and the security manager.
+
+Every role is a Flask-AppBuilder *builtin* role (FAB_ROLES): its permissions are the
+regular expressions below, checked in memory, so the table is the one source of truth
+and `flask init` never has to edit role rows. Finer rules (which case, which
+transition) are the workflow's, asked through app.access.
+"""
+
+from flask import g
+from flask_appbuilder.security.sqla.manager import SecurityManager
+
+from workflows.case_workflow import Actor, Role
+
+ADMIN = "Admin"
+OFFICE = "Office"
+TASK_FORCE_LEAD = "TaskForceLead"
+CASEWORKER = "Caseworker"
+LEADER = "Leader"
+
+ROLE_BY_NAME = {
+    ADMIN: Role.ADMIN,
+    OFFICE: Role.OFFICE,
+    TASK_FORCE_LEAD: Role.TASK_FORCE_LEAD,
+    CASEWORKER: Role.CASEWORKER,
+    LEADER: Role.LEADER,
+}
+
+# Permission names FAB gives views and APIs, grouped.
+READ = r"^(can_list|can_show|can_get|can_info|can_read|can_download|menu_access)$"
+ANY = r".*"
+# Menu entries everyone with a role may open.
+COMMON_MENUS = r"^(Cases|MyCases|AllCases|Plan|Actions|Goals|Indicators|Reports|ReportList|Notifications)$"
+
+# View (class_permission_name) → what each role may do there.
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    ADMIN: [(ANY, ANY)],
+    OFFICE: [
+        (r"^(Case|Report|Notification|ExtensionRequest|Evaluation|CaseList)$", ANY),
+        (r"^(Action|Goal|Indicator|Department|Plan|CalendarOverride|Webhook|Setting)$", READ),
+        (COMMON_MENUS, "menu_access"),
+        (r"^(Queues|Departments|Extensions|Evaluations|Lists)$", "menu_access"),
+    ],
+    TASK_FORCE_LEAD: [
+        (r"^(Case|Report|Notification|CaseList)$", ANY),
+        (r"^(Action|Goal|Indicator|Department|Plan)$", READ),
+        (COMMON_MENUS, "menu_access"),
+        (r"^(Queues|Departments)$", "menu_access"),
+    ],
+    CASEWORKER: [
+        (r"^(Case|Report|Notification|CaseList)$", ANY),
+        (r"^(Action|Goal|Indicator|Department|Plan)$", READ),
+        (COMMON_MENUS, "menu_access"),
+        (r"^(Queues)$", "menu_access"),
+    ],
+    LEADER: [
+        (r"^(Case|Report|Notification|Action|Goal|Indicator|Department|Plan|Evaluation)$", READ),
+        (r"^(Report)$", r"^can_(post|generate)$"),
+        (COMMON_MENUS, "menu_access"),
+        (r"^(Departments|Evaluations)$", "menu_access"),
+    ],
+}
+
+
+def fab_roles() -> dict[str, list[list[str]]]:
+    """FAB_ROLES in the shape FAB expects: role → [[view regex, permission regex]]."""
+    return {role: [list(pair) for pair in pairs] for role, pairs in ROLE_PERMISSIONS.items()}
+
+
+class DubanSecurityManager(SecurityManager):
+    """FAB's security manager; the place for login hooks of our own."""
+
+
+def actor_for(user) -> Actor:
+    """The workflow's view of a user: roles, departments and led actions."""
+    from app.models import Department  # local: models import FAB's User at mapping time
+
+    if user is None or not getattr(user, "is_authenticated", True):
+        return Actor(user_id=None, roles=frozenset())
+    roles = frozenset(ROLE_BY_NAME[r.name] for r in user.roles if r.name in ROLE_BY_NAME)
+    departments: list[Department] = user_departments(user.id)
+    led_actions = frozenset()
+    if Role.TASK_FORCE_LEAD in roles:
+        led_actions = frozenset(
+            d.action_id for d in departments if d.kind == "task_force" and d.action_id
+        )
+    return Actor(
+        user_id=user.id,
+        roles=roles,
+        department_ids=frozenset(d.id for d in departments),
+        led_action_ids=led_actions,
+    )
+
+
+def user_departments(user_id: int):
+    """The departments a user belongs to."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Department, user_department
+
+    return list(
+        db.session.scalars(
+            select(Department)
+            .join(user_department, user_department.c.department_id == Department.id)
+            .where(user_department.c.user_id == user_id)
+        )
+    )
+
+
+def current_actor() -> Actor:
+    """The Actor of the request's user (browser session or API token), cached on `g`."""
+    if "duban_actor" not in g:
+        g.duban_actor = actor_for(request_user())
+    return g.duban_actor
+
+
+def request_user():
+    """The user behind this request: the session's, else the verified JWT's, else None."""
+    from flask_jwt_extended import get_current_user
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        return current_user
+    try:
+        return get_current_user()
+    except RuntimeError:  # no JWT verified in this request
+        return None

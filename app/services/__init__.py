@@ -1,0 +1,1 @@
+"""Services: each applies domain rules from workflows/ in one database transaction."""

@@ -1,0 +1,1 @@
+"""Celery app and tasks: small idempotent functions that call app services."""

@@ -1,0 +1,23 @@
+"""The Celery app, created from the Flask app's config (Flask's Celery pattern).
+
+Run a worker with `celery -A tasks.worker worker` and beat with
+`celery -A tasks.worker beat`.
+"""
+
+from celery import Celery, Task
+from flask import Flask
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Create the Celery app bound to `app`: every task runs in its app context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
