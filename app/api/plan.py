@@ -1,4 +1,4 @@
-"""REST API under /api/v1 (FAB ModelRestApi; JWT login at /api/v1/security/login)."""
+"""Read APIs for cases and the plan (FAB ModelRestApi)."""
 
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -68,7 +68,7 @@ class IndicatorApi(ModelRestApi):
     ]
 
 
-def init_app(appbuilder) -> None:
-    """Register the APIs."""
+def register(appbuilder) -> None:
+    """Register the plan's and cases' APIs."""
     for api in (CaseApi, ActionApi, DepartmentApi, IndicatorApi):
         appbuilder.add_api(api)

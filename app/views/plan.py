@@ -1,4 +1,4 @@
-"""Admin pages (Flask-AppBuilder views). Thin: they list and show; services act."""
+"""Pages for cases and the plan (Flask-AppBuilder views). Thin: they list and show; services act."""
 
 from flask_appbuilder import IndexView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -194,8 +194,8 @@ class PlanView(ModelView):
     label_columns = {"title": _("Title"), "year": _("Year"), "issuer": _("Issuer"), "loaded_at": _("Loaded at")}
 
 
-def init_app(appbuilder) -> None:
-    """Register the views and menus."""
+def register(appbuilder) -> None:
+    """Register the plan's and cases' views and menus."""
     appbuilder.add_view(
         MyCasesView, "MyCases", label=_("My cases"), icon="fa-inbox", category="Cases",
         category_label=_("Cases"), category_icon="fa-tasks",
