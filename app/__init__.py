@@ -44,7 +44,7 @@ def init_config(app: Flask) -> None:
     from app.security import fab_roles
 
     app.config["FAB_ROLES"] = fab_roles()
-    app.config.setdefault("FAB_INDEX_VIEW", "app.views.HomeView")
+    app.config.setdefault("FAB_INDEX_VIEW", "app.views.plan.HomeView")
     if not app.config.get("SECRET_KEY"):
         if app.config.get("ENV_NAME") == "production":
             raise RuntimeError(
