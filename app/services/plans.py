@@ -346,12 +346,21 @@ class _Upserter:
 def load_plan(path: Path | str = DEFAULT_PLAN_FILE) -> LoadResult:
     """Load a plan file in one transaction: validate everything, then upsert."""
     data, digest = read_plan_file(path)
+    return load_plan_data(data, Path(path).name, digest)
+
+
+def load_plan_data(data: dict, source_name: str, digest: str | None = None) -> LoadResult:
+    """Load plan data (the plan file's shape) in one transaction, or raise PlanFileError."""
+    if digest is None:
+        import json
+
+        digest = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
     known = {}
     for dept in db.session.scalars(select(Department)):
         known[dept.name] = dept.name
         if dept.short_name:
             known[dept.short_name] = dept.name
-    parsed = parse_plan(data, Path(path).name, known)
+    parsed = parse_plan(data, source_name, known)
     try:
         result = _write_plan(parsed, digest)
         db.session.commit()

@@ -1,31 +1,22 @@
-"""Command-line interface: `flask init`, `flask plan …`, `flask demo`.
-
-Other tools and scripts rely on these names and options.
-"""
+"""Set-up commands: `flask init`, `flask demo`, and the `flask plan` group."""
 
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.cli.common import fail
 from app.extensions import db
 
 
-def init_app(app: Flask) -> None:
-    """Register the commands on the app."""
+def register(app: Flask) -> None:
+    """Register the set-up commands."""
     app.cli.add_command(init_command)
     app.cli.add_command(plan_cli)
     app.cli.add_command(demo_command)
-
-
-def fail(message: str) -> None:
-    """Print a user-facing error and exit non-zero."""
-    click.echo(f"错误：{message}", err=True)
-    sys.exit(1)
 
 
 @click.command("init")

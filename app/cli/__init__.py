@@ -1,0 +1,13 @@
+"""Command-line interface (`flask …`), one module per area; each has `register(app)`.
+
+Other tools and scripts rely on the command names and options.
+"""
+
+from flask import Flask
+
+from app.cli import setup
+
+
+def init_app(app: Flask) -> None:
+    """Register every area's commands."""
+    setup.register(app)
