@@ -6,7 +6,7 @@ import json
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.cli.common import fail
 from app.extensions import db
@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("init")
+@with_appcontext
 def init_command() -> None:
     """Create or upgrade the schema and sync roles and permissions (idempotent)."""
     from flask_appbuilder.security.manager import BaseSecurityManager
@@ -67,6 +68,7 @@ def plan_dump(as_json: bool) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Create demo users even in production.")
 def demo_command(force: bool) -> None:
     """Create demo departments' users: admin, office, lead1, worker1, worker2, leader."""
