@@ -77,7 +77,7 @@ class RelatedCaseVisibilityFilter(BaseFilter):
 
     def apply(self, query, value):
         clause = visible_cases_clause(current_actor())
-        column = getattr(self.model, "case_id")
+        column = self.model.case_id
         return query.filter(
             or_(column.is_(None), column.in_(select(Case.id).where(clause)))
         )

@@ -32,7 +32,7 @@ class CaseApi(ModelRestApi):
     base_order = ("id", "asc")
     include_route_methods = {"get", "get_list", "info"}
     list_columns = CASE_COLUMNS
-    show_columns = CASE_COLUMNS + ["text", "partner_departments.id", "partner_departments.name"]
+    show_columns = [*CASE_COLUMNS, "text", "partner_departments.id", "partner_departments.name"]
     search_columns = ["title", "state", "deadline", "lead_department", "action", "list_kind"]
     order_columns = ["id", "deadline", "state", "title"]
 

@@ -78,7 +78,7 @@ def demo_command(force: bool) -> None:
         users, password = create_demo(force=force)
     except DemoError as exc:
         fail(str(exc))
-    click.echo("演示用户（密码均为：%s）：" % password)
+    click.echo(f"演示用户（密码均为：{password}）：")
     for user in users:
         click.echo(f"  {user.username:<8} {user.description}")
     if not current_app.config.get("DEMO_PASSWORD"):

@@ -84,7 +84,7 @@ def read_plan_file(path: Path | str) -> tuple[_Node, str]:
     except UnicodeDecodeError as exc:
         raise PlanFileError(f"{path.name}：文件不是 UTF-8 编码") from exc
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 1}行" if mark else ""
@@ -434,14 +434,14 @@ def _write_case(up, plan, action, case, departments, start):
     lead = departments[case["lead_departments"][0]] if case["lead_departments"] else None
     # Extra lead units become partners: a case has one accountable department.
     partners = [departments[n] for n in case["lead_departments"][1:] + case["partner_departments"]]
-    descriptive = dict(
-        action_id=action.id,
-        seq=case["seq"],
-        title=case["title"],
-        text=case["text"],
-        list_kind=case["list_kind"],
-        requires_evidence=case["requires_evidence"],
-    )
+    descriptive = {
+        "action_id": action.id,
+        "seq": case["seq"],
+        "title": case["title"],
+        "text": case["text"],
+        "list_kind": case["list_kind"],
+        "requires_evidence": case["requires_evidence"],
+    }
     if row is None:
         row = up.add(
             Case(

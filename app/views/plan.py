@@ -1,10 +1,10 @@
 """Pages for cases and the plan (Flask-AppBuilder views). Thin: they list and show; services act."""
 
+from flask import redirect, url_for
 from flask_appbuilder import IndexView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 from markupsafe import Markup
-from flask import redirect, url_for
 
 from app.access import CaseVisibilityFilter, MyQueueFilter, RelatedCaseVisibilityFilter
 from app.labels import (

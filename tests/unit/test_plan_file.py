@@ -168,7 +168,7 @@ def test_eight_goals_cover_part_one_verbatim():
     p1, p2, _ = part_bounds()
     seed_paras = [p for p in s[p1:p2].split("\n\n") if p.startswith("——")]
     assert len(seed_paras) == 8
-    for g, para in zip(goals, seed_paras):
+    for g, para in zip(goals, seed_paras, strict=True):
         assert "。" not in g["title"]
         assert "——" + g["title"] + "。" + g["text"] == para, f"goal {g['index']}"
 
@@ -232,7 +232,7 @@ def test_case_titles_unique_within_action():
 def test_named_units_appear_in_text():
     """'named' is used only where the seed names the unit (by its name or the entity it runs)."""
     names = dept_index()
-    for a, c in all_cases():
+    for _action, c in all_cases():
         if c["lead_basis"] == "named":
             for ref in c["lead_departments"]:
                 d = names[ref]
