@@ -54,5 +54,5 @@ ensure_venv() {
     touch "$stamp"
   fi
   # The catalogue is source; its compiled .mo is build output, made here.
-  "$VENV/bin/pybabel" compile -q -d "$ROOT/app/translations" -D messages
+  "$VENV/bin/pybabel" compile -d "$ROOT/app/translations" -D messages >/dev/null
 }
