@@ -4,6 +4,8 @@ Run a worker with `celery -A tasks.worker worker` and beat with
 `celery -A tasks.worker beat`.
 """
 
+from pathlib import Path
+
 from celery import Celery, Task
 from flask import Flask
 
@@ -18,6 +20,16 @@ def celery_init_app(app: Flask) -> Celery:
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
+    _ensure_broker_folders(app.config["CELERY"])
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def _ensure_broker_folders(settings: dict) -> None:
+    """The embedded (filesystem) broker needs its folders to exist."""
+    if str(settings.get("broker_url", "")).startswith("filesystem://"):
+        options = settings.get("broker_transport_options", {})
+        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+            if options.get(key):
+                Path(options[key]).mkdir(parents=True, exist_ok=True)
