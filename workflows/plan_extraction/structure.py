@@ -1,0 +1,207 @@
+"""The outline of a plan: numbered headings, their bodies, and plain-text tables.
+
+Chinese official documents number their levels 一、 → （一） → 1. → （1） → ①
+(GB/T 9704); county plans add "第一部分"; goals are often "——" paragraphs; annexes start
+with "附件". The rank of each numbering style is fixed in that order, so a document that
+skips levels ("第一部分" then "1、") still nests correctly: a heading becomes the child of
+the nearest open heading of a lower rank.
+
+Tables in plain text are runs of lines whose cells are separated by tabs or by two or more
+spaces, starting with a header row that names known columns (序号, 任务, 牵头单位, 完成时限…).
+A .docx table is read into exactly this form by ``reader``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .textutil import Span, trim
+
+# Numbering styles, by rank (outermost first). Each pattern matches the marker at a line start.
+HEADING_STYLES: list[tuple[str, re.Pattern[str]]] = [
+    ("annex", re.compile(r"附件\s*\d*\s*[:：]?\s*")),
+    ("part", re.compile(r"第[一二三四五六七八九十]+(?:部分|章|篇)\s*[、:：.．]?\s*")),
+    ("cn", re.compile(r"[一二三四五六七八九十]{1,3}\s*[、.．]\s*")),
+    ("paren_cn", re.compile(r"[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]\s*[、.．]?\s*")),
+    # "1." but not "1.5万户"; "1.6月底前…" is item 1 starting with a deadline.
+    ("num", re.compile(r"\d{1,2}\s*(?:[、．]|\.(?!\d)|\.(?=\d{1,2}月))\s*")),
+    ("paren_num", re.compile(r"[（(]\s*\d{1,2}\s*[）)]\s*")),
+    ("circled", re.compile(r"[①-⑳]\s*")),
+    ("dash", re.compile(r"(?:——|--)\s*")),
+]
+RANK = {name: i for i, (name, _) in enumerate(HEADING_STYLES)}
+
+# Table cells: a tab, or two or more spaces (ASCII, ideographic or no-break).
+_CELL_SEPARATOR = re.compile(r"\t|[ \u3000\u00a0]{2,}|\u3000")
+
+# Header keywords → column roles. Order matters: the first matching role wins for a column.
+_COLUMN_ROLES: list[tuple[str, re.Pattern[str]]] = [
+    ("index", re.compile(r"^(?:序号|编号|序)$")),
+    ("kind", re.compile(r"清单类型|清单类别")),
+    ("group", re.compile(r"所属行动|行动名称|^行动$|类别|分类|领域|板块|专班")),
+    ("lead", re.compile(r"牵头单位|牵头部门|主办单位|主责单位|^牵头$")),
+    ("partner", re.compile(r"配合单位|配合部门|协办单位|参与单位|协同单位|^配合$")),
+    ("responsible", re.compile(r"责任单位|责任部门|承办单位|实施单位")),
+    ("deadline", re.compile(r"完成时限|时限|完成时间|时间节点|截止时间|进度安排|计划完成")),
+    ("person", re.compile(r"责任人|负责人|牵头领导|责任领导|联系人|电话")),
+    ("title", re.compile(r"名称|^任务$|^项目$|^事项$|^实事$")),
+    ("detail", re.compile(r"任务|内容|事项|措施|目标|规模|举措|指标|要求|项目")),
+]
+
+
+@dataclass
+class Line:
+    """One non-empty line of the text: ``span`` is its content without surrounding blanks."""
+
+    span: Span
+    text: str
+
+
+@dataclass
+class Cell:
+    span: Span
+    text: str
+
+
+@dataclass
+class Table:
+    """A plain-text table: a header row's roles and the rows' cells, with spans."""
+
+    roles: list[str | None]
+    rows: list[list[Cell]]
+    span: Span
+
+
+@dataclass
+class Section:
+    """A heading and everything under it."""
+
+    style: str  # one of HEADING_STYLES' names, or "root"
+    line: Line | None  # the heading line (None for the root)
+    content: Span  # the heading line after its number
+    body: list[Line] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    children: list[Section] = field(default_factory=list)
+    parent: Section | None = field(default=None, repr=False)
+
+    @property
+    def rank(self) -> int:
+        return -1 if self.style == "root" else RANK[self.style]
+
+    def end(self) -> int:
+        """Offset where this section's text ends (its last line, table or child)."""
+        ends = [self.content[1]]
+        ends += [line.span[1] for line in self.body]
+        ends += [t.span[1] for t in self.tables]
+        ends += [c.end() for c in self.children]
+        return max(ends)
+
+    def leaves(self) -> list[Section]:
+        if not self.children:
+            return [self]
+        return [leaf for child in self.children for leaf in child.leaves()]
+
+
+def _lines(text: str) -> list[Line]:
+    lines = []
+    pos = 0
+    for raw in text.splitlines(keepends=True):
+        start, end = trim(text, pos, pos + len(raw))
+        if end > start:
+            lines.append(Line((start, end), text[start:end]))
+        pos += len(raw)
+    return lines
+
+
+def heading_style(line: Line) -> tuple[str, int] | None:
+    """(style, offset after the marker) if the line starts with a numbering marker."""
+    for name, pattern in HEADING_STYLES:
+        m = pattern.match(line.text)
+        if not m:
+            continue
+        rest = line.text[m.end():]
+        if not rest or not re.match(r"[\u4e00-\u9fff“《(（\[]|\d{1,2}月|\d{4}年", rest):
+            continue  # "1.5万户…", "一、" alone, "—2027年": not a heading
+        return name, line.span[0] + m.end()
+    return None
+
+
+def _cells(text: str, line: Line) -> list[Cell]:
+    cells = []
+    pos = line.span[0]
+    for piece in _CELL_SEPARATOR.split(line.text):
+        start = text.index(piece, pos) if piece else pos
+        s, e = trim(text, start, start + len(piece))
+        cells.append(Cell((s, e), text[s:e]))
+        pos = start + len(piece)
+    return cells
+
+
+def _column_roles(cells: list[Cell]) -> list[str | None] | None:
+    """Roles of a header row, or None if the row is not a table header."""
+    roles: list[str | None] = []
+    for cell in cells:
+        role = next((r for r, p in _COLUMN_ROLES if p.search(cell.text)), None)
+        roles.append(role)
+    known = [r for r in roles if r]
+    has_task = "title" in known or "detail" in known
+    has_unit_or_time = any(r in known for r in ("lead", "responsible", "partner", "deadline"))
+    if len(cells) < 3 or not (has_task and has_unit_or_time):
+        return None
+    if "title" not in roles:  # the first task-like column names the task
+        roles[roles.index("detail")] = "title"
+    if "lead" not in roles and "responsible" in roles:
+        roles[roles.index("responsible")] = "lead_list"  # first of the list leads
+    elif "responsible" in roles:
+        roles[roles.index("responsible")] = "partner"
+    return roles
+
+
+def _read_table(text: str, lines: list[Line], i: int) -> tuple[Table, int] | None:
+    """A table starting at lines[i] (its header), and the index after its last row."""
+    header = _cells(text, lines[i])
+    roles = _column_roles(header)
+    if roles is None:
+        return None
+    rows: list[list[Cell]] = []
+    j = i + 1
+    while j < len(lines):
+        cells = _cells(text, lines[j])
+        # A table ends at a heading ("第四部分  保障措施" has two spaces but is no row) or at
+        # a line with too few cells to be a row.
+        if len(cells) < max(2, len(roles) // 2) or heading_style(lines[j]) is not None:
+            break
+        rows.append(cells)
+        j += 1
+    if not rows:
+        return None
+    return Table(roles, rows, (lines[i].span[0], lines[j - 1].span[1])), j
+
+
+def parse_outline(text: str) -> Section:
+    """The section tree of ``text``; the root holds the lines before the first heading."""
+    root = Section("root", None, (0, 0))
+    stack = [root]
+    lines = _lines(text)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        table = _read_table(text, lines, i) if _CELL_SEPARATOR.search(line.text) else None
+        if table:
+            stack[-1].tables.append(table[0])
+            i = table[1]
+            continue
+        found = heading_style(line)
+        if found:
+            style, content_start = found
+            section = Section(style, line, (content_start, line.span[1]))
+            while stack[-1].rank >= section.rank:
+                stack.pop()
+            section.parent = stack[-1]
+            stack[-1].children.append(section)
+            stack.append(section)
+        else:
+            stack[-1].body.append(line)
+        i += 1
+    return root

@@ -1,0 +1,286 @@
+"""Quantitative targets: "增长15%以上", "7.15万户", "1-2个", "新建三所学校".
+
+A target is a number directly followed by a unit of measure. What makes this hard is what
+is *not* a target although it has digits: years and dates (2024年, 6月30日), document
+numbers (〔2024〕3号), item numbers (1.), ordinals (第一), names (“5+N”, 4×4, 三类500强,
+PM2.5, 5G) and qualifiers ("引进10亿元以上项目15个": only 15个 is the target). The rules:
+
+1. A unit must follow the number: years, months, days and 号 are not units, so dates and
+   document numbers never match.
+2. Numbers inside short quotations, book titles and 〔〕 are names (see textutil).
+3. Numbers glued to letters, '+', '×' or preceded by 第/前/后 are names or ordinals.
+4. "N unit 以上 + noun" followed by another target in the same clause is a qualifier.
+5. Chinese numerals count only in a clause that starts with a verb of building or adding
+   (新建, 新增, 建成, 培育…): "新建三所学校" is a target, "三大改造工程", "八项机制" are not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..dates import DEADLINE_PHRASE
+from .model import Indicator
+from .textutil import CN_NUMERAL_CHARS, SpanSet, cn_to_int
+
+# Units of measure, grouped for reading. A magnitude (万, 亿, 千万…) may precede any of them.
+_BASE_UNITS = [
+    # shares and rates
+    "%", "％", "‰", "个百分点", "百分点", "倍",
+    # money
+    "元", "美元",
+    # counts of things, people and events
+    "个", "家", "户", "人次", "人", "名", "位", "所", "座", "处", "项", "条", "套", "台", "辆",
+    "艘", "架", "张", "床", "间", "栋", "幢", "场", "场次", "次", "批", "期", "件", "宗", "起",
+    "例", "篇", "部", "本", "册", "份", "支", "只", "头", "株", "棵", "盏", "口", "眼", "块",
+    "段", "片", "门", "岗", "标箱", "架次", "艘次", "车次", "班次", "人天", "家次", "户次", "批次",
+    # length, area, volume, weight, energy
+    "公里", "千米", "米", "延米", "平方公里", "平方米", "平米", "立方米", "亩", "公顷",
+    "吨", "千克", "公斤", "斤", "千瓦", "兆瓦", "千瓦时", "度", "微克/立方米", "毫克/升",
+    # time spans (not 年/月/日: those are dates)
+    "小时", "天", "个工作日", "工作日", "个月", "分钟", "周",
+    # scores
+    "分",
+]
+_MAGNITUDES = ["万亿", "千亿", "百亿", "十亿", "亿", "千万", "百万", "十万", "万", "千", "百"]
+
+
+def _alternation(words: list[str]) -> str:
+    """Regex alternation, longest first, so "万人次" wins over "万人" and "人"."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+_UNIT = rf"(?:(?:{_alternation(_MAGNITUDES)})(?:{_alternation(_BASE_UNITS)})?|(?:{_alternation(_BASE_UNITS)}))"
+
+# An Arabic number as written: 7.15, 2000, 1,200 (thousands separators only before a unit).
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_RANGE_DASH = r"(?:-|—|–|~|～|至|到)"
+
+# The target itself: number [range] [余/多] unit. Look-behind keeps us off the middle of other
+# numbers, "PM2.5", "G209", "5+N"; the look-ahead rejects "4×4", "5+N", "3A级".
+ARABIC_TARGET = re.compile(
+    rf"(?<![\d.A-Za-z+＋×*/])(?P<value>{_NUMBER})"
+    rf"(?:\s*{_RANGE_DASH}\s*(?P<value_max>{_NUMBER}))?"
+    rf"(?P<approx>[余多])?"
+    rf"(?P<unit>{_UNIT})"
+    rf"(?![+＋×*A-Za-z])"
+)
+
+# Chinese numerals followed by a counting unit ("三所", "两个", "五个").
+_CN_COUNT_UNITS = ["个", "家", "所", "座", "处", "条", "项", "场", "次", "批", "期", "支", "名",
+                   "户", "套", "台", "辆", "栋", "间", "张", "件", "宗", "人"]
+CHINESE_TARGET = re.compile(
+    rf"(?<![{CN_NUMERAL_CHARS}第前后届])(?P<value>[{CN_NUMERAL_CHARS}]{{1,4}})"
+    rf"(?P<unit>{_alternation(_CN_COUNT_UNITS)})"
+    r"(?!性|系列|些|体|流|线|致|样|同|律|起|般|道|刻|级)"
+)
+# A clause with a Chinese-numeral target starts with one of these verbs.
+_BUILD_VERBS = re.compile(
+    r"^(?:力争|确保|全年|年内|今年|并|再)?(?:新建|新增|新开|新设|新改扩建|改扩建|新建改扩建|建成|建设|"
+    r"改造|提质改造|完成|培育|打造|引进|招引|创建|创成|开通|举办|开展|组织|培训|设立|落地|认定|"
+    r"遴选|申报|建立|增加|引育|挂牌|命名|评选|扶持|支持)"
+)
+# Nouns after a Chinese numeral that make it a name ("八项机制", "三项行动").
+_NAME_NOUNS = re.compile(r"^(?:机制|制度|行动|工程|清单|举措|措施|原则|体系|模式|战略|理念|要求|"
+                         r"统筹|着力|攻坚|专项|计划|关系|方面|领域|环节|结合|服务)")
+
+# Words just before a number that make it an ordinal or a rank, not a quantity.
+_ORDINAL_BEFORE = re.compile(r"(?:第|前|后|排名|排位|列|位列)\s*$")
+# ... except a rank to reach: "进入全省前5位" is a target (≤ 5); "排名前3位的单位" is not.
+_RANK_TARGET_BEFORE = re.compile(r"(?:进入|保持|稳居|位居|位列|跻身|争创|排名|排在)[^，,；;。]{0,8}前\s*$")
+
+# Comparators (see the module docstring of the package): words after the unit, then words
+# earlier in the same clause. "力争" reaches back to the start of the sentence.
+_GE_AFTER = re.compile(r"^\s*(?:及以上|以上|之上|多|余)")
+_LE_AFTER = re.compile(r"^\s*(?:及以下|以下|以内|之内|内)")
+_LE_BEFORE = re.compile(r"(?:不超过|不高于|不多于|(?<!不)低于|(?<!不)少于|控制在|压缩至|压缩到|压减至|压减到|降至|降到|"
+                        r"降低至|降低到|缩短至|缩短到|减少到|减少至)[^，,、；;。]*$")
+_GE_BEFORE = re.compile(r"(?:不低于|不少于|(?<!不)超过|突破|达到|至少|(?<!不)高于|(?<!不)多于|提高到|提高至|提升到|提升至|"
+                        r"增加到|增加至|增至|达)[^，,、；;。]{0,2}$")
+_GE_SENTENCE = re.compile(r"力争")
+
+# Where a clause starts or ends, for names and quotes.
+_CLAUSE_BREAK = "，,；;。！？!?：:\n"
+_LIST_BREAK = "、"
+
+# A qualifier: "10亿元以上项目", "5000万元以上的企业" — followed by a noun, not a break.
+_QUALIFIER_AFTER = re.compile(r"^\s*(?:及以上|以上|以下)(?:的)?[\u4e00-\u9fff]")
+
+# Leading words that belong to the sentence rather than to the indicator's name.
+_NAME_LEAD = re.compile(
+    r"^(?:(?:力争|确保|努力|争取|其中|同时|并且|并|累计|预计|为实现|实现|到|至|在|今年|全年|年内|"
+    r"\d{4}年(?:底|末|内|度)?|全市|全区|全县|全镇|全街道|全省)[，,]?)+"
+)
+_NAME_TAIL = re.compile(r"(?:达到|达|突破|超过|不低于|不少于|不超过|不高于|控制在|压缩至|压缩到|"
+                        r"提高到|提高至|提升至|提升到|增加到|增至|降至|降到|为|至|到|均|分别)+$")
+
+
+def _number(text: str) -> int | float:
+    """A JSON number exactly as written: "7.15" → 7.15, "10" → 10, "1,200" → 1200."""
+    text = text.replace(",", "")
+    return float(text) if "." in text else int(text)
+
+
+def _clause_start(text: str, pos: int, floor: int, breaks: str) -> int:
+    i = pos
+    while i > floor and text[i - 1] not in breaks:
+        i -= 1
+    return i
+
+
+def _clause_end(text: str, pos: int, ceiling: int, breaks: str) -> int:
+    i = pos
+    while i < ceiling and text[i] not in breaks:
+        i += 1
+    return i
+
+
+def _comparator(text: str, start: int, end: int, lo: int) -> str:
+    """≥ / ≤ / = for the target text[start:end], looking at its clause and sentence."""
+    after = text[end:end + 4]
+    if _LE_AFTER.match(after):
+        return "≤"
+    if _GE_AFTER.match(after):
+        return "≥"
+    clause = text[_clause_start(text, start, lo, _CLAUSE_BREAK + _LIST_BREAK):start]
+    if _LE_BEFORE.search(clause):
+        return "≤"
+    if _GE_BEFORE.search(clause):
+        return "≥"
+    sentence = text[_clause_start(text, start, lo, "。；;！？!?\n"):start]
+    if _GE_SENTENCE.search(sentence):
+        return "≥"
+    return "="
+
+
+def _describe(text: str, start: int, end: int, lo: int, hi: int,
+              prev_end: int) -> tuple[str, str]:
+    """(name, quote) of the target text[start:end]; both come from its clause."""
+    begin = max(_clause_start(text, start, lo, _CLAUSE_BREAK + _LIST_BREAK), prev_end, lo)
+    stop = _clause_end(text, end, hi, _CLAUSE_BREAK + _LIST_BREAK)
+    quote = text[begin:stop].strip()
+    before = text[begin:start].strip()
+    deadline = DEADLINE_PHRASE.match(before)  # "6月底前完成…": the deadline is not the name
+    if deadline:
+        before = re.sub(r"^(?:前|之前|以前)", "", before[deadline.end():])
+    before = _NAME_LEAD.sub("", before)
+    before = _NAME_TAIL.sub("", before)
+    after = re.sub(r"^(?:及以上|以上|以下|以内|之内|左右|余|多)", "", text[end:stop]).strip()
+    after = after.split("的", 1)[0]  # "…90平方公里的目标任务": the name ends before 的
+    name = (before + after).strip()
+    return name or quote, quote
+
+
+def find_targets(text: str, start: int, end: int, protected: SpanSet) -> list[Indicator]:
+    """All targets in ``text[start:end]``, in order, with absolute spans."""
+    found: list[tuple[int, int, re.Match[str], bool]] = []
+    for m in ARABIC_TARGET.finditer(text, start, end):
+        if _is_name_or_ordinal(text, m, start, protected):
+            continue
+        found.append((m.start(), m.end(), m, False))
+    for m in CHINESE_TARGET.finditer(text, start, end):
+        if _is_chinese_target(text, m, start, protected):
+            found.append((m.start(), m.end(), m, True))
+    found.sort(key=lambda item: item[0])
+
+    indicators: list[Indicator] = []
+    prev_end = start
+    for i, (s, e, m, chinese) in enumerate(found):
+        if _is_qualifier(text, e, found[i + 1:], end):
+            continue
+        if _counts_listed_names(text, s, m, max(start, prev_end)):
+            continue
+        if chinese:
+            value: int | float = cn_to_int(m["value"])
+            value_max = None
+        else:
+            value = _number(m["value"])
+            value_max = _number(m["value_max"]) if m["value_max"] else None
+        unit = m["unit"].replace("％", "%")
+        if not chinese and _is_rank_target(text, m, start):
+            comparator = "≤"  # "前5位": rank 5 or better
+        elif not chinese and m["approx"]:
+            comparator = "≥"
+        else:
+            comparator = _comparator(text, s, e, start)
+        name, quote = _describe(text, s, e, start, end, prev_end)
+        for each_name in _shared_subjects(text, s, start, prev_end) or [name]:
+            indicators.append(Indicator(name=each_name, value=value, unit=unit,
+                                        comparator=comparator, quote=quote, span=(s, e),
+                                        value_max=value_max))
+        prev_end = e
+    return indicators
+
+
+# "中老、中越、中缅、怀化至北部湾4条国际物流大通道": the number counts the names just listed.
+_ENUMERATION_UNITS = {"个", "条", "家", "项", "所", "座", "处", "类", "种", "大"}
+
+
+def _counts_listed_names(text: str, start: int, m: re.Match[str], lo: int) -> bool:
+    if m["unit"] not in _ENUMERATION_UNITS or m["value"] in (None, ""):
+        return False
+    clause = text[_clause_start(text, start, lo, _CLAUSE_BREAK):start].lstrip("、")
+    if clause.endswith("等") or re.search(r"\d", clause):
+        return False  # "…等5条" lists only some; digits mean other targets in between
+    names = clause.split("、")
+    if len(names) < 3 or any(len(n) > 12 for n in names[:-1]):
+        return False
+    try:
+        count = int(m["value"]) if m["value"].isdigit() else cn_to_int(m["value"])
+    except ValueError:
+        return False
+    return len(names) == count
+
+
+# "技工贸总收入、亩均生产总值、亩均税收均增长15%以上": one target shared by three subjects.
+_SHARED = re.compile(r"^(?P<subjects>[^，,；;。]+?)均(?P<verb>增长|提高|提升|下降|降低|达到|达|超过|突破)?$")
+
+
+def _shared_subjects(text: str, start: int, lo: int, prev_end: int) -> list[str] | None:
+    begin = max(_clause_start(text, start, lo, _CLAUSE_BREAK), prev_end)
+    m = _SHARED.match(_NAME_LEAD.sub("", text[begin:start].strip()))
+    if not m or "、" not in m["subjects"]:
+        return None
+    return [subject + (m["verb"] or "") for subject in m["subjects"].split("、") if subject]
+
+
+def _is_name_or_ordinal(text: str, m: re.Match[str], lo: int, protected: SpanSet) -> bool:
+    if protected.covers(m.start()):
+        return True
+    if _ORDINAL_BEFORE.search(text[max(lo, m.start() - 3):m.start()]):
+        return not _is_rank_target(text, m, lo)
+    return False
+
+
+def _is_rank_target(text: str, m: re.Match[str], lo: int) -> bool:
+    return (m["unit"] in ("位", "名") and not text.startswith("的", m.end())
+            and _RANK_TARGET_BEFORE.search(text[max(lo, m.start() - 12):m.start()]) is not None)
+
+
+def _is_chinese_target(text: str, m: re.Match[str], lo: int, protected: SpanSet) -> bool:
+    if protected.covers(m.start()):
+        return False
+    if m["value"] in ("一", "两", "二") and m["unit"] == "批":
+        return False  # "一批" is "a number of", not a count
+    try:
+        cn_to_int(m["value"])
+    except ValueError:
+        return False
+    if _NAME_NOUNS.match(text[m.end():m.end() + 2]):
+        return False
+    clause_begin = _clause_start(text, m.start(), lo, _CLAUSE_BREAK)
+    item_begin = _clause_start(text, m.start(), lo, _CLAUSE_BREAK + _LIST_BREAK)
+    clause = text[clause_begin:m.start()]
+    if not _BUILD_VERBS.match(clause) and not _BUILD_VERBS.match(text[item_begin:m.start()]):
+        return False
+    # Either right after the verb ("新建三所学校") or closing its clause ("…中心五个").
+    right_after_verb = _BUILD_VERBS.fullmatch(text[item_begin:m.start()]) is not None
+    closes_clause = m.end() >= len(text) or text[m.end()] in _CLAUSE_BREAK + _LIST_BREAK
+    return right_after_verb or closes_clause
+
+
+def _is_qualifier(text: str, end: int, later: list, hi: int) -> bool:
+    """'N亿元以上项目M个': N is a size class when another target follows in the clause."""
+    if not _QUALIFIER_AFTER.match(text[end:end + 6]):
+        return False
+    clause_end = _clause_end(text, end, hi, _CLAUSE_BREAK + _LIST_BREAK)
+    return any(s < clause_end for s, *_ in later)

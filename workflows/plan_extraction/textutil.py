@@ -1,0 +1,106 @@
+"""Small text helpers shared by the extractor's modules: numerals, quoted spans, sentences.
+
+The extractor never rewrites the text: every finding keeps offsets into the original string,
+so quotes stay verbatim. Helpers therefore work on ``(start, end)`` spans, not on copies.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+Span = tuple[int, int]
+
+CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUMERAL_CHARS = "〇零一二两三四五六七八九十百千"
+
+
+def cn_to_int(text: str) -> int:
+    """Chinese numeral below 10,000 → int ("三" 3, "十二" 12, "二十" 20, "一百零五" 105)."""
+    total, digit = 0, 0
+    for char in text:
+        if char in CN_DIGITS:
+            digit = CN_DIGITS[char]
+        elif char in CN_UNITS:
+            total += (digit or 1) * CN_UNITS[char]
+            digit = 0
+        else:
+            raise ValueError(text)
+    return total + digit
+
+
+# Spans in which numbers are names, not targets: short quotations (“5+N”, “三查一曝光”,
+# “15分钟健身圈”), book titles 《…》 and document-number years 〔2024〕.
+_PROTECTED = re.compile(
+    r"“[^“”。\n]{1,40}”"
+    r"|\"[^\"。\n]{1,40}\""
+    r"|「[^「」。\n]{1,40}」"
+    r"|‘[^‘’。\n]{1,40}’"
+    r"|《[^《》\n]{1,80}》"
+    r"|〔[^〔〕\n]{1,10}〕"
+)
+
+
+class SpanSet:
+    """A sorted set of non-overlapping spans with a fast 'is this position inside?' test."""
+
+    def __init__(self, spans: list[Span]):
+        self.spans = sorted(spans)
+        self.starts = [s for s, _ in self.spans]
+
+    def covers(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i >= 0 and self.spans[i][0] <= pos < self.spans[i][1]
+
+
+def protected_spans(text: str) -> SpanSet:
+    """Where numbers must not be read as targets (quotations, titles, document numbers)."""
+    return SpanSet([m.span() for m in _PROTECTED.finditer(text)])
+
+
+_OPEN = "（([【〔《“"
+_CLOSE = "）)]】〕》”"
+SENTENCE_END = "。！？!?；;"
+
+
+def split_sentences(text: str, start: int, end: int, ends: str = SENTENCE_END) -> list[Span]:
+    """Sentences of ``text[start:end]`` as spans; ends at 。！？；; and line breaks.
+
+    Punctuation inside brackets does not end a sentence ("（牵头单位：A；责任单位：B）"), and
+    a closing bracket right after the full stop stays with its sentence.
+    """
+    spans: list[Span] = []
+    depth = 0
+    begin = start
+    i = start
+    while i < end:
+        char = text[i]
+        if char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth = max(0, depth - 1)
+        if char == "\n" or (depth == 0 and char in ends):
+            stop = i if char == "\n" else i + 1
+            spans.append((begin, stop))
+            begin = i + 1
+        i += 1
+    spans.append((begin, end))
+    return [s for s in (trim(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+_SPACE = " \t\u3000\u00a0\r\n"
+
+
+def trim(text: str, start: int, end: int) -> Span:
+    """Shrink a span so it neither starts nor ends with whitespace."""
+    while start < end and text[start] in _SPACE:
+        start += 1
+    while end > start and text[end - 1] in _SPACE:
+        end -= 1
+    return start, end
+
+
+def has_cjk(text: str) -> bool:
+    return re.search(r"[\u4e00-\u9fff]", text) is not None
