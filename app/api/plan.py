@@ -1,40 +1,10 @@
-"""Read APIs for cases and the plan (FAB ModelRestApi)."""
+"""Read APIs for the plan (FAB ModelRestApi); cases are in app/api/cases.py."""
 
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from app.access import CaseVisibilityFilter, RelatedCaseVisibilityFilter
-from app.models import Action, Case, Department, Indicator
-
-CASE_COLUMNS = [
-    "id",
-    "title",
-    "state",
-    "version",
-    "deadline",
-    "original_deadline",
-    "action_index",
-    "lead_department_id",
-    "lead_department_name",
-    "list_kind",
-    "percent_done",
-]
-
-
-class CaseApi(ModelRestApi):
-    """Cases the caller may see; state changes go through /case/<id>/transition."""
-
-    resource_name = "case"
-    datamodel = SQLAInterface(Case)
-    class_permission_name = "Case"
-    allow_browser_login = True
-    base_filters = [["id", CaseVisibilityFilter, None]]
-    base_order = ("id", "asc")
-    include_route_methods = {"get", "get_list", "info"}
-    list_columns = CASE_COLUMNS
-    show_columns = [*CASE_COLUMNS, "text", "partner_departments.id", "partner_departments.name"]
-    search_columns = ["title", "state", "deadline", "lead_department", "action", "list_kind"]
-    order_columns = ["id", "deadline", "state", "title"]
+from app.access import RelatedCaseVisibilityFilter
+from app.models import Action, Department, Indicator
 
 
 class ActionApi(ModelRestApi):
@@ -69,6 +39,6 @@ class IndicatorApi(ModelRestApi):
 
 
 def register(appbuilder) -> None:
-    """Register the plan's and cases' APIs."""
-    for api in (CaseApi, ActionApi, DepartmentApi, IndicatorApi):
+    """Register the plan's APIs."""
+    for api in (ActionApi, DepartmentApi, IndicatorApi):
         appbuilder.add_api(api)
