@@ -1,20 +1,17 @@
-"""Pages for cases and the plan (Flask-AppBuilder views). Thin: they list and show; services act."""
+"""Pages for the plan: actions, goals, indicators, plans, departments, and the start page."""
 
 from flask import redirect, url_for
-from flask_appbuilder import IndexView, ModelView, expose, has_access
+from flask_appbuilder import IndexView, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
-from markupsafe import Markup
 
-from app.access import CaseVisibilityFilter, MyQueueFilter, RelatedCaseVisibilityFilter
+from app.access import RelatedCaseVisibilityFilter
 from app.labels import (
     DEPARTMENT_KIND_LABELS,
     LEAD_BASIS_LABELS,
-    LIST_KIND_LABELS,
-    STATE_LABELS,
     label,
 )
-from app.models import Action, Case, Department, Goal, Indicator, Plan
+from app.models import Action, Department, Goal, Indicator, Plan
 
 READ_ONLY = ["can_list", "can_show"]
 
@@ -33,88 +30,12 @@ class HomeView(IndexView):
         return redirect(self.appbuilder.get_url_for_login)
 
 
-def _state(value):
-    return Markup('<span class="label label-default state-{0}">{1}</span>').format(
-        value, label(STATE_LABELS, value)
-    )
-
-
-class CaseView(ModelView):
-    """全部任务: every case the user may see, filterable by action, unit, state, deadline."""
-
-    datamodel = SQLAInterface(Case)
-    class_permission_name = "Case"
-    base_permissions = READ_ONLY
-    base_filters = [["id", CaseVisibilityFilter, None]]
-    base_order = ("deadline", "asc")
-    page_size = 25
-    list_title = _("All cases")
-    show_title = _("Case")
-    list_columns = ["action", "title", "lead_department", "state", "deadline", "percent_done"]
-    search_columns = ["action", "title", "lead_department", "state", "deadline", "list_kind"]
-    show_columns = [
-        "action", "title", "list_kind", "lead_department", "lead_basis",
-        "partner_departments", "owner", "assignee", "state", "deadline", "original_deadline",
-        "percent_done", "version",
-    ]
-    label_columns = {
-        "action": _("Action"),
-        "title": _("Task"),
-        "text": _("Original text of the plan"),
-        "list_kind": _("List"),
-        "lead_department": _("Lead department"),
-        "lead_basis": _("Source of the lead department"),
-        "partner_departments": _("Partner departments"),
-        "owner": _("Responsible lead"),
-        "assignee": _("Caseworker"),
-        "state": _("State"),
-        "deadline": _("Deadline"),
-        "original_deadline": _("Original deadline"),
-        "percent_done": _("Done (%)"),
-        "version": _("Version"),
-    }
-    formatters_columns = {
-        "state": _state,
-        "list_kind": lambda v: label(LIST_KIND_LABELS, v),
-        "lead_basis": lambda v: label(LEAD_BASIS_LABELS, v),
-        "partner_departments": lambda v: "、".join(str(d) for d in v) or "—",
-        "owner": lambda v: str(v) if v else "—",
-        "assignee": lambda v: str(v) if v else "—",
-        "lead_department": lambda v: str(v) if v else Markup('<span class="text-warning">—</span>'),
-    }
-    show_template = "case/show.html"
-
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        """The case page: fields, the plan's sentence, targets and history."""
-        from app.services.cases import case_page_context
-
-        pk = self._deserialize_pk_if_composite(pk)
-        widgets = self._show(pk)  # 404 unless visible: base_filters apply
-        return self.render_template(
-            self.show_template,
-            pk=pk,
-            title=self.show_title,
-            widgets=widgets,
-            related_views=self._related_views,
-            **case_page_context(int(pk)),
-        )
-
-
-class MyCasesView(CaseView):
-    """我的待办: the cases waiting for the user's own action."""
-
-    list_title = _("My cases")
-    base_filters = [["id", CaseVisibilityFilter, None], ["id", MyQueueFilter, None]]
-
-
 class ActionView(ModelView):
     datamodel = SQLAInterface(Action)
     class_permission_name = "Action"
     base_permissions = READ_ONLY
     base_order = ("index", "asc")
-    list_title = _("Actions")
+    list_title = _("Plan actions")
     list_columns = ["index", "title", "subtitle", "lead_department"]
     show_columns = ["index", "title", "subtitle", "lead_department", "lead_basis", "text"]
     label_columns = {
@@ -195,13 +116,8 @@ class PlanView(ModelView):
 
 
 def register(appbuilder) -> None:
-    """Register the plan's and cases' views and menus."""
-    appbuilder.add_view(
-        MyCasesView, "MyCases", label=_("My cases"), icon="fa-inbox", category="Cases",
-        category_label=_("Cases"), category_icon="fa-tasks",
-    )
-    appbuilder.add_view(CaseView, "AllCases", label=_("All cases"), icon="fa-list", category="Cases")
-    appbuilder.add_view(ActionView, "Actions", label=_("Actions"), icon="fa-flag", category="Plan",
+    """Register the plan's views and menus (cases: app.views.cases)."""
+    appbuilder.add_view(ActionView, "Actions", label=_("Plan actions"), icon="fa-flag", category="Plan",
                         category_label=_("Plan"), category_icon="fa-book")
     appbuilder.add_view(GoalView, "Goals", label=_("Goals"), icon="fa-bullseye", category="Plan")
     appbuilder.add_view(IndicatorView, "Indicators", label=_("Indicators"), icon="fa-line-chart", category="Plan")
