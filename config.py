@@ -45,6 +45,8 @@ class Config:
             "data_folder_out": str(VAR_DIR / "broker"),
             "processed_folder": str(VAR_DIR / "broker-processed"),
             "store_processed": False,
+            # kombu's default is ./control in the working directory.
+            "control_folder": str(VAR_DIR / "broker-control"),
         }
         if not (os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL"))
         else {"visibility_timeout": 3600},
@@ -55,6 +57,8 @@ class Config:
         "timezone": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "enable_utc": True,
         "broker_connection_retry_on_startup": True,
+        # Beat's state file (last run of each entry) under var/, not the working directory.
+        "beat_schedule_filename": str(VAR_DIR / "celerybeat-schedule"),
         "beat_schedule": {
             # Every 15 minutes: due reminders are claimed from the database, so a
             # missed or doubled beat neither loses nor repeats a message.
@@ -78,6 +82,12 @@ class Config:
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "duban@localhost")
     MAIL_ENABLED = _bool("MAIL_ENABLED", default=bool(os.environ.get("MAIL_SERVER")))
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", 30))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    # The site's public address for links in emails and robot messages (empty: no links).
+    MAIL_LINK_BASE_URL = os.environ.get("MAIL_LINK_BASE_URL", "")
 
     # Flask-AppBuilder
     APP_NAME = "督办"

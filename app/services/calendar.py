@@ -10,7 +10,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CalendarOverride
+from app.services.settings import get_setting
 from workflows.calendar import WorkingDayCalendar
+
+# Years the office has entered itself (holidays and make-up days as overrides) before the
+# chinesecalendar package knows them; edited on the reminder settings page.
+OFFICE_YEARS_KEY = "calendar.office_years"
 
 
 def current_calendar() -> WorkingDayCalendar:
@@ -18,7 +23,8 @@ def current_calendar() -> WorkingDayCalendar:
     overrides = {
         row.date: row.is_working_day for row in db.session.scalars(select(CalendarOverride))
     }
-    return WorkingDayCalendar(overrides=overrides)
+    office_years = [int(y) for y in get_setting(OFFICE_YEARS_KEY, []) or []]
+    return WorkingDayCalendar(overrides=overrides, office_years=office_years)
 
 
 def office_zone() -> ZoneInfo:

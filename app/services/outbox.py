@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import OutboxEvent
+from app.services.after_commit import enqueue_after_commit
 
 # Event kinds (stable names; payloads are small JSON objects with ids).
 CASE_TRANSITIONED = "case.transitioned"  # {transition, from_state, to_state, actor_id, history_id}
@@ -22,4 +23,5 @@ def record_event(kind: str, case_id: int | None, **payload) -> OutboxEvent:
     """Add an outbox row to the current transaction (the caller commits)."""
     event = OutboxEvent(kind=kind, case_id=case_id, payload=payload)
     db.session.add(event)
+    enqueue_after_commit("outbox.relay_pending")  # sent after commit; beat catches up if not
     return event

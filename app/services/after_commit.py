@@ -1,0 +1,60 @@
+"""Enqueue Celery tasks after the database commit that made them necessary.
+
+`enqueue_after_commit(name)` remembers a task name on the current session; when that
+session commits, each remembered task is sent once by its stable name. Sending never
+blocks or fails the user's request: one connection attempt, short socket timeouts, no
+publish retries, errors logged and swallowed. Nothing is lost when the broker is down —
+the rows the task would process stay in the database and the periodic beat task
+(outbox.relay_pending, notifications.deliver_pending) picks them up later.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+_PENDING = "duban_after_commit_tasks"
+# Broker options for this one-off connection only (the worker keeps its own, patient ones).
+_FAST_FAIL = {"max_retries": 0, "socket_connect_timeout": 1, "socket_timeout": 2}
+
+
+def enqueue_after_commit(task_name: str, session=None) -> None:
+    """Send the task `task_name` (no arguments) once the current transaction commits."""
+    session = session or db.session()
+    session.info.setdefault(_PENDING, set()).add(task_name)
+
+
+def send_task_now(task_name: str, *args, **kwargs) -> bool:
+    """Send a task by name right away; False (logged) when the broker cannot be reached."""
+    if not has_app_context() or "celery" not in current_app.extensions:
+        return False
+    celery = current_app.extensions["celery"]
+    try:
+        with (
+            celery.connection_for_write(transport_options=_FAST_FAIL) as connection,
+            connection.Producer() as producer,
+        ):
+            celery.send_task(task_name, args=args, kwargs=kwargs, producer=producer, retry=False)
+    except Exception as exc:  # the request must not fail; beat catches up
+        log.warning("Could not enqueue %s (the periodic task will catch up): %s", task_name, exc)
+        return False
+    return True
+
+
+@event.listens_for(db.session, "after_commit")
+def _send_after_commit(session) -> None:
+    for name in sorted(session.info.pop(_PENDING, ())):
+        send_task_now(name)
+
+
+@event.listens_for(db.session, "after_soft_rollback")
+def _forget_after_rollback(session, previous_transaction) -> None:
+    if not previous_transaction.nested and previous_transaction.parent is None:
+        # The outermost transaction rolled back: nothing it recorded was committed.
+        session.info.pop(_PENDING, None)

@@ -1,0 +1,517 @@
+"""Notifications (通知): recorded exactly once, read in the notification centre, delivered by channel.
+
+`add_notifications(rows)` is the one way notifications are written, by the reminder timers
+and the outbox relay alike: an INSERT … ON CONFLICT DO NOTHING on the natural key
+(uq_notification_natural_key), so a doubled beat, two ticks at once or a retried task record
+each notification once. Deliveries (one NotificationDelivery per notification × channel ×
+target) are planned in the same transaction for the notifications that were really new, and
+`notifications.deliver_pending` is enqueued after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
+from flask_babel import gettext
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.labels import STATE_LABELS, label
+from app.models import (
+    Case,
+    Department,
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+    Webhook,
+    user_department,
+    utcnow,
+)
+from app.security import CASEWORKER, OFFICE, TASK_FORCE_LEAD
+from app.services.after_commit import enqueue_after_commit
+
+DELIVER_TASK = "notifications.deliver_pending"
+EMAIL, DIGEST, WEBHOOK = "email", "digest", "webhook"  # delivery channels
+# What an event is about, without the recipient: one webhook message per event and group.
+EVENT_COLUMNS = ("case_id", "kind", "due_date", "day", "milestone_key", "source_key")
+
+
+class NotificationNotFound(LookupError):
+    """No such notification for this user (404: never reveal other users' notifications)."""
+
+
+# --- recipients -----------------------------------------------------------------------------
+
+
+def _members_with_role(role_name: str):
+    """SELECT (department_id, user_id) of active users holding `role_name`."""
+    return (
+        select(user_department.c.department_id, User.id)
+        .join(User, User.id == user_department.c.user_id)
+        .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
+        .join(Role, Role.id == assoc_user_role.c.role_id)
+        .where(Role.name == role_name, User.active.is_not(False))
+    )
+
+
+def caseworkers_by_department(department_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Caseworker user ids per department (one query)."""
+    ids = [d for d in set(department_ids) if d is not None]
+    found: dict[int, set[int]] = defaultdict(set)
+    if ids:
+        rows = db.session.execute(
+            _members_with_role(CASEWORKER).where(user_department.c.department_id.in_(ids))
+        )
+        for department_id, user_id in rows:
+            found[department_id].add(user_id)
+    return {d: frozenset(users) for d, users in found.items()}
+
+
+def task_force_leads_by_action(action_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Task-force-lead user ids per action: members of the action's task force (one query)."""
+    ids = [a for a in set(action_ids) if a is not None]
+    found: dict[int, set[int]] = defaultdict(set)
+    if ids:
+        rows = db.session.execute(
+            _members_with_role(TASK_FORCE_LEAD)
+            .add_columns(Department.action_id)
+            .join(Department, Department.id == user_department.c.department_id)
+            .where(Department.kind == "task_force", Department.action_id.in_(ids))
+        )
+        for _department_id, user_id, action_id in rows:
+            found[action_id].add(user_id)
+    return {a: frozenset(users) for a, users in found.items()}
+
+
+def office_user_ids() -> frozenset[int]:
+    """Users of the supervision office (督查室): the Office role."""
+    return frozenset(
+        db.session.scalars(
+            select(User.id)
+            .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
+            .join(Role, Role.id == assoc_user_role.c.role_id)
+            .where(Role.name == OFFICE, User.active.is_not(False))
+        )
+    )
+
+
+# --- texts ----------------------------------------------------------------------------------
+
+
+def date_text(value: dt.date | None) -> str:
+    """A date as the office writes it (2024年2月19日)."""
+    if value is None:
+        return "—"
+    return gettext(
+        "%(month)s/%(day)s/%(year)s", year=value.year, month=value.month, day=value.day
+    )
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def compose(
+    kind: str,
+    case: Case,
+    *,
+    days: int | None = None,
+    milestone: str | None = None,
+    actor: str | None = None,
+    comment: str | None = None,
+    new_deadline: dt.date | None = None,
+    approved: bool | None = None,
+) -> tuple[str, str]:
+    """The Chinese title and body of a notification about `case`."""
+    name = _short(case.title)
+    title = _title(kind, name, days, milestone, new_deadline, approved)
+    lines = [
+        gettext("Case: %(title)s", title=case.title),
+        gettext("Action: %(action)s", action=str(case.action) if case.action else "—"),
+        gettext("Lead department: %(department)s", department=case.lead_department_name or "—"),
+        gettext("Deadline: %(date)s", date=date_text(case.deadline)),
+        gettext("State: %(state)s", state=label(STATE_LABELS, case.state)),
+    ]
+    if comment:
+        lines.append(gettext("%(name)s wrote: %(comment)s", name=actor or "—", comment=comment))
+    closing = _CLOSINGS.get(kind)
+    if closing:
+        lines.append(gettext(closing))
+    base = (current_app.config.get("MAIL_LINK_BASE_URL") or "").rstrip("/")
+    if base:
+        lines.append(gettext("Open: %(url)s", url=f"{base}/caseview/show/{case.id}"))
+    return title[:200], "\n".join(lines)
+
+
+def _title(kind, name, days, milestone, new_deadline, approved) -> str:
+    if kind == "due_soon":
+        if milestone:
+            if days:
+                return gettext(
+                    "[Reminder] %(case)s: %(days)s working days left until the milestone "
+                    "“%(milestone)s”",
+                    case=name, days=days, milestone=milestone,
+                )
+            return gettext(
+                "[Reminder] %(case)s: the milestone “%(milestone)s” is due today",
+                case=name, milestone=milestone,
+            )
+        if days:
+            return gettext(
+                "[Reminder] %(case)s: %(days)s working days left until the deadline",
+                case=name, days=days,
+            )
+        return gettext("[Reminder] %(case)s: due today", case=name)
+    if kind == "extension_decided":
+        if approved:
+            return gettext(
+                "[Extension approved] %(case)s: new deadline %(date)s",
+                case=name, date=date_text(new_deadline),
+            )
+        return gettext("[Extension refused] %(case)s", case=name)
+    template = _TITLES.get(kind, "[Notice] %(case)s")
+    return gettext(template, case=name, days=days, date=date_text(new_deadline))
+
+
+# msgids are extracted from these literals (see the catalogue); gettext translates at use.
+_TITLES = {
+    "overdue": "[Overdue] %(case)s: %(days)s working days past the deadline",
+    "escalation": "[Escalation] %(case)s: overdue for %(days)s working days",
+    "stale": "[Progress] %(case)s: no progress reported for %(days)s days",
+    "awaiting_verification": (
+        "[To verify] %(case)s: submitted %(days)s working days ago, not yet verified"
+    ),
+    "urge": "[Urged] %(case)s",
+    "submitted": "[Submitted] %(case)s: waiting for your verification",
+    "returned": "[Returned] %(case)s: revise it and submit again",
+    "verified": "[Verified] %(case)s: ready to be closed",
+    "assigned": "[Assigned] %(case)s: your department now leads this case",
+    "reopened": "[Reopened] %(case)s",
+    "extension_requested": "[Extension request] %(case)s: new deadline %(date)s requested",
+    "deadline_changed": "[Deadline changed] %(case)s: new deadline %(date)s",
+}
+_CLOSINGS = {
+    "due_soon": "Please finish on time and report your progress.",
+    "overdue": "Please finish as soon as possible and report your progress.",
+    "stale": "Please report your progress.",
+    "escalation": "Please follow up with the lead department.",
+    "awaiting_verification": "Please verify the submission.",
+    "submitted": "Please verify the submission.",
+    "urge": "Please act on it promptly and report back.",
+    "returned": "Please revise the work and submit it again.",
+    "verified": "Please close the case or return it.",
+    "assigned": "Please accept the case.",
+    "reopened": "Please accept the case again and report your progress.",
+    "extension_requested": "Please approve or refuse the request.",
+}
+
+
+# --- recording ------------------------------------------------------------------------------
+
+
+def dialect_insert(model):
+    """The dialect's INSERT (PostgreSQL or SQLite), which knows ON CONFLICT."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def add_notifications(rows: Sequence[dict]) -> list[int]:
+    """Record notifications once by their natural key; plan deliveries for the new ones.
+
+    Each row has case_id, kind, recipient_id, day, title, body and optionally due_date,
+    milestone_key (0 = the deadline) and source_key. Returns the ids really created; the
+    caller commits, after which `notifications.deliver_pending` is enqueued.
+    """
+    if not rows:
+        return []
+    now = utcnow()
+    prefs = _preferences({r["recipient_id"] for r in rows})
+    values = []
+    for row in rows:
+        pref = prefs.get(row["recipient_id"])
+        values.append(
+            {
+                "due_date": None,
+                "milestone_key": 0,
+                "source_key": "",
+                **row,
+                "created_at": now,
+                # In-app notifications turned off: recorded (for the other channels) as read.
+                "read_at": now if pref is not None and not pref.in_app else None,
+            }
+        )
+    created = []
+    for chunk in _chunks(values):  # stay far below PostgreSQL's 65,535 bind parameters
+        statement = dialect_insert(Notification).values(chunk)
+        created += db.session.scalars(statement.on_conflict_do_nothing().returning(Notification.id))
+    if created and _plan_deliveries(created, prefs):
+        enqueue_after_commit(DELIVER_TASK)
+    return created
+
+
+def _preferences(user_ids: Iterable[int]) -> dict[int, NotificationPreference]:
+    ids = list(set(user_ids))
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id.in_(ids))
+    )
+    return {p.user_id: p for p in rows}
+
+
+def _event_key(n: Notification) -> tuple:
+    return tuple(getattr(n, c) for c in EVENT_COLUMNS)
+
+
+def _plan_deliveries(notification_ids: list[int], prefs: dict) -> int:
+    """Email (or digest) per recipient, one webhook message per event and department robot."""
+    notes = [
+        n
+        for chunk in _chunks(notification_ids, 5000)
+        for n in db.session.scalars(
+            select(Notification).where(Notification.id.in_(chunk)).order_by(Notification.id)
+        )
+    ]
+    users = {
+        u.id: u
+        for u in db.session.scalars(select(User).where(User.id.in_({n.recipient_id for n in notes})))
+    }
+    rows = []
+    if current_app.config.get("MAIL_ENABLED"):
+        for n in notes:
+            user, pref = users.get(n.recipient_id), prefs.get(n.recipient_id)
+            if user is None or not user.email or (pref is not None and not pref.email):
+                continue
+            channel = DIGEST if pref is not None and pref.daily_digest else EMAIL
+            rows.append({"notification_id": n.id, "channel": channel, "target": user.email})
+    rows += _webhook_deliveries(notes)
+    if not rows:
+        return 0
+    for chunk in _chunks(rows):
+        db.session.execute(dialect_insert(NotificationDelivery).values(chunk).on_conflict_do_nothing())
+    return len(rows)
+
+
+def _chunks(rows: list, size: int = 1000):
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _webhook_deliveries(notes: list[Notification]) -> list[dict]:
+    """One delivery per (event, robot): to a department's robot when a member is notified,
+    to a robot without department for every event; never twice for the same event."""
+    webhooks = list(db.session.scalars(select(Webhook).where(Webhook.active.is_(True))))
+    if not webhooks or not notes:
+        return []
+    memberships: dict[int, set[int]] = defaultdict(set)
+    for user_id, department_id in db.session.execute(
+        select(user_department.c.user_id, user_department.c.department_id).where(
+            user_department.c.user_id.in_({n.recipient_id for n in notes})
+        )
+    ):
+        memberships[user_id].add(department_id)
+    already = {
+        tuple(row)
+        for row in db.session.execute(
+            select(*(getattr(Notification, c) for c in EVENT_COLUMNS), NotificationDelivery.target)
+            .join(NotificationDelivery, NotificationDelivery.notification_id == Notification.id)
+            .where(
+                NotificationDelivery.channel == WEBHOOK,
+                Notification.case_id.in_({n.case_id for n in notes}),
+                Notification.day.in_({n.day for n in notes}),
+            )
+        )
+    }
+    events: dict[tuple, list[Notification]] = defaultdict(list)
+    for n in notes:
+        events[_event_key(n)].append(n)
+    rows = []
+    for key, members in events.items():
+        for hook in webhooks:
+            target = webhook_target(hook.id)
+            if (*key, target) in already:
+                continue
+            chosen = next(
+                (
+                    n
+                    for n in members
+                    if hook.department_id is None or hook.department_id in memberships[n.recipient_id]
+                ),
+                None,
+            )
+            if chosen is not None:
+                rows.append({"notification_id": chosen.id, "channel": WEBHOOK, "target": target})
+                already.add((*key, target))
+    return rows
+
+
+def webhook_target(webhook_id: int) -> str:
+    """The delivery target naming a Webhook row (its URL may change; the row stays)."""
+    return f"webhook:{webhook_id}"
+
+
+# --- the notification centre ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a user's notifications."""
+
+    items: list[Notification]
+    total: int
+    unread: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def unread_count(user_id: int) -> int:
+    """How many of the user's notifications are unread (the navbar badge)."""
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.recipient_id == user_id, Notification.read_at.is_(None)
+        )
+    ) or 0
+
+
+def notifications_page(
+    user_id: int, *, unread_only: bool = False, page: int = 1, page_size: int = 30
+) -> Page:
+    """The user's own notifications, newest first."""
+    page = max(1, int(page))
+    page_size = min(max(1, int(page_size)), 200)
+    where = [Notification.recipient_id == user_id]
+    if unread_only:
+        where.append(Notification.read_at.is_(None))
+    total = db.session.scalar(select(func.count(Notification.id)).where(*where)) or 0
+    items = list(
+        db.session.scalars(
+            select(Notification)
+            .where(*where)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+    )
+    return Page(items, total, unread_count(user_id), page, page_size)
+
+
+def mark_read(user_id: int, notification_ids: Sequence[int] | None = None) -> int:
+    """Mark the user's own notifications read (all when no ids); returns how many changed.
+
+    Any id that is not the user's raises NotificationNotFound and changes nothing.
+    """
+    where = [Notification.recipient_id == user_id, Notification.read_at.is_(None)]
+    if notification_ids is not None:
+        try:
+            ids = {int(i) for i in notification_ids}
+        except (TypeError, ValueError):
+            raise NotificationNotFound() from None
+        own = set(
+            db.session.scalars(
+                select(Notification.id).where(
+                    Notification.id.in_(ids), Notification.recipient_id == user_id
+                )
+            )
+        )
+        if own != ids:
+            raise NotificationNotFound()
+        where.append(Notification.id.in_(ids))
+    result = db.session.execute(update(Notification).where(*where).values(read_at=utcnow()))
+    db.session.commit()
+    return result.rowcount
+
+
+def own_notification(user_id: int, notification_id) -> Notification:
+    """One of the user's notifications, or NotificationNotFound."""
+    try:
+        found = db.session.get(Notification, int(notification_id))
+    except (TypeError, ValueError):
+        found = None
+    if found is None or found.recipient_id != user_id:
+        raise NotificationNotFound()
+    return found
+
+
+# --- preferences ----------------------------------------------------------------------------
+
+
+def preferences(user_id: int) -> NotificationPreference:
+    """The user's preferences (defaults when never saved: email and in-app, no digest)."""
+    return db.session.get(NotificationPreference, user_id) or NotificationPreference(
+        user_id=user_id, email=True, in_app=True, daily_digest=False
+    )
+
+
+def save_preferences(user_id: int, *, email: bool, in_app: bool, daily_digest: bool):
+    """Store the user's own preferences."""
+    pref = db.session.get(NotificationPreference, user_id) or NotificationPreference(user_id=user_id)
+    pref.email, pref.in_app, pref.daily_digest = bool(email), bool(in_app), bool(daily_digest)
+    db.session.add(pref)
+    db.session.commit()
+    return pref
+
+
+# --- listing for tools ----------------------------------------------------------------------
+
+
+def list_notifications(
+    *, case_id: int | None = None, username: str | None = None, kind: str | None = None
+) -> list[dict]:
+    """Notifications as plain rows (oldest first) for `flask notifications list --json`."""
+    query = (
+        select(Notification, User.username)
+        .join(User, User.id == Notification.recipient_id)
+        .order_by(Notification.created_at, Notification.id)
+    )
+    if case_id is not None:
+        query = query.where(Notification.case_id == case_id)
+    if username is not None:
+        query = query.where(User.username == username)
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
+    rows = db.session.execute(query).all()
+    deliveries: dict[int, list[dict]] = defaultdict(list)
+    ids = [n.id for n, _ in rows]
+    for start in range(0, len(ids), 5000):
+        for d in db.session.scalars(
+            select(NotificationDelivery)
+            .where(NotificationDelivery.notification_id.in_(ids[start : start + 5000]))
+            .order_by(NotificationDelivery.id)
+        ):
+            deliveries[d.notification_id].append(
+                {"channel": d.channel, "target": d.target, "status": d.status,
+                 "attempts": d.attempts, "delivered_at": iso_utc(d.delivered_at)}
+            )
+    return [
+        {
+            "id": n.id,
+            "case_id": n.case_id,
+            "kind": n.kind,
+            "recipient": username,
+            "recipient_id": n.recipient_id,
+            "created_at": iso_utc(n.created_at),
+            "day": n.day.isoformat(),
+            "due_date": n.due_date.isoformat() if n.due_date else None,
+            "milestone_id": n.milestone_key or None,
+            "source_key": n.source_key or None,
+            "title": n.title,
+            "read_at": iso_utc(n.read_at),
+            "deliveries": deliveries.get(n.id, []),
+        }
+        for n, username in rows
+    ]
+
+
+def iso_utc(value: dt.datetime | None) -> str | None:
+    """A stored UTC datetime as ISO 8601 with its offset."""
+    return value.replace(tzinfo=dt.UTC).isoformat() if value else None

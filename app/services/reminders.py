@@ -1,0 +1,524 @@
+"""The reminder timers: evaluate workflows.reminders for every open case and record what is due.
+
+`run_reminders(at)` is what beat (every 15 minutes) and `flask reminders tick --at` call. On a
+working day within office hours it evaluates today's rules for every open case and records
+the due notifications by their natural key, so later ticks of the same day, a doubled beat
+or two concurrent ticks add nothing. After days without a run only today is evaluated; the
+rules' "reached at least" marks then fire the latest missed mark once (catch_up_days), so
+nothing floods. A date the working-day calendar does not know is an explicit error: logged,
+returned to the caller and shown to admins on the status page — never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext, lazy_gettext
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Case, NotificationDelivery, OutboxEvent, TimerRun, utcnow
+from app.services.calendar import OFFICE_YEARS_KEY, current_calendar
+from app.services.notifications import (
+    add_notifications,
+    caseworkers_by_department,
+    compose,
+    dialect_insert,
+    office_user_ids,
+    task_force_leads_by_action,
+)
+from app.services.settings import get_setting, set_setting
+from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar, known_years
+from workflows.case_workflow import State
+from workflows.reminders import (
+    OPEN_STATES,
+    CaseReminderFacts,
+    DueNotification,
+    ReminderRules,
+    catch_up_days,
+    due_notifications,
+    in_office_hours,
+    local_day,
+)
+
+log = logging.getLogger(__name__)
+
+TICK_RUN = "reminders.tick"
+LAST_PROBLEMS_KEY = "reminders.last_tick_problems"  # not a rule: the last tick's calendar errors
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettingField:
+    """One editable setting: its key, label, help and how to parse the form's text."""
+
+    key: str
+    label: object
+    help: object
+    kind: str  # ints, int, time_range, bool, time, years
+    minimum: int = 0
+    maximum: int = 365
+
+
+SETTING_FIELDS = (
+    SettingField(
+        "reminders.due_soon_working_days", lazy_gettext("Due-soon reminders (working days before)"),
+        lazy_gettext("Whole numbers separated by commas, e.g. 5,3,1; empty: no due-soon reminders."),
+        "ints", 0, 60,
+    ),
+    SettingField(
+        "reminders.escalate_to_lead_after", lazy_gettext("Escalate to the task-force lead after"),
+        lazy_gettext("Overdue working days."), "int", 1, 60,
+    ),
+    SettingField(
+        "reminders.escalate_to_office_after",
+        lazy_gettext("Escalate to the supervision office after"),
+        lazy_gettext("Overdue working days."), "int", 1, 60,
+    ),
+    SettingField(
+        "reminders.stale_after_days", lazy_gettext("Remind to report progress after"),
+        lazy_gettext("Calendar days without a progress update (one dekad: 10)."), "int", 1, 365,
+    ),
+    SettingField(
+        "reminders.awaiting_verification_working_days",
+        lazy_gettext("Remind the task-force lead of a submission after"),
+        lazy_gettext("Working days waiting for verification; repeated at each multiple."),
+        "int", 1, 60,
+    ),
+    SettingField(
+        "reminders.office_hours", lazy_gettext("Office hours"),
+        lazy_gettext("Start and end, e.g. 09:00-17:30 (Asia/Shanghai)."), "time_range",
+    ),
+    SettingField(
+        "notifications.office_hours_only", lazy_gettext("Send email and webhooks only in office hours"),
+        lazy_gettext("Off: messages go out at any time, also on holidays."), "bool",
+    ),
+    SettingField(
+        "notifications.digest_time", lazy_gettext("Daily digest time"),
+        lazy_gettext("Users who chose a daily digest get one email at this time, e.g. 10:00."),
+        "time",
+    ),
+    SettingField(
+        OFFICE_YEARS_KEY, lazy_gettext("Years entered by the office"),
+        lazy_gettext(
+            "Years the calendar package does not know yet, whose holidays and make-up working "
+            "days you have entered as working-day adjustments, e.g. 2027."
+        ),
+        "years", 2000, 2100,
+    ),
+)
+
+
+class InvalidSettings(ValueError):
+    """Some submitted settings are invalid; `errors` maps each key to a Chinese message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(errors.values()))
+
+
+def _defaults() -> dict:
+    base = ReminderRules()
+    return {
+        "reminders.due_soon_working_days": list(base.due_soon_working_days),
+        "reminders.escalate_to_lead_after": base.escalate_to_lead_after,
+        "reminders.escalate_to_office_after": base.escalate_to_office_after,
+        "reminders.stale_after_days": base.stale_after_days,
+        "reminders.awaiting_verification_working_days": base.awaiting_verification_working_days,
+        "reminders.office_hours": [t.strftime("%H:%M") for t in base.office_hours],
+        "notifications.office_hours_only": True,
+        "notifications.digest_time": "10:00",
+        OFFICE_YEARS_KEY: [],
+    }
+
+
+def current_settings() -> dict:
+    """Every reminder setting: the stored value, or the default."""
+    return {key: get_setting(key, default) for key, default in _defaults().items()}
+
+
+def reminder_rules() -> ReminderRules:
+    """The rules in force (Setting rows over ReminderRules' defaults)."""
+    values = current_settings()
+    start, end = (dt.time.fromisoformat(t) for t in values["reminders.office_hours"])
+    return ReminderRules(
+        due_soon_working_days=tuple(int(d) for d in values["reminders.due_soon_working_days"]),
+        escalate_to_lead_after=int(values["reminders.escalate_to_lead_after"]),
+        escalate_to_office_after=int(values["reminders.escalate_to_office_after"]),
+        stale_after_days=int(values["reminders.stale_after_days"]),
+        awaiting_verification_working_days=int(values["reminders.awaiting_verification_working_days"]),
+        office_hours=(start, end),
+        timezone=current_app.config.get("TIMEZONE", "Asia/Shanghai"),
+    )
+
+
+def sending_rules() -> dict:
+    """When messages go out: only in office hours?, and the daily digest time."""
+    values = current_settings()
+    return {
+        "office_hours_only": bool(values["notifications.office_hours_only"]),
+        "digest_time": dt.time.fromisoformat(values["notifications.digest_time"]),
+    }
+
+
+def settings_as_text() -> dict[str, str]:
+    """The settings as the form shows them."""
+    values = current_settings()
+    text = {}
+    for f in SETTING_FIELDS:
+        value = values[f.key]
+        if f.kind in ("ints", "years"):
+            text[f.key] = ",".join(str(v) for v in value)
+        elif f.kind == "time_range":
+            text[f.key] = "-".join(value)
+        elif f.kind == "bool":
+            text[f.key] = "1" if value else ""
+        else:
+            text[f.key] = str(value)
+    return text
+
+
+def save_settings(form) -> None:
+    """Validate every submitted setting and store them all, or none (InvalidSettings)."""
+    parsed, errors = {}, {}
+    for f in SETTING_FIELDS:
+        raw = (form.get(f.key) or "").strip()
+        try:
+            parsed[f.key] = _parse(f, raw)
+        except ValueError as exc:
+            errors[f.key] = str(exc)
+    if not errors and parsed["reminders.escalate_to_office_after"] < parsed[
+        "reminders.escalate_to_lead_after"
+    ]:
+        errors["reminders.escalate_to_office_after"] = gettext(
+            "Escalate to the office no earlier than to the task-force lead."
+        )
+    if errors:
+        raise InvalidSettings(errors)
+    for f in SETTING_FIELDS:
+        set_setting(f.key, parsed[f.key], description=str(f.label))
+    db.session.commit()
+
+
+def _parse(f: SettingField, raw: str):
+    if f.kind == "bool":
+        return raw.lower() in {"1", "on", "true", "yes", "y"}
+    if f.kind in ("ints", "years"):
+        parts = [p for p in raw.replace("，", ",").replace(" ", ",").split(",") if p]
+        try:
+            numbers = sorted({int(p) for p in parts}, reverse=f.kind == "ints")
+        except ValueError:
+            raise ValueError(
+                gettext("Enter whole numbers separated by commas, e.g. %(example)s.",
+                        example="5,3,1" if f.kind == "ints" else "2027")
+            ) from None
+        _check_range(f, numbers)
+        return numbers if f.kind == "ints" else sorted(numbers)
+    if f.kind == "int":
+        try:
+            number = int(raw)
+        except ValueError:
+            raise ValueError(gettext("Enter a whole number.")) from None
+        _check_range(f, [number])
+        return number
+    if f.kind == "time":
+        return _time(raw).strftime("%H:%M")
+    if f.kind == "time_range":
+        start, sep, end = raw.replace("–", "-").replace("—", "-").partition("-")
+        if not sep:
+            raise ValueError(gettext("Enter a start and an end time, e.g. 09:00-17:30."))
+        start_time, end_time = _time(start.strip()), _time(end.strip())
+        if start_time >= end_time:
+            raise ValueError(gettext("The end of office hours must be after the start."))
+        return [start_time.strftime("%H:%M"), end_time.strftime("%H:%M")]
+    raise AssertionError(f.kind)
+
+
+def _check_range(f: SettingField, numbers: list[int]) -> None:
+    for n in numbers:
+        if not f.minimum <= n <= f.maximum:
+            raise ValueError(
+                gettext("Enter numbers from %(min)s to %(max)s.", min=f.minimum, max=f.maximum)
+            )
+
+
+def _time(raw: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(raw if len(raw) != 4 else "0" + raw)
+    except ValueError:
+        raise ValueError(gettext("Not a valid time: %(value)s (use HH:MM).", value=raw)) from None
+
+
+# --- the tick -------------------------------------------------------------------------------
+
+
+@dataclass
+class TickResult:
+    """What one tick did (the CLI prints it, the task returns it)."""
+
+    at: dt.datetime
+    day: dt.date
+    evaluated: bool = False
+    skipped: str | None = None  # outside_office_hours, not_working_day, unknown_calendar_year
+    cases: int = 0
+    due: int = 0
+    created: int = 0
+    by_kind: Counter = field(default_factory=Counter)
+    previous_day: dt.date | None = None
+    first_run_today: bool = False
+    missed_working_days: int = 0
+    # year → case ids that could not be evaluated because the calendar does not know it
+    unknown_years: dict[int, list[int]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "at": self.at.isoformat(),
+            "day": self.day.isoformat(),
+            "evaluated": self.evaluated,
+            "skipped": self.skipped,
+            "cases": self.cases,
+            "due": self.due,
+            "created": self.created,
+            "by_kind": dict(self.by_kind),
+            "previous_day": self.previous_day.isoformat() if self.previous_day else None,
+            "missed_working_days": self.missed_working_days,
+            "unknown_years": {str(y): ids for y, ids in self.unknown_years.items()},
+        }
+
+
+def run_reminders(at: dt.datetime) -> TickResult:
+    """Evaluate every reminder rule at instant `at` (aware) and record what is due, once."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("expected a timezone-aware datetime")
+    rules, calendar = reminder_rules(), current_calendar()
+    day = local_day(at, rules)
+    result = TickResult(at=at, day=day)
+    run = db.session.get(TimerRun, TICK_RUN)
+    result.previous_day = run.last_day if run else None
+    try:
+        in_hours = in_office_hours(at, rules, calendar)
+        result.first_run_today = catch_up_days(result.previous_day, day, calendar) == [day]
+    except UnknownCalendarYear as exc:
+        _unknown_year(result, exc, None)
+        _remember_problems(result)
+        record_run(TICK_RUN)
+        db.session.commit()
+        return result
+    if not in_hours:
+        result.skipped = "outside_office_hours" if calendar.is_working_day(day) else "not_working_day"
+        record_run(TICK_RUN)
+        db.session.commit()
+        return result
+    if result.first_run_today and result.previous_day is not None:
+        result.missed_working_days = max(
+            0, calendar.working_days_between(result.previous_day, day) - 1
+        )
+    facts, cases = case_reminder_facts(rules)
+    result.cases = len(facts)
+    due: list[DueNotification] = []
+    for case_facts in facts:
+        try:
+            due += due_notifications(case_facts, day, rules, calendar)
+        except UnknownCalendarYear as exc:
+            _unknown_year(result, exc, case_facts.case_id)
+    result.due = len(due)
+    rows = [_row(d, cases[d.case_id], day, calendar) for d in due]
+    created = set(add_notifications(rows))
+    result.created = len(created)
+    result.by_kind = Counter(str(d.kind) for d in due)
+    result.evaluated = True
+    _remember_problems(result)
+    record_run(TICK_RUN, day)
+    db.session.commit()
+    return result
+
+
+def _unknown_year(result: TickResult, exc: UnknownCalendarYear, case_id: int | None) -> None:
+    result.skipped = result.skipped or ("unknown_calendar_year" if case_id is None else None)
+    result.unknown_years.setdefault(exc.year, [])
+    if case_id is not None:
+        result.unknown_years[exc.year].append(case_id)
+    log.error(
+        "Reminders: the working-day calendar does not know %s (case %s): %s",
+        exc.year, case_id or "all", exc,
+    )
+
+
+def _remember_problems(result: TickResult) -> None:
+    """Keep the last evaluation's calendar problems for the admin pages (cleared when none)."""
+    stored = get_setting(LAST_PROBLEMS_KEY, None)
+    if result.unknown_years:
+        set_setting(
+            LAST_PROBLEMS_KEY,
+            {"at": result.at.isoformat(), "day": result.day.isoformat(),
+             "years": {str(y): ids for y, ids in result.unknown_years.items()}},
+            description="Calendar problems of the last reminder tick",
+        )
+    elif stored:
+        set_setting(LAST_PROBLEMS_KEY, None)
+
+
+def case_reminder_facts(rules: ReminderRules) -> tuple[list[CaseReminderFacts], dict[int, Case]]:
+    """CaseReminderFacts of every open case, with recipients, in four queries."""
+    zone = ZoneInfo(rules.timezone)
+    cases = list(
+        db.session.scalars(
+            select(Case)
+            .where(Case.state.in_([str(s) for s in OPEN_STATES]))
+            .options(selectinload(Case.milestones))
+            .order_by(Case.id)
+        )
+    )
+    caseworkers = caseworkers_by_department(c.lead_department_id for c in cases)
+    leads = task_force_leads_by_action(c.action_id for c in cases)
+    office = office_user_ids()
+    facts = [
+        CaseReminderFacts(
+            case_id=c.id,
+            state=State(c.state),
+            deadline=c.deadline,
+            milestones=tuple((m.id, m.due_date) for m in c.milestones if m.done_at is None),
+            last_progress_at=_local_date(c.last_progress_at, zone),
+            assigned_at=_local_date(c.assigned_at, zone),
+            submitted_at=_local_date(c.submitted_at, zone),
+            caseworker_ids=caseworkers.get(c.lead_department_id, frozenset()),
+            owner_id=c.owner_id,
+            task_force_lead_ids=leads.get(c.action_id, frozenset()),
+            office_ids=office,
+        )
+        for c in cases
+    ]
+    return facts, {c.id: c for c in cases}
+
+
+def _local_date(value: dt.datetime | None, zone: ZoneInfo) -> dt.date | None:
+    return value.replace(tzinfo=dt.UTC).astimezone(zone).date() if value else None
+
+
+def _row(d: DueNotification, case: Case, on: dt.date, calendar: WorkingDayCalendar) -> dict:
+    """A notification row for a due reminder, with its Chinese text."""
+    milestone = None
+    if d.milestone_id is not None:
+        milestone = next((m.title for m in case.milestones if m.id == d.milestone_id), None)
+    days = d.mark
+    if d.kind == "due_soon":
+        days = max(0, calendar.working_days_until(on, d.due_date))  # true count when catching up
+    title, body = compose(str(d.kind), case, days=days, milestone=milestone)
+    return {
+        "case_id": d.case_id,
+        "kind": str(d.kind),
+        "recipient_id": d.recipient_id,
+        "due_date": d.due_date,
+        "day": d.day,
+        "milestone_key": d.milestone_id or 0,
+        "source_key": "",
+        "title": title,
+        "body": body,
+    }
+
+
+def record_run(name: str, day: dt.date | None = None) -> None:
+    """Upsert the TimerRun row of a periodic job: when it last ran (wall clock, for the
+    status page) and the last day it evaluated (only grows; a tick --at a past day keeps it)."""
+    stamp = utcnow()
+    insert = dialect_insert(TimerRun).values(name=name, last_run_at=stamp, last_day=day)
+    greatest = func.greatest if db.session.get_bind().dialect.name == "postgresql" else func.max
+    db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[TimerRun.name],
+            set_={
+                "last_run_at": insert.excluded.last_run_at,
+                "last_day": func.coalesce(
+                    greatest(TimerRun.last_day, insert.excluded.last_day),
+                    TimerRun.last_day,
+                    insert.excluded.last_day,
+                ),
+            },
+        )
+    )
+
+
+# --- status for admins ----------------------------------------------------------------------
+
+
+def timer_status(now: dt.datetime | None = None) -> dict:
+    """What the status page shows: last runs, backlog, and calendar problems."""
+    now = now or dt.datetime.now(dt.UTC)
+    runs = {r.name: r for r in db.session.scalars(select(TimerRun))}
+    pending_events = db.session.scalar(
+        select(func.count(OutboxEvent.id)).where(OutboxEvent.relayed_at.is_(None))
+    )
+    deliveries = dict(
+        db.session.execute(
+            select(NotificationDelivery.status, func.count(NotificationDelivery.id)).group_by(
+                NotificationDelivery.status
+            )
+        ).all()
+    )
+    failed = list(
+        db.session.scalars(
+            select(NotificationDelivery)
+            .where(NotificationDelivery.status == "failed")
+            .order_by(NotificationDelivery.id.desc())
+            .limit(20)
+        )
+    )
+    stale_before = now.astimezone(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=40)
+    tick = runs.get(TICK_RUN)
+    return {
+        "runs": runs,
+        "tick_late": tick is None or tick.last_run_at < stale_before,
+        "pending_events": pending_events or 0,
+        "deliveries": deliveries,
+        "failed": failed,
+        "calendar_problems": calendar_problems(now),
+        "known_years": known_years(),
+    }
+
+
+def calendar_problems(now: dt.datetime | None = None) -> list[dict]:
+    """Years the calendar does not know but today's reminders need, with the cases affected.
+
+    Runs the same evaluation as the tick for today (or the next working day), so the page
+    and the timers can never disagree.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    rules, calendar = reminder_rules(), current_calendar()
+    day = local_day(now, rules)
+    problems: dict[int, set[int]] = defaultdict(set)
+    try:
+        on = day if calendar.is_working_day(day) else calendar.next_working_day(day)
+    except UnknownCalendarYear as exc:
+        return [{"year": exc.year, "case_ids": [], "all": True, "at": None}]
+    facts, _ = case_reminder_facts(rules)
+    for f in facts:
+        try:
+            due_notifications(f, on, rules, calendar)
+        except UnknownCalendarYear as exc:
+            problems[exc.year].add(f.case_id)
+    # The coming year, once December starts: warn a month ahead, before deadlines need it.
+    if day.month == 12 and not calendar.knows_year(day.year + 1):
+        problems.setdefault(day.year + 1, set())
+    found = [
+        {"year": year, "case_ids": sorted(ids), "all": False, "at": None}
+        for year, ids in sorted(problems.items())
+    ]
+    # And what the last tick ran into (e.g. `flask reminders tick --at` a date in 2031).
+    last = get_setting(LAST_PROBLEMS_KEY, None) or {}
+    for year, ids in sorted((last.get("years") or {}).items()):
+        if not calendar.knows_year(int(year)):
+            found.append({"year": int(year), "case_ids": ids, "all": not ids, "at": last.get("at")})
+    return found
+
+
+def now_utc() -> dt.datetime:
+    """Now, aware, in UTC."""
+    return utcnow().replace(tzinfo=dt.UTC)
