@@ -502,6 +502,9 @@ class Report(Model):
     file_name = Column(String(120))
     content_sha256 = Column(String(64))
     error = Column(Text)
+    # What the requester chose besides kind and period (office remarks, red header), so a
+    # worker or a re-run renders the same document.
+    options = Column(JSON, nullable=False, default=dict, server_default="{}")
 
     __table_args__ = (
         Index("ix_report_kind_period", "kind", "period_key"),

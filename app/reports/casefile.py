@@ -1,0 +1,179 @@
+"""Data for the one-case documents: 督办通知单 (urge notice) and the case dossier.
+
+The caller has checked that the reader may see the case; here only reading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.labels import EXTENSION_STATUS_LABELS, HISTORY_KIND_LABELS, STATE_LABELS, label
+from app.models import (
+    Case,
+    CaseHistory,
+    Department,
+    EvidenceFile,
+    ExtensionRequest,
+    IndicatorActual,
+    ProgressUpdate,
+)
+from app.reports.document import Document, date_zh, document_number, office_name
+from app.reports.figures import cn_number, indicator_status, plain_number
+from app.reports.snapshot import cases_at
+from app.services.calendar import current_calendar
+from app.services.cases import history_summary, to_local
+from workflows.calendar import UnknownCalendarYear
+
+REPLY_WORKING_DAYS = 5
+
+
+def _local_time(value: dt.datetime | None) -> str:
+    return to_local(value) if value is not None else ""
+
+
+def case_details(case: Case, as_of: dt.date) -> dict:
+    """The case's fields as a notice or dossier prints them, with its colour on `as_of`."""
+    snapshot = cases_at(as_of, case_ids=[case.id])
+    now = snapshot[0] if snapshot else None
+    action = case.action
+    return {
+        "id": case.id,
+        "title": case.title,
+        "text": case.text,
+        "action": f"{cn_number(action.index)}、{action.title}" if action else "",
+        "action_index": action.index if action else None,
+        "action_title": action.title if action else "",
+        "lead_department": case.lead_department_name or "（未明确）",
+        "partner_departments": [d.name for d in sorted(case.partner_departments, key=lambda d: d.name)],
+        "owner": str(case.owner) if case.owner else "",
+        "assignee": str(case.assignee) if case.assignee else "",
+        "start_date": case.start_date,
+        "deadline": case.deadline,
+        "original_deadline": case.original_deadline,
+        "state": case.state,
+        "state_label": label(STATE_LABELS, case.state),
+        "percent_done": case.percent_done,
+        "rag": now.rag if now else "green",
+        "overdue_days": now.overdue_days if now else 0,
+        "requires_evidence": case.requires_evidence,
+        "last_progress": _local_time(case.last_progress_at),
+    }
+
+
+def build_notice(case: Case, as_of: dt.date, options: dict) -> dict:
+    """督办通知单: the formal notice to the lead department to finish one case."""
+    facts = case_details(case, as_of)
+    issuer = options.get("issuer") or office_name(case.plan)
+    try:
+        reply_by = current_calendar().add_working_days(as_of, REPLY_WORKING_DAYS)
+    except UnknownCalendarYear:
+        reply_by = as_of + dt.timedelta(days=7)
+    urges = db.session.scalar(
+        select(db.func.count()).select_from(CaseHistory)
+        .where(CaseHistory.case_id == case.id, CaseHistory.kind == "urge")
+    )
+    requirement = (options.get("requirement") or "").strip()
+    doc = Document(
+        kind="notice",
+        title="督办通知单",
+        issuer=issuer,
+        date=as_of,
+        number=document_number("notice", as_of.year, int(options.get("number") or case.id)),
+        masthead=issuer if options.get("red_header", True) else "",
+        recipients=facts["lead_department"],
+        copy_to="，".join(facts["partner_departments"]),
+        printed_by=issuer,
+    )
+    return {
+        "doc": doc,
+        "case": facts,
+        "requirement": requirement,
+        "reply_by": reply_by,
+        "reply_by_zh": date_zh(reply_by),
+        "urges": urges or 0,
+    }
+
+
+def build_dossier(case: Case, as_of: dt.date, options: dict) -> dict:
+    """The case dossier: its facts, whole history, progress notes, evidence and extensions."""
+    facts = case_details(case, as_of)
+    history = [
+        {"at": _local_time(e.at), "actor": e.actor_name, "summary": history_summary(e),
+         "kind": label(HISTORY_KIND_LABELS, e.kind), "comment": e.comment or ""}
+        for e in db.session.scalars(
+            select(CaseHistory).where(CaseHistory.case_id == case.id).order_by(CaseHistory.at, CaseHistory.id)
+        )
+    ]
+    updates = [
+        {"at": _local_time(u.created_at), "author": str(u.author) if u.author else "", "note": u.note,
+         "percent_done": u.percent_done, "files": len(u.evidence_files)}
+        for u in db.session.scalars(
+            select(ProgressUpdate).where(ProgressUpdate.case_id == case.id)
+            .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+        )
+    ]
+    evidence = [
+        {"name": f.original_name, "size": _size(f.size), "type": f.content_type, "at": _local_time(f.uploaded_at),
+         "sha256": f.sha256[:16]}
+        for f in db.session.scalars(
+            select(EvidenceFile).where(EvidenceFile.case_id == case.id).order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
+        )
+    ]
+    extensions = [
+        {"requested_at": _local_time(x.requested_at), "old": x.old_deadline, "new": x.new_deadline,
+         "reason": x.reason, "status": label(EXTENSION_STATUS_LABELS, x.status),
+         "decided_at": _local_time(x.decided_at), "comment": x.decision_comment or ""}
+        for x in db.session.scalars(
+            select(ExtensionRequest).where(ExtensionRequest.case_id == case.id)
+            .order_by(ExtensionRequest.requested_at, ExtensionRequest.id)
+        )
+    ]
+    indicators = []
+    for ind in case.indicators:
+        actual = latest_actual(ind.id)
+        ratio, met = indicator_status(ind.comparator, ind.value, actual)
+        indicators.append({"name": ind.name, "comparator": ind.comparator, "target": plain_number(ind.value),
+                           "unit": ind.unit, "actual": plain_number(actual) if actual is not None else "",
+                           "ratio": ratio, "met": met})
+    issuer = office_name(case.plan)
+    doc = Document(
+        kind="dossier",
+        title="督办事项档案",
+        subtitle=case.title,
+        issuer=issuer,
+        date=as_of,
+        number=document_number("dossier", as_of.year, case.id),
+        masthead=issuer if options.get("red_header", False) else "",
+        printed_by=issuer,
+    )
+    return {"doc": doc, "case": facts, "history": history, "updates": updates, "evidence": evidence,
+            "extensions": extensions, "indicators": indicators}
+
+
+def latest_actual(indicator_id: int):
+    """The latest actual value of an indicator, or None."""
+    return db.session.scalar(
+        select(IndicatorActual.value).where(IndicatorActual.indicator_id == indicator_id)
+        .order_by(IndicatorActual.recorded_at.desc(), IndicatorActual.id.desc()).limit(1)
+    )
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} B"
+
+
+def task_force_of(case: Case) -> str | None:
+    """The name of the case's action's task force (专班), if any."""
+    if case.action_id is None:
+        return None
+    return db.session.scalar(
+        select(Department.name).where(Department.kind == "task_force", Department.action_id == case.action_id)
+    )
+

@@ -1,0 +1,270 @@
+"""Figures every periodic report shares: per-action progress, indicators, what changed.
+
+Pure-ish: they read the database and return plain dicts and lists, sorted, so the
+templates only lay out and the same data always gives the same document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    Action,
+    Case,
+    CaseHistory,
+    ExtensionRequest,
+    Goal,
+    Indicator,
+    IndicatorActual,
+    ProgressUpdate,
+)
+from app.reports.snapshot import CaseAt, local_day, moment_after
+from workflows.periods import Period
+
+STATES = ("assigned", "in_progress", "submitted", "verified", "closed")
+RAGS = ("green", "yellow", "red")
+CN_DIGITS = "〇一二三四五六七八九"
+
+# Activity counted per period: label → what is counted.
+ACTIVITY = (
+    ("progress", "进展反馈"),
+    ("accept", "签收"),
+    ("submit", "报送"),
+    ("verify", "核验通过"),
+    ("return", "退回"),
+    ("close", "办结"),
+    ("urge", "催办"),
+    ("extension", "批准延期"),
+)
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 36 → 三十六 (for headings and action numbers)."""
+    if n < 10:
+        return CN_DIGITS[n]
+    tens, units = divmod(n, 10)
+    return f"{'' if tens == 1 else CN_DIGITS[tens]}十{CN_DIGITS[units] if units else ''}"
+
+
+def short_action(title: str) -> str:
+    """产业培塑行动 for 大力实施产业培塑行动."""
+    for prefix in ("大力实施", "深入实施", "实施"):
+        if title.startswith(prefix):
+            return title.removeprefix(prefix)
+    return title
+
+
+def percent(part: int | float, whole: int | float) -> int | None:
+    """Rounded percentage, None when the whole is 0."""
+    return round(100 * part / whole) if whole else None
+
+
+def plain_number(value) -> str:
+    """8.5 for Decimal('8.5000'), 20 for Decimal('20.0000')."""
+    if value is None:
+        return ""
+    value = Decimal(value).normalize()
+    return format(value, "f")
+
+
+def totals(cases: list[CaseAt]) -> dict:
+    """Counts by state and colour, completion and overdue for a list of cases."""
+    states = Counter(c.state for c in cases)
+    rags = Counter(c.rag for c in cases)
+    done = states["verified"] + states["closed"]
+    return {
+        "cases": len(cases),
+        "states": {s: states[s] for s in STATES},
+        "rag": {r: rags[r] for r in RAGS},
+        "done": done,
+        "open": len(cases) - done,
+        "done_percent": percent(done, len(cases)),
+        "average_percent": round(sum(c.percent_done for c in cases) / len(cases)) if cases else 0,
+        "overdue": sum(1 for c in cases if c.overdue),
+    }
+
+
+def action_rows(plan_id: int, cases: list[CaseAt], activity: dict | None = None) -> list[dict]:
+    """One row per action: its totals and (optionally) its activity in the period."""
+    by_action = defaultdict(list)
+    for case in cases:
+        by_action[case.action_id].append(case)
+    rows = []
+    actions = db.session.scalars(select(Action).where(Action.plan_id == plan_id).order_by(Action.index))
+    for action in actions:
+        row = {
+            "id": action.id,
+            "index": action.index,
+            "number": cn_number(action.index),
+            "title": action.title,
+            "short": short_action(action.title),
+            "lead_department": action.lead_department.name if action.lead_department else "",
+            **totals(by_action.get(action.id, [])),
+        }
+        if activity is not None:
+            row["activity"] = activity["by_action"].get(action.id, {})
+        rows.append(row)
+    return rows
+
+
+def _between(column, period: Period):
+    return column.between(moment_after(period.start - dt.timedelta(days=1)),
+                          moment_after(period.end) - dt.timedelta(microseconds=1))
+
+
+def activity(period: Period, plan_id: int) -> dict:
+    """What happened in a period: counts by kind, overall and per action."""
+    overall: Counter = Counter()
+    by_action: dict[int, Counter] = defaultdict(Counter)
+
+    def add(rows, key=None):
+        for action_id, *name, count in rows:
+            name = key or name[0]
+            overall[name] += count
+            by_action[action_id][name] += count
+
+    in_plan = Case.plan_id == plan_id
+    add(db.session.execute(
+        select(Case.action_id, func.count()).select_from(ProgressUpdate)
+        .join(Case, Case.id == ProgressUpdate.case_id)
+        .where(in_plan, _between(ProgressUpdate.created_at, period)).group_by(Case.action_id)
+    ), "progress")
+    add(db.session.execute(
+        select(Case.action_id, CaseHistory.transition, func.count()).select_from(CaseHistory)
+        .join(Case, Case.id == CaseHistory.case_id)
+        .where(in_plan, CaseHistory.kind == "transition", _between(CaseHistory.at, period))
+        .group_by(Case.action_id, CaseHistory.transition)
+    ))
+    add(db.session.execute(
+        select(Case.action_id, func.count()).select_from(CaseHistory)
+        .join(Case, Case.id == CaseHistory.case_id)
+        .where(in_plan, CaseHistory.kind == "urge", _between(CaseHistory.at, period)).group_by(Case.action_id)
+    ), "urge")
+    add(db.session.execute(
+        select(Case.action_id, func.count()).select_from(ExtensionRequest)
+        .join(Case, Case.id == ExtensionRequest.case_id)
+        .where(in_plan, ExtensionRequest.status == "approved", _between(ExtensionRequest.decided_at, period))
+        .group_by(Case.action_id)
+    ), "extension")
+    return {
+        "overall": {key: overall[key] for key, _ in ACTIVITY},
+        "by_action": {aid: {key: counts[key] for key, _ in ACTIVITY} for aid, counts in by_action.items()},
+    }
+
+
+def compare_activity(now: dict, before: dict) -> list[dict]:
+    """Rows of this period's counts against the previous period's."""
+    return [
+        {"key": key, "label": label, "now": now["overall"][key], "before": before["overall"][key],
+         "change": now["overall"][key] - before["overall"][key]}
+        for key, label in ACTIVITY
+    ]
+
+
+def events_in(period: Period, plan_id: int, transition: str) -> list[dict]:
+    """Cases that went through `transition` in the period, with when and why, oldest first."""
+    rows = db.session.execute(
+        select(CaseHistory, Case)
+        .join(Case, Case.id == CaseHistory.case_id)
+        .where(Case.plan_id == plan_id, CaseHistory.kind == "transition",
+               CaseHistory.transition == transition, _between(CaseHistory.at, period))
+        .order_by(CaseHistory.at, CaseHistory.id)
+    )
+    return [
+        {"case_id": case.id, "title": case.title, "lead_department": case.lead_department_name or "",
+         "action_index": case.action_index, "day": local_day(entry.at),
+         "from_state": entry.from_state, "actor": entry.actor_name, "comment": entry.comment or ""}
+        for entry, case in rows
+    ]
+
+
+def extensions_in(period: Period, plan_id: int) -> list[dict]:
+    """Extensions approved in the period."""
+    rows = db.session.execute(
+        select(ExtensionRequest, Case)
+        .join(Case, Case.id == ExtensionRequest.case_id)
+        .where(Case.plan_id == plan_id, ExtensionRequest.status == "approved",
+               _between(ExtensionRequest.decided_at, period))
+        .order_by(ExtensionRequest.decided_at, ExtensionRequest.id)
+    )
+    return [
+        {"case_id": case.id, "title": case.title, "lead_department": case.lead_department_name or "",
+         "old_deadline": ext.old_deadline, "new_deadline": ext.new_deadline, "reason": ext.reason,
+         "day": local_day(ext.decided_at)}
+        for ext, case in rows
+    ]
+
+
+def indicator_status(comparator: str, target, actual) -> tuple[int | None, bool | None]:
+    """Completion (% of target) and whether the target is met; None without an actual."""
+    if actual is None:
+        return None, None
+    target, actual = Decimal(target), Decimal(actual)
+    if comparator == "≤":
+        met = actual <= target
+        ratio = 100 if actual <= 0 else round(100 * target / actual)
+    else:
+        met = actual >= target
+        ratio = round(100 * actual / target) if target else (100 if met else 0)
+    return min(ratio, 999), met
+
+
+def indicator_rows(plan_id: int, period: Period) -> list[dict]:
+    """Every indicator of the plan: target, latest actual by the period's end, the one before."""
+    now, before = moment_after(period.end), moment_after(period.previous().end)
+    latest: dict[int, tuple] = {}
+    previous: dict[int, tuple] = {}
+    for indicator_id, recorded_at, value in db.session.execute(
+        select(IndicatorActual.indicator_id, IndicatorActual.recorded_at, IndicatorActual.value)
+        .join(Indicator, Indicator.id == IndicatorActual.indicator_id)
+        .where(Indicator.plan_id == plan_id, IndicatorActual.recorded_at < now)
+        .order_by(IndicatorActual.indicator_id, IndicatorActual.recorded_at, IndicatorActual.id)
+    ):
+        latest[indicator_id] = value
+        if recorded_at < before:
+            previous[indicator_id] = value
+    goals = {g.id: g.index for g in db.session.scalars(select(Goal).where(Goal.plan_id == plan_id))}
+    rows = []
+    indicators = db.session.scalars(select(Indicator).where(Indicator.plan_id == plan_id))
+    for ind in indicators:
+        if ind.goal_id:
+            scope, order = f"目标{cn_number(goals.get(ind.goal_id, 0))}", (0, goals.get(ind.goal_id, 0), 0)
+        elif ind.case_id:
+            scope = f"行动{cn_number(ind.case.action_index or 0)}"
+            order = (1, ind.case.action_index or 0, ind.case.seq)
+        else:
+            scope = f"行动{cn_number(ind.action.index)}" if ind.action else ""
+            order = (1, ind.action.index if ind.action else 0, 0)
+        actual = latest.get(ind.id)
+        ratio, met = indicator_status(ind.comparator, ind.value, actual)
+        rows.append({
+            "id": ind.id,
+            "order": (*order, ind.position, ind.id),
+            "scope": scope,
+            "name": ind.name,
+            "comparator": ind.comparator,
+            "target": plain_number(ind.value),
+            "unit": ind.unit,
+            "actual": plain_number(actual) if actual is not None else "",
+            "previous": plain_number(previous.get(ind.id)) if ind.id in previous else "",
+            "ratio": ratio,
+            "met": met,
+        })
+    rows.sort(key=lambda r: r["order"])
+    return rows
+
+
+def indicator_summary(rows: list[dict]) -> dict:
+    """How many indicators have an actual, and how many of those meet their target."""
+    reported = [r for r in rows if r["ratio"] is not None]
+    return {
+        "total": len(rows),
+        "reported": len(reported),
+        "met": sum(1 for r in reported if r["met"]),
+        "missing": len(rows) - len(reported),
+    }

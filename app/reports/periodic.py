@@ -1,0 +1,273 @@
+"""Data for the periodic reports: 督查通报, 旬简报, 月通报, 工作月报, 季讲评.
+
+Each builder takes a Period (and options) and returns the template's context: a
+`Document` (the official frame) and plain dicts with every figure, as they stood at
+the end of the period.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Evaluation, Plan
+from app.reports import charts
+from app.reports.document import (
+    Document,
+    district_name,
+    document_number,
+    issue_date,
+    office_name,
+    period_ordinal,
+)
+from app.reports.figures import (
+    action_rows,
+    activity,
+    cn_number,
+    compare_activity,
+    events_in,
+    extensions_in,
+    indicator_rows,
+    indicator_summary,
+    percent,
+    plain_number,
+    totals,
+)
+from app.reports.snapshot import CaseAt, cases_at
+from workflows.periods import Period, PeriodKind
+
+# Long lists are summarised: the first rows are printed, the rest counted (see stack-notes).
+LIST_LIMIT = 15
+RANKING_LIMIT = 30
+
+
+def campaign(plan: Plan) -> str:
+    """The campaign's name from the plan title: “八大行动” for 实施“八大行动”总体方案."""
+    match = re.search(r"实施(.+?)(总体)?方案", plan.title or "")
+    return match.group(1) if match else "重点工作"
+
+
+def task_force_office(plan: Plan) -> str:
+    """鹤城区“八大行动”总专班办公室."""
+    return f"{district_name(plan).removesuffix('人民政府')}{campaign(plan)}总专班办公室"
+
+
+def _verdict(action: dict, overall: int) -> str:
+    """进展较快 / 进展平稳 / 进展滞后, against the average of all actions."""
+    if not action["cases"]:
+        return "暂无任务"
+    if action["overdue"] or action["average_percent"] <= overall - 10:
+        return "进展滞后"
+    if action["average_percent"] >= overall + 10:
+        return "进展较快"
+    return "进展平稳"
+
+
+def period_dict(period: Period) -> dict:
+    previous = period.previous()
+    unit = {PeriodKind.DEKAD: "旬", PeriodKind.MONTH: "月", PeriodKind.QUARTER: "季度",
+            PeriodKind.YEAR: "年"}[period.kind]
+    return {
+        "key": period.key,
+        "label": period.label_zh,
+        "start": period.start,
+        "end": period.end,
+        "unit": unit,
+        "this": f"本{unit}",
+        "previous": f"上{unit}",
+        "previous_label": previous.label_zh,
+        "next_label": period.next().label_zh,
+    }
+
+
+def capped(rows: list, limit: int = LIST_LIMIT) -> dict:
+    """The first `limit` rows and how many more there are."""
+    return {"rows": rows[:limit], "more": max(0, len(rows) - limit), "total": len(rows)}
+
+
+def case_row(case: CaseAt) -> dict:
+    return {
+        "id": case.id,
+        "title": case.title,
+        "action_index": case.action_index,
+        "lead_department": case.lead_department or "（未明确）",
+        "deadline": case.deadline,
+        "state": case.state,
+        "percent_done": case.percent_done,
+        "overdue_days": case.overdue_days,
+    }
+
+
+def overview(period: Period, plan: Plan) -> dict:
+    """Everything a periodic report may print about a period, at its end."""
+    cases = cases_at(period.end, plan_id=plan.id)
+    before = cases_at(period.previous().end, plan_id=plan.id)
+    now_activity = activity(period, plan.id)
+    actions = action_rows(plan.id, cases, now_activity)
+    indicators = indicator_rows(plan.id, period)
+    overdue = sorted((c for c in cases if c.overdue), key=lambda c: (-c.overdue_days, c.action_index or 0, c.seq, c.id))
+    at_risk = sorted((c for c in cases if c.rag == "yellow"), key=lambda c: (c.deadline, c.action_index or 0, c.seq, c.id))
+    due_next = sorted(
+        (c for c in cases if not c.done and period.next().contains(c.deadline)),
+        key=lambda c: (c.deadline, c.action_index or 0, c.seq, c.id),
+    )
+    now_totals, before_totals = totals(cases), totals(before)
+    return {
+        "period": period_dict(period),
+        "totals": now_totals,
+        "previous_totals": before_totals,
+        "delta": {
+            "done": now_totals["done"] - before_totals["done"],
+            "average_percent": now_totals["average_percent"] - before_totals["average_percent"],
+            "overdue": now_totals["overdue"] - before_totals["overdue"],
+        },
+        "actions": actions,
+        "changes": compare_activity(now_activity, activity(period.previous(), plan.id)),
+        "completed": capped(events_in(period, plan.id, "verify")),
+        "returned": capped(events_in(period, plan.id, "return")),
+        "extensions": capped(extensions_in(period, plan.id)),
+        "indicators": capped([r for r in indicators if r["ratio"] is not None], 25),
+        "indicator_summary": indicator_summary(indicators),
+        "overdue": capped([case_row(c) for c in overdue]),
+        "at_risk": capped([case_row(c) for c in at_risk]),
+        "due_next": capped([case_row(c) for c in due_next]),
+        "ranking": department_ranking(period, cases),
+        "charts": {
+            "actions": charts.action_progress_chart(actions),
+            "indicators": charts.indicator_chart(indicators),
+        },
+    }
+
+
+def department_ranking(period: Period, cases: list[CaseAt]) -> dict:
+    """Departments ranked by the period's evaluation when it exists, else by on-time rate.
+
+    On-time rate = cases done by their first deadline ÷ cases due by the period's end or
+    already done; ties go to fewer overdue cases, then higher average progress.
+    """
+    evaluations = list(db.session.scalars(select(Evaluation).where(Evaluation.period_key == period.key)))
+    by_department = defaultdict(list)
+    for case in cases:
+        if case.lead_department_id:
+            by_department[case.lead_department].append(case)
+    if evaluations:
+        rows = sorted(
+            ({"department": e.department.name, "kan": plain_number(e.kan_score), "ping": plain_number(e.ping_score),
+              "bi": plain_number(e.bi_score), "total": plain_number(e.total), "total_value": e.total,
+              "remarks": e.remarks or ""} for e in evaluations),
+            key=lambda r: (-r["total_value"], r["department"]),
+        )
+        for rank, row in enumerate(rows, 1):
+            row["rank"] = rank
+        praise = [{"department": r["department"], "why": f"综合评价{r['total']}分"} for r in rows[:3]]
+        criticism = [{"department": r["department"], "why": f"综合评价{r['total']}分，排名靠后"}
+                     for r in rows[-3:] if len(rows) > 3]
+        return {"source": "evaluation", "rows": rows[:RANKING_LIMIT], "more": max(0, len(rows) - RANKING_LIMIT),
+                "praise": praise, "criticism": criticism}
+    rows = []
+    for department, items in by_department.items():
+        due = [c for c in items if c.done or c.original_deadline <= period.end]
+        on_time = sum(1 for c in items if c.on_time)
+        overdue = [c for c in items if c.overdue]
+        rows.append({
+            "department": department,
+            "cases": len(items),
+            "due": len(due),
+            "done": sum(1 for c in items if c.done),
+            "on_time": on_time,
+            "rate": percent(on_time, len(due)),
+            "overdue": len(overdue),
+            "max_overdue_days": max((c.overdue_days for c in overdue), default=0),
+            "average_percent": round(sum(c.percent_done for c in items) / len(items)),
+        })
+    rows.sort(key=lambda r: (r["rate"] is None, -(r["rate"] or 0), r["overdue"], -r["average_percent"], r["department"]))
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+    praise = [
+        {"department": r["department"], "why": f"已完成{r['done']}项任务，无逾期事项"}
+        for r in sorted(rows, key=lambda r: (-r["done"], -r["average_percent"], r["department"]))
+        if r["done"] and not r["overdue"]
+    ][:5]
+    criticism = [
+        {"department": r["department"], "why": f"{r['overdue']}项任务逾期，最长逾期{r['max_overdue_days']}个工作日"}
+        for r in sorted(rows, key=lambda r: (-r["overdue"], -r["max_overdue_days"], r["department"]))
+        if r["overdue"]
+    ][:10]
+    return {"source": "on_time", "rows": rows[:RANKING_LIMIT], "more": max(0, len(rows) - RANKING_LIMIT),
+            "praise": praise, "criticism": criticism}
+
+
+def _frame(kind: str, period: Period, plan: Plan, *, title: str, issuer: str, recipients: str,
+           copy_to: str = "", red_header: bool = True) -> Document:
+    return Document(
+        kind=kind,
+        title=title,
+        issuer=issuer,
+        date=issue_date(period),
+        number=document_number(kind, period.end.year, period_ordinal(period)),
+        masthead=issuer if red_header else "",
+        recipients=recipients,
+        copy_to=copy_to,
+        printed_by=issuer,
+    )
+
+
+ALL_UNITS = "各专班，区直各单位，各乡镇（街道）"
+
+
+def build_inspection(period: Period, plan: Plan, options: dict) -> dict:
+    """督查通报: the supervision office's report on progress, overdue cases and ranking."""
+    data = overview(period, plan)
+    doc = _frame(
+        "inspection", period, plan,
+        title=f"关于{period.label_zh}{campaign(plan)}重点任务推进情况的督查通报",
+        issuer=office_name(plan), recipients=ALL_UNITS,
+        copy_to="区委办公室，区人大常委会办公室，区政协办公室",
+        red_header=options.get("red_header", True),
+    )
+    return {"doc": doc, "remarks": (options.get("remarks") or "").strip(), "campaign": campaign(plan), **data}
+
+
+def build_dekad(period: Period, plan: Plan, options: dict) -> dict:
+    """旬简报: a dekad's progress per action, indicators and changes since the last dekad."""
+    data = overview(period, plan)
+    issuer = task_force_office(plan)
+    doc = _frame("dekad", period, plan, title=f"{period.label_zh}{campaign(plan)}推进情况简报",
+                 issuer=issuer, recipients=ALL_UNITS, red_header=options.get("red_header", True))
+    return {"doc": doc, "campaign": campaign(plan), **data}
+
+
+def build_monthly(period: Period, plan: Plan, options: dict) -> dict:
+    """月通报: the month's bulletin to every unit."""
+    data = overview(period, plan)
+    issuer = task_force_office(plan)
+    doc = _frame("monthly", period, plan, title=f"关于{period.label_zh}{campaign(plan)}推进情况的通报",
+                 issuer=issuer, recipients=ALL_UNITS, red_header=options.get("red_header", True))
+    return {"doc": doc, "campaign": campaign(plan), **data}
+
+
+def build_work_report(period: Period, plan: Plan, options: dict) -> dict:
+    """工作月报: the overall task force's month-end report to the district's leaders."""
+    data = overview(period, plan)
+    issuer = task_force_office(plan)
+    doc = _frame("work-report", period, plan, title=f"关于{period.label_zh}{campaign(plan)}工作情况的报告",
+                 issuer=issuer, recipients=district_name(plan), red_header=options.get("red_header", True))
+    return {"doc": doc, "campaign": campaign(plan), **data}
+
+
+def build_quarterly(period: Period, plan: Plan, options: dict) -> dict:
+    """季讲评: the quarter's review, action by action, with the department ranking."""
+    data = overview(period, plan)
+    issuer = task_force_office(plan)
+    doc = _frame("quarterly", period, plan, title=f"{period.label_zh}{campaign(plan)}推进情况讲评",
+                 issuer=issuer, recipients=ALL_UNITS, red_header=options.get("red_header", True))
+    ranked = sorted(data["actions"], key=lambda a: (-a["average_percent"], -(a["done_percent"] or 0), a["index"]))
+    overall = data["totals"]["average_percent"]
+    for place, action in enumerate(ranked, 1):
+        action["place"] = place
+        action["place_number"] = cn_number(place)
+        action["verdict"] = _verdict(action, overall)
+    return {"doc": doc, "campaign": campaign(plan), "actions_ranked": ranked, **data}

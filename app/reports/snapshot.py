@@ -1,0 +1,182 @@
+"""Cases as they stood at a moment, rebuilt from the append-only history.
+
+A report on June describes the cases at the end of June, whenever it is generated: the
+state is the `from_state` of the first transition after the moment (else today's state),
+the deadline the old one of the first approved extension or deadline change after it,
+the percentage the last progress update before it. So the same data gives the same report.
+The lead department is today's (a reassignment after the moment is not rolled back).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Case, CaseHistory, ProgressUpdate
+from app.services.calendar import current_calendar, office_zone
+from app.services.workflow import rag_for, rag_settings
+from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
+from workflows.case_workflow import State
+from workflows.rag import DONE_STATES, Rag, is_overdue, overdue_working_days
+
+
+@dataclass
+class CaseAt:
+    """One case at a moment: the facts every report builds on."""
+
+    id: int
+    seq: int
+    title: str
+    action_id: int | None
+    action_index: int | None
+    lead_department_id: int | None
+    lead_department: str
+    partner_departments: list[str]
+    start_date: dt.date
+    original_deadline: dt.date
+    deadline: dt.date
+    state: str
+    percent_done: int
+    done_on: dt.date | None  # local day it was last verified, when verified or closed now
+    rag: str = Rag.GREEN.value
+    overdue_days: int = 0  # working days past the deadline (0 when not overdue)
+
+    @property
+    def done(self) -> bool:
+        return self.state in DONE_STATES
+
+    @property
+    def overdue(self) -> bool:
+        return self.rag == Rag.RED.value
+
+    @property
+    def on_time(self) -> bool:
+        """Done on or before the deadline first set (extensions do not count for scoring)."""
+        return self.done and self.done_on is not None and self.done_on <= self.original_deadline
+
+
+def moment_after(day: dt.date) -> dt.datetime:
+    """The naive-UTC instant at which local `day` ends (the start of the next local day)."""
+    local = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=office_zone())
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def local_day(value: dt.datetime) -> dt.date:
+    """The office's local day of a stored naive-UTC datetime."""
+    return value.replace(tzinfo=dt.UTC).astimezone(office_zone()).date()
+
+
+def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,
+             calendar: WorkingDayCalendar | None = None) -> list[CaseAt]:
+    """Every case (of a plan, or the given ids) as it stood at the end of local `day`, by id."""
+    moment = moment_after(day)
+    query = select(Case).order_by(Case.action_id, Case.seq, Case.id)
+    if plan_id is not None:
+        query = query.where(Case.plan_id == plan_id)
+    if case_ids is not None:
+        query = query.where(Case.id.in_(list(case_ids)))
+    cases = [c for c in db.session.scalars(query) if c.start_date <= day]
+    ids = [c.id for c in cases]
+    if not ids:
+        return []
+    state_before = _first_after(
+        select(CaseHistory.case_id, CaseHistory.from_state)
+        .where(CaseHistory.kind == "transition", CaseHistory.at >= moment, CaseHistory.case_id.in_(ids))
+        .order_by(CaseHistory.case_id, CaseHistory.at, CaseHistory.id)
+    )
+    deadline_before = _deadlines_before(ids, moment)
+    percent_at = _percent_at(ids, moment)
+    done_at = dict(
+        db.session.execute(
+            select(CaseHistory.case_id, CaseHistory.at)
+            .where(CaseHistory.kind == "transition", CaseHistory.to_state == "verified",
+                   CaseHistory.at < moment, CaseHistory.case_id.in_(ids))
+            .order_by(CaseHistory.case_id, CaseHistory.at, CaseHistory.id)
+        ).all()
+    )  # the dict keeps each case's latest verification
+    calendar = calendar or current_calendar()
+    settings = rag_settings()
+    result = []
+    for case in cases:
+        state = state_before.get(case.id) or case.state
+        percent = percent_at.get(case.id, case.percent_done)
+        if state in DONE_STATES:
+            percent = 100
+        done_on = None
+        if state in DONE_STATES:
+            verified = done_at.get(case.id) or case.verified_at
+            done_on = local_day(verified) if verified else None
+        snapshot = CaseAt(
+            id=case.id,
+            seq=case.seq,
+            title=case.title,
+            action_id=case.action_id,
+            action_index=case.action_index,
+            lead_department_id=case.lead_department_id,
+            lead_department=case.lead_department_name or "",
+            partner_departments=sorted(d.name for d in case.partner_departments),
+            start_date=case.start_date,
+            original_deadline=case.original_deadline,
+            deadline=deadline_before.get(case.id, case.deadline),
+            state=state,
+            percent_done=int(percent or 0),
+            done_on=done_on,
+        )
+        _assess(snapshot, day, calendar, settings)
+        result.append(snapshot)
+    return result
+
+
+def _assess(case: CaseAt, day: dt.date, calendar: WorkingDayCalendar, settings: dict) -> None:
+    """Fill in the RAG colour and the working days overdue on `day` (the workflow's rules)."""
+    case.rag = rag_for(case, day, calendar, settings).value
+    if is_overdue(State(case.state), case.deadline, day):
+        try:
+            case.overdue_days = overdue_working_days(case.deadline, day, calendar)
+        except UnknownCalendarYear:
+            case.overdue_days = (day - case.deadline).days
+
+
+def _first_after(query) -> dict:
+    """case_id → the first row's value (rows ordered by case, then time)."""
+    found = {}
+    for case_id, value in db.session.execute(query):
+        found.setdefault(case_id, value)
+    return found
+
+
+def _deadlines_before(ids, moment) -> dict:
+    """case_id → the deadline in force at `moment`, where an approved extension or an admin's
+    change moved it afterwards (the history keeps the old date)."""
+    changes = {}
+    for case_id, kind, data in db.session.execute(
+        select(CaseHistory.case_id, CaseHistory.kind, CaseHistory.data)
+        .where(CaseHistory.kind.in_(("deadline_change", "extension_decision")), CaseHistory.at >= moment,
+               CaseHistory.case_id.in_(ids))
+        .order_by(CaseHistory.case_id, CaseHistory.at, CaseHistory.id)
+    ):
+        data = data or {}
+        if kind == "extension_decision" and not data.get("approved"):
+            continue
+        old = data.get("old") or data.get("old_deadline")
+        if old and case_id not in changes:
+            changes[case_id] = dt.date.fromisoformat(str(old)[:10])
+    return changes
+
+
+def _percent_at(ids, moment) -> dict:
+    """case_id → percent of the last progress update before `moment` (0 if all came after)."""
+    percent = {}
+    for case_id, created_at, value in db.session.execute(
+        select(ProgressUpdate.case_id, ProgressUpdate.created_at, ProgressUpdate.percent_done)
+        .where(ProgressUpdate.case_id.in_(ids))
+        .order_by(ProgressUpdate.case_id, ProgressUpdate.created_at, ProgressUpdate.id)
+    ):
+        if created_at < moment:
+            percent[case_id] = value
+        else:
+            percent.setdefault(case_id, 0)
+    return percent

@@ -1,0 +1,386 @@
+"""Reports: request (queued to Celery), generate, schedule, list and download — with access checks.
+
+Who may read a report:
+- office, leader, admin: every report;
+- task-force leads and caseworkers: the periodic reports (督查通报, 旬简报, 月通报, 工作月报,
+  季讲评 — documents circulated to every unit), and notices and dossiers of cases they can see.
+Who may request one:
+- inspection (督查通报): the office (and admins);
+- dekad, monthly, work report, quarterly: office, admin, leader, task-force lead;
+- notice (督办通知单): whoever may urge the case (the office, the case's task-force lead);
+- dossier: anyone who can see the case.
+
+Errors are typed and map to HTTP codes: ReportNotFound 404, ReportNotAllowed 403,
+ReportNotReady 409, InvalidReportRequest 422; messages are translated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.access import visible_cases_clause
+from app.extensions import db
+from app.models import Case, Report, utcnow
+from app.reports import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, render
+from app.reports.casefile import task_force_of
+from app.reports.snapshot import local_day
+from app.services.after_commit import send_task_now
+from app.services.calendar import local_today
+from app.services.plans import latest_plan
+from app.services.workflow import CaseNotFound, case_facts, get_visible_case
+from workflows.case_workflow import Actor, Role, can_urge
+from workflows.periods import parse_period, periods_due_on
+
+log = logging.getLogger(__name__)
+
+GENERATE_TASK = "reports.generate"
+MAX_REMARKS = 3000
+MAX_REQUIREMENT = 1000
+# A manual report still queued after this long is sent to the workers again by beat.
+REQUEUE_AFTER = dt.timedelta(minutes=10)
+# A report "running" this long has lost its worker: marked failed so it can be requested again.
+RUNNING_TIMEOUT = dt.timedelta(minutes=30)
+# Beat looks back this many days, so a missed day 1/11/21 is caught up.
+CATCH_UP_DAYS = 10
+
+_SEES_ALL = frozenset({Role.OFFICE, Role.LEADER, Role.ADMIN})
+_MAY_REQUEST_PERIODIC = frozenset({Role.OFFICE, Role.ADMIN, Role.LEADER, Role.TASK_FORCE_LEAD})
+_MAY_REQUEST_INSPECTION = frozenset({Role.OFFICE, Role.ADMIN})
+
+
+class ReportError(Exception):
+    """A report operation that cannot be done; `message` is translated."""
+
+    status = 400
+    code = "report_error"
+
+    def __init__(self, message):
+        self.message = message
+        super().__init__(str(message))
+
+
+class InvalidReportRequest(ReportError):
+    status = 422
+    code = "invalid_input"
+
+
+class ReportNotAllowed(ReportError):
+    status = 403
+    code = "not_allowed"
+
+
+class ReportNotFound(ReportError):
+    status = 404
+    code = "not_found"
+
+    def __init__(self, message=None):
+        super().__init__(message or lazy_gettext("Report not found, or you may not see it."))
+
+
+class ReportNotReady(ReportError):
+    status = 409
+    code = "not_ready"
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def readable_clause(actor: Actor):
+    """A WHERE clause on Report selecting what the actor may read."""
+    if actor.roles & _SEES_ALL:
+        return Report.id.is_not(None)
+    if not actor.roles:
+        return Report.id.is_(None)
+    visible = select(Case.id).where(visible_cases_clause(actor))
+    return or_(Report.kind.in_(PERIOD_KINDS), Report.case_id.in_(visible))
+
+
+def list_reports(actor: Actor, *, ids=None, limit: int = 100) -> list[Report]:
+    """Reports the actor may read, newest first (only `ids` when given)."""
+    query = select(Report).where(readable_clause(actor)).order_by(Report.created_at.desc(), Report.id.desc())
+    if ids is not None:
+        query = query.where(Report.id.in_(list(ids)))
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def get_report(report_id, actor: Actor) -> Report:
+    """One report the actor may read, else ReportNotFound (existence is not revealed)."""
+    try:
+        report_id = int(report_id)
+    except (TypeError, ValueError):
+        raise ReportNotFound() from None
+    report = db.session.scalar(select(Report).where(Report.id == report_id, readable_clause(actor)))
+    if report is None:
+        raise ReportNotFound()
+    return report
+
+
+def report_file(report_id, actor: Actor) -> tuple[Path, str]:
+    """The PDF of a finished report the actor may read, and the name to download it as."""
+    report = get_report(report_id, actor)
+    if report.status != "done" or not report.file_name:
+        raise ReportNotReady(lazy_gettext("The report is not ready yet."))
+    path = Path(current_app.config["REPORT_FOLDER"]) / report.file_name
+    if not path.is_file():
+        raise ReportNotReady(lazy_gettext("The report's file is missing; request it again."))
+    return path, download_name(report)
+
+
+def download_name(report: Report) -> str:
+    """月通报-2024-06.pdf, 督办通知单-案件12-2024-07-01.pdf."""
+    name = KINDS[report.kind].name_zh if report.kind in KINDS else report.kind
+    subject = report.period_key or f"任务{report.case_id}"
+    return f"{name}-{subject}.pdf"
+
+
+def report_json(report: Report) -> dict:
+    """What the API and the polling page show of a report."""
+    return {
+        "id": report.id,
+        "kind": report.kind,
+        "kind_name": KINDS[report.kind].name_zh if report.kind in KINDS else report.kind,
+        "period": report.period_key or None,
+        "case_id": report.case_id,
+        "status": report.status,
+        "progress": report.progress,
+        "trigger": report.trigger,
+        "requested_by": str(report.requested_by) if report.requested_by else None,
+        "created_at": report.created_at.isoformat() + "Z",
+        "finished_at": report.finished_at.isoformat() + "Z" if report.finished_at else None,
+        "content_sha256": report.content_sha256,
+        "error": report.error,
+    }
+
+
+# --- requesting -----------------------------------------------------------------------------
+
+
+def request_report(actor: Actor, kind, *, period=None, case_id=None, options=None) -> Report:
+    """Check and queue a report; the worker generates it (sent after commit)."""
+    if kind not in KINDS:
+        raise InvalidReportRequest(lazy_gettext(
+            "Unknown report kind %(kind)s; choose one of %(kinds)s.",
+            kind=str(kind)[:40], kinds="、".join(f"{k}（{v.name_zh}）" for k, v in KINDS.items()),
+        ))
+    options = clean_options(kind, options)
+    report = Report(kind=kind, trigger="manual", requested_by_id=actor.user_id, status="queued",
+                    progress=0, options=options)
+    if KINDS[kind].subject == "period":
+        parsed = period_for(kind, period)
+        if parsed.end >= local_today():
+            raise InvalidReportRequest(lazy_gettext(
+                "The period %(period)s has not ended yet: reports cover finished periods.", period=parsed.key))
+        report.period_key = parsed.key
+        allowed = _MAY_REQUEST_INSPECTION if kind == "inspection" else _MAY_REQUEST_PERIODIC
+        if not actor.roles & allowed:
+            raise ReportNotAllowed(lazy_gettext("You may not request this kind of report."))
+    else:
+        case = _case_for(kind, case_id, actor)
+        report.case_id = case.id
+        report.period_key = ""
+        if kind == "notice" and Role.OFFICE not in actor.roles:
+            # A task-force lead's notice is issued by the task force, not the office.
+            report.options = {**options, "issuer": task_force_of(case)}
+    db.session.add(report)
+    db.session.commit()
+    send_task_now(GENERATE_TASK, report.id)
+    return report
+
+
+def period_for(kind: str, period):
+    """The period of a periodic report, parsed and of the length the kind covers."""
+    if not period or not isinstance(period, str):
+        raise InvalidReportRequest(lazy_gettext("Give the period, e.g. 2024-06, 2024-06-D2 or 2024-Q2."))
+    try:
+        parsed = parse_period(period)
+    except ValueError as exc:
+        raise InvalidReportRequest(str(exc)) from None
+    allowed = KINDS[kind].period_kinds
+    if parsed.kind not in allowed:
+        examples = {"dekad": "2024-06-D2", "month": "2024-06", "quarter": "2024-Q2", "year": "2024"}
+        raise InvalidReportRequest(lazy_gettext(
+            "A %(kind)s covers a period like %(examples)s, not %(period)s.",
+            kind=KINDS[kind].name_zh, examples="、".join(examples[str(k)] for k in allowed), period=period,
+        ))
+    return parsed
+
+
+def _case_for(kind: str, case_id, actor: Actor) -> Case:
+    if case_id in (None, ""):
+        raise InvalidReportRequest(lazy_gettext("Give the case for this report."))
+    try:
+        case = get_visible_case(case_id, actor)
+    except CaseNotFound:
+        raise InvalidReportRequest(lazy_gettext("Case not found, or you may not see it.")) from None
+    if kind == "notice" and not can_urge(case_facts(case, has_evidence=False), actor):
+        raise ReportNotAllowed(lazy_gettext(
+            "Only the supervision office or the case's task-force lead may issue an urge notice "
+            "for an open case."))
+    return case
+
+
+def clean_options(kind: str, options) -> dict:
+    """The options a kind takes, checked: remarks (inspection), requirement (notice), red header."""
+    options = options or {}
+    if not isinstance(options, dict):
+        raise InvalidReportRequest(lazy_gettext("Options must be an object."))
+    clean = {}
+    if "red_header" in options:
+        value = options["red_header"]
+        if isinstance(value, str):
+            value = value.strip().lower() in ("1", "true", "on", "yes", "y")
+        clean["red_header"] = bool(value)
+    for key, allowed_kind, limit in (("remarks", "inspection", MAX_REMARKS),
+                                     ("requirement", "notice", MAX_REQUIREMENT)):
+        value = options.get(key)
+        if value in (None, ""):
+            continue
+        if kind != allowed_kind:
+            continue  # a field of another kind's form: ignored
+        if not isinstance(value, str):
+            raise InvalidReportRequest(lazy_gettext("Text fields must be text."))
+        value = value.replace("\r\n", "\n").strip()
+        if len(value) > limit:
+            raise InvalidReportRequest(lazy_gettext("Text is too long (at most %(max)s characters).", max=limit))
+        if value:
+            clean[key] = value
+    return clean
+
+
+# --- generating -----------------------------------------------------------------------------
+
+
+def generate_report(report_id: int) -> Report | None:
+    """Render one queued report into REPORT_FOLDER (idempotent: only a queued report is claimed)."""
+    claimed = db.session.execute(
+        update(Report).where(Report.id == report_id, Report.status == "queued")
+        .values(status="running", progress=5, error=None).returning(Report.id)
+    ).scalar()
+    db.session.commit()
+    if claimed is None:
+        return db.session.get(Report, report_id)  # done, running elsewhere, failed, or gone
+    report = db.session.get(Report, report_id)
+
+    def progress(percent: int) -> None:
+        db.session.execute(update(Report).where(Report.id == report_id).values(progress=percent))
+        db.session.commit()
+
+    try:
+        pdf = render(report.kind, progress=progress, **subject_of(report))
+        digest = hashlib.sha256(pdf).hexdigest()
+        name = f"{report.id:06d}-{report.kind}-{digest[:12]}.pdf"
+        folder = Path(current_app.config["REPORT_FOLDER"])
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{name}.part"
+        temporary.write_bytes(pdf)
+        temporary.replace(folder / name)  # atomic: a reader never sees half a file
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("report %s failed", report_id)
+        db.session.execute(update(Report).where(Report.id == report_id).values(
+            status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow()))
+        db.session.commit()
+        raise
+    report = db.session.get(Report, report_id)
+    report.file_name = name
+    report.content_sha256 = digest
+    report.status = "done"
+    report.progress = 100
+    report.finished_at = utcnow()
+    db.session.commit()
+    return report
+
+
+def subject_of(report: Report) -> dict:
+    """What the builder of the report's kind needs: the period and plan, or the case and date."""
+    options = dict(report.options or {})
+    if KINDS[report.kind].subject == "period":
+        return {"period": parse_period(report.period_key), "plan": latest_plan(), "options": options}
+    case = db.session.get(Case, report.case_id)
+    if case is None:
+        raise ReportNotFound()
+    as_of = local_day(report.created_at)
+    if report.kind == "notice":
+        options["number"] = notice_number(report)
+        if options.get("issuer_action_id"):
+            from app.reports.casefile import task_force_of
+
+            options["issuer"] = task_force_of(case)
+    return {"case": case, "as_of": as_of, "options": options}
+
+
+def notice_number(report: Report) -> int:
+    """The notice's number within its year: notices numbered in the order they were requested."""
+    year = local_day(report.created_at).year
+    earlier = db.session.scalars(
+        select(Report.created_at).where(Report.kind == "notice", Report.id <= report.id)
+    )
+    return sum(1 for created in earlier if local_day(created).year == year)
+
+
+# --- schedule -------------------------------------------------------------------------------
+
+
+def schedule_due_reports(today: dt.date | None = None, *, inline: bool = False) -> list[int]:
+    """Create the periodic reports due by `today` (catching up missed days) and queue them.
+
+    One scheduled report per kind and period, whoever calls and however often: the rows are
+    inserted with ON CONFLICT DO NOTHING on the partial unique index uq_report_scheduled.
+    Returns the ids of the reports queued now (generated at once when `inline`).
+    """
+    today = today or local_today()
+    due = set()
+    for back in range(CATCH_UP_DAYS):
+        for period in periods_due_on(today - dt.timedelta(days=back)):
+            for kind, period_kind in SCHEDULED:
+                if period.kind == period_kind:
+                    due.add((kind, period.key))
+    # PostgreSQL in production; SQLite (the zero-install default) has the same clause.
+    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
+    created = []
+    for kind, key in sorted(due):
+        row = db.session.execute(
+            insert(Report)
+            .values(kind=kind, period_key=key, trigger="schedule", status="queued", progress=0,
+                    options={}, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["kind", "period_key"],
+                                    index_where=Report.trigger == "schedule")
+            .returning(Report.id)
+        ).scalar()
+        if row is not None:
+            created.append(row)
+    _expire_lost_runs()
+    stale = list(db.session.scalars(
+        select(Report.id).where(Report.status == "queued", Report.created_at < utcnow() - REQUEUE_AFTER)
+    ))
+    db.session.commit()
+    for report_id in sorted(set(created) | set(stale)):
+        if inline:
+            generate_report(report_id)
+        else:
+            send_task_now(GENERATE_TASK, report_id)
+    return created
+
+
+def _expire_lost_runs() -> None:
+    db.session.execute(
+        update(Report)
+        .where(Report.status == "running", Report.created_at < utcnow() - RUNNING_TIMEOUT)
+        .values(status="failed", error="timeout", finished_at=utcnow())
+    )
+
+
+__all__ = [
+    "CASE_KINDS", "PERIOD_KINDS", "InvalidReportRequest", "ReportError", "ReportNotAllowed",
+    "ReportNotFound", "ReportNotReady", "generate_report", "get_report", "list_reports",
+    "report_file", "report_json", "request_report", "schedule_due_reports",
+]
