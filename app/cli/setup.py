@@ -67,6 +67,29 @@ def plan_dump(as_json: bool) -> None:
     click.echo(json.dumps(dump_plan(plan), ensure_ascii=False, indent=2))
 
 
+@plan_cli.command("extract")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the draft as JSON (the plan dump shape).")
+@click.option("--year", type=int, help="The plan's year (default: read from its title or text).")
+def plan_extract(file: str, as_json: bool, year: int | None) -> None:
+    """Draft a plan from a plan document (.txt in UTF-8/GB18030, or .docx); print the draft."""
+    from workflows.plan_extraction import PlanTextError, extract_plan, read_plan_document
+
+    try:
+        draft = extract_plan(read_plan_document(file), year=year)
+    except PlanTextError as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(draft, ensure_ascii=False, indent=2))
+        return
+    cases = [c for a in draft["actions"] for c in a["cases"]]
+    targets = sum(len(x["indicators"]) for x in [*draft["goals"], *draft["actions"], *cases])
+    click.echo(
+        f"《{draft['title']}》（{draft['year']}）：目标 {len(draft['goals'])} 项，行动 {len(draft['actions'])} 项，"
+        f"任务 {len(cases)} 项，量化指标 {targets} 个。加 --json 输出草稿全文。"
+    )
+
+
 @click.command("demo")
 @with_appcontext
 @click.option("--force", is_flag=True, help="Create demo users even in production.")

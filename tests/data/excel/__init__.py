@@ -1,0 +1,1 @@
+"""Workbook generators for the list-import tests: messy sheets built with openpyxl, no binaries."""
