@@ -35,9 +35,10 @@ def create_app(config_object: str | object = "config.Config", **overrides) -> Fl
         api.init_app(appbuilder)
         appbuilder.post_init()
 
-    from app import cli
+    from app import cli, errors
     from tasks.celery_app import celery_init_app
 
+    errors.init_app(app)
     cli.init_app(app)
     celery_init_app(app)
     return app

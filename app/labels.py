@@ -58,3 +58,80 @@ HISTORY_KIND_LABELS = {
     "comment": _("Comment"),
     "deadline_change": _("Deadline changed"),
 }
+
+# --- workflow (issue #3, backend): labels used in workflow error messages and dialogs ---
+
+RELATION_LABELS = {
+    "lead_caseworker": _("a caseworker of the lead department"),
+    "partner_caseworker": _("a caseworker of a partner department"),
+    "task_force_lead": _("the lead of the case's task force"),
+    "office": _("the supervision office"),
+}
+
+NEED_LABELS = {
+    "comment": _("a progress note"),
+    "reason": _("a reason"),
+    "new_department": _("a new lead department"),
+    "evidence": _("evidence files"),
+}
+
+# Operations other than transitions, as verbs for "You may not … this case".
+OPERATION_LABELS = {
+    "update_progress": _("report progress on"),
+    "urge": _("urge"),
+    "request_extension": _("request an extension for"),
+    "decide_extension": _("decide extension requests for"),
+    "comment": _("comment on"),
+    "change_deadline": _("change the deadline of"),
+    "bulk": _("run bulk operations on"),
+}
+
+EXTENSION_STATUS_LABELS = {
+    "pending": _("Pending"),
+    "approved": _("Approved"),
+    "refused": _("Refused"),
+}
+
+NOTIFICATION_KIND_LABELS = {
+    "due_soon": _("Due soon"),
+    "overdue": _("Overdue"),
+    "escalation": _("Escalation"),
+    "stale": _("No progress"),
+    "awaiting_verification": _("Awaiting verification"),
+    "urge": _("Urged"),
+    "submitted": _("Submitted for verification"),
+    "returned": _("Returned"),
+    "verified": _("Verified, to close"),
+    "assigned": _("Newly assigned"),
+    "reopened": _("Reopened"),
+    "extension_requested": _("Extension requested"),
+    "extension_decided": _("Extension decided"),
+    "deadline_changed": _("Deadline changed"),
+}
+
+WEBHOOK_FORMAT_LABELS = {
+    "generic": _("Generic JSON"),
+    "wecom": _("WeCom group robot"),
+    "dingtalk": _("DingTalk group robot"),
+}
+
+# --- reports (issue #5) ---
+
+REPORT_KIND_LABELS = {
+    "inspection": _("Inspection report"),
+    "dekad": _("Dekad brief"),
+    "monthly": _("Monthly bulletin"),
+    "work-report": _("Monthly work report"),
+    "quarterly": _("Quarterly review"),
+    "notice": _("Urge notice"),
+    "dossier": _("Case dossier"),
+}
+
+REPORT_STATUS_LABELS = {
+    "queued": _("Queued"),
+    "running": _("Generating"),
+    "done": _("Ready"),
+    "failed": _("Failed"),
+}
+
+REPORT_TRIGGER_LABELS = {"manual": _("On request"), "schedule": _("On schedule")}

@@ -35,22 +35,23 @@ COMMON_MENUS = r"^(Cases|MyCases|AllCases|Plan|Actions|Goals|Indicators|Reports|
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ADMIN: [(ANY, ANY)],
     OFFICE: [
-        (r"^(Case|Report|Notification|ExtensionRequest|Evaluation|CaseList)$", ANY),
-        (r"^(Action|Goal|Indicator|Department|Plan|CalendarOverride|Webhook|Setting)$", READ),
+        (r"^(Case|Report|Notification|ExtensionRequest|Evaluation|CaseList|OfficeQueue|CalendarOverride)$", ANY),
+        (r"^(Action|Goal|Indicator|Department|Plan|Webhook|Setting)$", READ),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Queues|Departments|Extensions|Evaluations|Lists)$", "menu_access"),
+        (r"^(Queues|Departments|Extensions|Evaluations|Lists|ToClose|Overdue)$", "menu_access"),
+        (r"^(Reminders|ReminderSettings|TimerStatus|CalendarOverrides|Webhooks)$", "menu_access"),
     ],
     TASK_FORCE_LEAD: [
-        (r"^(Case|Report|Notification|CaseList)$", ANY),
+        (r"^(Case|Report|Notification|CaseList|LeadQueue)$", ANY),
         (r"^(Action|Goal|Indicator|Department|Plan)$", READ),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Queues|Departments)$", "menu_access"),
+        (r"^(Queues|Departments|ToVerify)$", "menu_access"),
     ],
     CASEWORKER: [
-        (r"^(Case|Report|Notification|CaseList)$", ANY),
+        (r"^(Case|Report|Notification|CaseList|CaseworkerQueue)$", ANY),
         (r"^(Action|Goal|Indicator|Department|Plan)$", READ),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Queues)$", "menu_access"),
+        (r"^(Queues|ToAccept|InProgress|Returned)$", "menu_access"),
     ],
     LEADER: [
         (r"^(Case|Report|Notification|Action|Goal|Indicator|Department|Plan|Evaluation)$", READ),

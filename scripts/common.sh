@@ -36,7 +36,8 @@ find_python() {
 }
 
 # WeasyPrint needs Pango; harfbuzz-subset keeps Chinese PDFs fast; fonts cover GB2312.
-RUNTIME_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-noto-cjk-extra fonts-lxgw-wenkai)
+# texlive-lang-chinese brings FandolFang (仿宋), the only free GB2312-complete 仿宋 face in Debian.
+RUNTIME_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-noto-cjk-extra texlive-lang-chinese)
 
 ensure_venv() {
   local extras="$1" python stamp

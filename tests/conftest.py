@@ -5,6 +5,16 @@ from pathlib import Path
 
 import pytest
 
+# Integration fixtures live beside their tests; pytest only accepts this list here.
+pytest_plugins = [
+    "tests.integration.fixtures_workflow",
+    "tests.integration.fixtures_browser",
+    "tests.integration.fixtures_lists",
+    "tests.integration.fixtures_celery",
+    "tests.integration.fixtures_timers",
+    "tests.integration.fixtures_reports",
+]
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

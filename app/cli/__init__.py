@@ -5,9 +5,12 @@ Other tools and scripts rely on the command names and options.
 
 from flask import Flask
 
-from app.cli import setup
+from app.cli import lists, reminders, reports, setup
 
 
 def init_app(app: Flask) -> None:
     """Register every area's commands."""
     setup.register(app)
+    reminders.register(app)
+    lists.register(app)
+    reports.register(app)

@@ -15,6 +15,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+# Fixtures of each area, in their own modules.
+
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://duban:duban@127.0.0.1:5432/duban_test"
 )

@@ -27,7 +27,7 @@ def test_each_demo_user_can_log_in(app, username):
     client = app.test_client()
     page = login(client, username).get_data(as_text=True)
     assert "退出" in page or "注销" in page, page[:500]
-    assert client.get("/mycasesview/list/").status_code == 200
+    assert client.get("/caseview/list/").status_code == 200
 
 
 def test_wrong_password_is_refused_in_chinese(client):
