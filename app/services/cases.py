@@ -1,4 +1,4 @@
-"""Reading cases for pages: the case page's context and its history."""
+"""Reading cases for pages and reports: history, targets with actual values, timeline."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.labels import STATE_LABELS, TRANSITION_LABELS, label
-from app.models import Case, CaseHistory
+from app.models import Case, CaseHistory, IndicatorActual, ProgressUpdate
+
+DASH = "—"
 
 
 def to_local(value: dt.datetime | None) -> str:
@@ -39,10 +41,9 @@ def history_summary(entry: CaseHistory) -> str:
     return label(HISTORY_KIND_LABELS, entry.kind)
 
 
-def case_page_context(case_id: int) -> dict:
-    """What the case page shows beside FAB's fields (the caller checked visibility)."""
-    case = db.session.get(Case, case_id)
-    history = [
+def history_entries(case_id: int) -> list[dict]:
+    """A case's history, oldest first, ready for display (the caller checked visibility)."""
+    return [
         {
             "at_local": to_local(e.at),
             "actor_name": e.actor_name,
@@ -52,4 +53,67 @@ def case_page_context(case_id: int) -> dict:
         }
         for e in history_of(case_id)
     ]
-    return {"case": case, "history": history}
+
+
+def case_targets(case: Case) -> list[dict]:
+    """The case's indicators with their latest reported actual value."""
+    latest = {}
+    if case.indicators:
+        rows = db.session.execute(
+            select(IndicatorActual.indicator_id, IndicatorActual.value, IndicatorActual.recorded_at)
+            .where(IndicatorActual.indicator_id.in_([i.id for i in case.indicators]))
+            .order_by(IndicatorActual.recorded_at, IndicatorActual.id)
+        )
+        for indicator_id, value, at in rows:
+            latest[indicator_id] = (value, at)
+    return [
+        {
+            "indicator": i,
+            "target": target_text(i),
+            "actual": f"{number(latest[i.id][0])}{i.unit}" if i.id in latest else DASH,
+            "actual_at": to_local(latest[i.id][1]) if i.id in latest else "",
+        }
+        for i in case.indicators
+    ]
+
+
+def target_text(indicator) -> str:
+    """A target as the plan states it: ≥ 8.5%, ≤ 3, or just the value for "="."""
+    value = number(indicator.value)
+    if indicator.value_max is not None:
+        value = f"{value}–{number(indicator.value_max)}"
+    prefix = "" if indicator.comparator == "=" else f"{indicator.comparator} "
+    return f"{prefix}{value}{indicator.unit}"
+
+
+def number(value) -> str:
+    """A Decimal without trailing zeros (8.5000 → 8.5)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def case_timeline(case: Case) -> list[dict]:
+    """History and progress of the case as one list, oldest first (as the API's history)."""
+    updates = {
+        u.id: u
+        for u in db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.case_id == case.id))
+    }
+    names = {i.id: i for i in case.indicators}
+    entries = []
+    for item in history_entries(case.id):
+        entry, data = item["entry"], item["entry"].data or {}
+        update = updates.get(data.get("progress_update_id")) if entry.kind == "progress" else None
+        entries.append({
+            **item,
+            "kind": entry.kind,
+            "transition": entry.transition,
+            "data": data,
+            "update": update,
+            "actuals": [
+                f"{names[a.indicator_id].name} {number(a.value)}{names[a.indicator_id].unit}"
+                for a in (update.actuals if update else [])
+                if a.indicator_id in names
+            ],
+            "files": update.evidence_files if update else [],
+        })
+    return entries

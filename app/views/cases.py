@@ -42,13 +42,11 @@ from app.models import (
     CaseHistory,
     Department,
     ExtensionRequest,
-    IndicatorActual,
-    ProgressUpdate,
 )
 from app.security import current_actor
 from app.services import workflow
 from app.services.calendar import local_today
-from app.services.cases import case_page_context, to_local
+from app.services.cases import DASH, case_targets, case_timeline, to_local
 from workflows.access import can_read_only
 from workflows.case_workflow import (
     Need,
@@ -64,7 +62,6 @@ from workflows.case_workflow import (
 )
 from workflows.rag import DONE_STATES
 
-DASH = "—"
 # Said in the urge when the office leaves the comment box of a bulk urge empty.
 DEFAULT_URGE_TEXT = _("Please speed up the work on this case and report progress on time.")
 TYPED_ERRORS = (WorkflowError, workflow.InvalidInput)
@@ -784,8 +781,8 @@ def page_context(case: Case, actor) -> dict:
         "can_comment": can_comment(facts, actor),
         "pending_extension": pending,
         "departments": departments,
-        "targets": targets(case),
-        "timeline": timeline(case),
+        "targets": case_targets(case),
+        "timeline": case_timeline(case),
         "csrf": generate_csrf(),
         "iso_date": iso_date,
         "to_local": to_local,
@@ -793,70 +790,6 @@ def page_context(case: Case, actor) -> dict:
         "list_kind_label": label(LIST_KIND_LABELS, case.list_kind),
         "partners": department_names(case.partner_departments),
     }
-
-
-def targets(case: Case) -> list[dict]:
-    """The case's indicators with their latest reported actual value."""
-    latest = {}
-    if case.indicators:
-        rows = db.session.execute(
-            select(IndicatorActual.indicator_id, IndicatorActual.value, IndicatorActual.recorded_at)
-            .where(IndicatorActual.indicator_id.in_([i.id for i in case.indicators]))
-            .order_by(IndicatorActual.recorded_at, IndicatorActual.id)
-        )
-        for indicator_id, value, at in rows:
-            latest[indicator_id] = (value, at)
-    return [
-        {
-            "indicator": i,
-            "target": target_text(i),
-            "actual": f"{number(latest[i.id][0])}{i.unit}" if i.id in latest else DASH,
-            "actual_at": to_local(latest[i.id][1]) if i.id in latest else "",
-        }
-        for i in case.indicators
-    ]
-
-
-def target_text(indicator) -> str:
-    """A target as the plan states it: ≥ 8.5%, ≤ 3, or just the value for "="."""
-    value = number(indicator.value)
-    if indicator.value_max is not None:
-        value = f"{value}–{number(indicator.value_max)}"
-    prefix = "" if indicator.comparator == "=" else f"{indicator.comparator} "
-    return f"{prefix}{value}{indicator.unit}"
-
-
-def number(value) -> str:
-    """A Decimal without trailing zeros (8.5000 → 8.5)."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def timeline(case: Case) -> list[dict]:
-    """History and progress of the case as one list, oldest first (as the API's history)."""
-    updates = {
-        u.id: u
-        for u in db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.case_id == case.id))
-    }
-    names = {i.id: i for i in case.indicators}
-    entries = []
-    for item in case_page_context(case.id)["history"]:
-        entry, data = item["entry"], item["entry"].data or {}
-        update = updates.get(data.get("progress_update_id")) if entry.kind == "progress" else None
-        entries.append({
-            **item,
-            "kind": entry.kind,
-            "transition": entry.transition,
-            "data": data,
-            "update": update,
-            "actuals": [
-                f"{names[a.indicator_id].name} {number(a.value)}{names[a.indicator_id].unit}"
-                for a in (update.actuals if update else [])
-                if a.indicator_id in names
-            ],
-            "files": update.evidence_files if update else [],
-        })
-    return entries
 
 
 def register(appbuilder) -> None:
