@@ -30,7 +30,7 @@ os.environ.update(
     REDIS_URL=TEST_REDIS_URL,
     DUBAN_VAR_DIR=str(VAR_DIR),
     DEMO_PASSWORD=DEMO_PASSWORD,
-    SECRET_KEY="test-secret-key",
+    SECRET_KEY="test-secret-key-of-at-least-32-bytes",
     DUBAN_ENV="test",
 )
 
