@@ -1,12 +1,13 @@
 """Pages (Flask-AppBuilder views), one module per area; each has `register(appbuilder)`."""
 
-from app.views import cases, drafts, lists, notifications, plan, reports
+from app.views import cases, drafts, evaluations, lists, notifications, plan, reports
 
 
 def init_app(appbuilder) -> None:
     """Register every area's views, in menu order."""
     cases.register(appbuilder)
     plan.register(appbuilder)
+    evaluations.register(appbuilder)
     lists.register(appbuilder)
     drafts.register(appbuilder)
     notifications.register(appbuilder)
