@@ -17,6 +17,7 @@ CASE_PROGRESS = "case.progress"  # {actor_id, progress_update_id}
 EXTENSION_REQUESTED = "extension.requested"  # {extension_id, actor_id}
 EXTENSION_DECIDED = "extension.decided"  # {extension_id, status, actor_id}
 CASE_COMMENTED = "case.commented"  # {actor_id, history_id}
+CASE_DEADLINE_CHANGED = "case.deadline_changed"  # {actor_id, history_id, old, new}
 
 
 def record_event(kind: str, case_id: int | None, **payload) -> OutboxEvent:

@@ -44,7 +44,6 @@ from app.services.notifications import (
 
 log = logging.getLogger(__name__)
 
-CASE_DEADLINE_CHANGED = "case.deadline_changed"  # raised by app.services.workflow.change_deadline
 MAX_ATTEMPTS = 5  # an event failing this often is left for an admin (status page)
 TRANSITION_KINDS = {
     "submit": "submitted",
@@ -134,7 +133,7 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
             to = _caseworkers_and_owner(case) | {request.requested_by_id}
             fields["approved"] = request.status == "approved"
             fields["comment"] = request.decision_comment
-    elif event.kind == CASE_DEADLINE_CHANGED:
+    elif event.kind == outbox.CASE_DEADLINE_CHANGED:
         kind, to = "deadline_changed", _caseworkers_and_owner(case)
         fields["new_deadline"] = case.deadline
     else:

@@ -87,8 +87,6 @@ from workflows.case_workflow import (
 )
 from workflows.rag import Rag, elapsed_share, is_overdue, rag_status
 
-# Not in outbox.py's list (owned elsewhere): the admin moved a deadline.
-CASE_DEADLINE_CHANGED = "case.deadline_changed"  # {actor_id, history_id, old, new}
 
 MAX_TEXT = 5000  # characters of a note, reason or comment
 MAX_FILES = 10  # evidence files per progress update
@@ -969,7 +967,7 @@ def change_deadline(
             data={"old": old.isoformat(), "new": deadline.isoformat()},
         )
         outbox.record_event(
-            CASE_DEADLINE_CHANGED, case.id, actor_id=actor.user_id, history_id=entry.id,
+            outbox.CASE_DEADLINE_CHANGED, case.id, actor_id=actor.user_id, history_id=entry.id,
             old=old.isoformat(), new=deadline.isoformat(),
         )
     return case
