@@ -87,7 +87,6 @@ from workflows.case_workflow import (
 )
 from workflows.rag import Rag, elapsed_share, is_overdue, rag_status
 
-
 MAX_TEXT = 5000  # characters of a note, reason or comment
 MAX_FILES = 10  # evidence files per progress update
 BULK_INLINE_LIMIT = 20  # more cases than this go to Celery
