@@ -11,7 +11,8 @@ COPY tasks ./tasks
 COPY templates ./templates
 COPY migrations ./migrations
 COPY config.py ./
-RUN pip install --no-cache-dir . && pybabel compile -d app/translations -D messages
+# Editable: templates/, migrations/ and config.py are read from this folder.
+RUN pip install --no-cache-dir -e . && pybabel compile -d app/translations -D messages
 RUN useradd --system --home /var/lib/duban duban && mkdir -p /var/lib/duban && chown duban /var/lib/duban
 USER duban
 EXPOSE 8000
