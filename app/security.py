@@ -38,7 +38,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^(Case|Report|Notification|ExtensionRequest|Evaluation|CaseList|OfficeQueue|CalendarOverride)$", ANY),
         (r"^(Action|Goal|Indicator|Department|Plan|Webhook|Setting)$", READ),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Queues|Departments|Extensions|Evaluations|Lists|ToClose|Overdue)$", "menu_access"),
+        (r"^(Queues|Departments|Extensions|Evaluations|Lists|PlanDrafts|ToClose|Overdue)$", "menu_access"),
         (r"^(Reminders|ReminderSettings|TimerStatus|CalendarOverrides|Webhooks)$", "menu_access"),
     ],
     TASK_FORCE_LEAD: [

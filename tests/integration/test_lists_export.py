@@ -122,3 +122,15 @@ def test_the_template_has_the_chinese_headers_and_imports_once_filled(app, fresh
     case = lists_helper.case(title="出台优化营商环境十条措施")
     assert case["list_kind"] == "policy" and case["action"] == 4 and case["lead"] == "区发展和改革局"
     assert app.test_client().get("/lists/template/task").status_code in (302, 401)  # signed out
+
+
+def test_case_lists_offer_the_export_only_to_those_who_may_export(app):
+    from tests.integration.conftest import login
+
+    for username, offered in (("office", True), ("worker1", True), ("leader", False)):
+        client = app.test_client()
+        login(client, username)
+        page = client.get("/caseview/list/?_flt_0_state=assigned").get_data(as_text=True)
+        assert ("case-list-export" in page) is offered, username
+        if offered:
+            assert "/lists/export?_flt_0_state=assigned" in page
