@@ -111,6 +111,9 @@ class Config:
         "en": {"flag": "gb", "name": "English"},
     }
     WTF_CSRF_ENABLED = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Behind HTTPS in production, set SESSION_COOKIE_SECURE=1.
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
     RATELIMIT_ENABLED = False
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD")
