@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import relationship
@@ -73,6 +74,8 @@ class Department(Model):
     action_id = Column(Integer, ForeignKey("action.id", use_alter=True))
     action = relationship("Action", foreign_keys=[action_id])
     members = relationship("User", secondary=user_department, lazy="selectin")
+    # The department asked for one daily digest per member instead of a mail per case.
+    daily_digest = Column(Boolean, nullable=False, default=False, server_default=false())
 
     __table_args__ = (CheckConstraint(f"kind IN {DEPARTMENT_KINDS}", name="ck_department_kind"),)
 

@@ -284,11 +284,13 @@ def _plan_deliveries(notification_ids: list[int], prefs: dict) -> int:
     }
     rows = []
     if current_app.config.get("MAIL_ENABLED"):
+        digest_users = _members_of_digest_departments(users)
         for n in notes:
             user, pref = users.get(n.recipient_id), prefs.get(n.recipient_id)
             if user is None or not user.email or (pref is not None and not pref.email):
                 continue
-            channel = DIGEST if pref is not None and pref.daily_digest else EMAIL
+            wants_digest = (pref is not None and pref.daily_digest) or user.id in digest_users
+            channel = DIGEST if wants_digest else EMAIL
             rows.append({"notification_id": n.id, "channel": channel, "target": user.email})
     rows += _webhook_deliveries(notes)
     if not rows:
@@ -296,6 +298,19 @@ def _plan_deliveries(notification_ids: list[int], prefs: dict) -> int:
     for chunk in _chunks(rows):
         db.session.execute(dialect_insert(NotificationDelivery).values(chunk).on_conflict_do_nothing())
     return len(rows)
+
+
+def _members_of_digest_departments(user_ids) -> set[int]:
+    """Users in a department that chose one daily digest instead of a mail per case."""
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(user_department.c.user_id)
+            .join(Department, Department.id == user_department.c.department_id)
+            .where(Department.daily_digest.is_(True), user_department.c.user_id.in_(list(user_ids)))
+        )
+    )
 
 
 def _chunks(rows: list, size: int = 1000):

@@ -3,7 +3,9 @@
 from flask import redirect, url_for
 from flask_appbuilder import IndexView, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _
+from wtforms import SelectField
 
 from app.access import RelatedCaseVisibilityFilter
 from app.labels import (
@@ -94,16 +96,27 @@ class DepartmentView(ModelView):
     list_title = _("Departments")
     list_columns = ["name", "short_name", "kind", "action"]
     search_columns = ["name", "short_name", "kind"]
-    add_columns = edit_columns = ["name", "short_name", "kind", "action", "members"]
-    show_columns = ["name", "short_name", "kind", "action", "members"]
+    add_columns = edit_columns = ["name", "short_name", "kind", "action", "members", "daily_digest"]
+    show_columns = ["name", "short_name", "kind", "action", "members", "daily_digest"]
     label_columns = {
         "name": _("Name"),
         "short_name": _("Short name"),
         "kind": _("Kind"),
         "action": _("Action"),
         "members": _("Members"),
+        "daily_digest": _("Daily digest for members"),
     }
-    formatters_columns = {"kind": lambda v: label(DEPARTMENT_KIND_LABELS, v)}
+    description_columns = {
+        "daily_digest": _("Members get one email a day listing their reminders instead of one per case."),
+    }
+    # A choice, not free text: the database accepts only these kinds.
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": SelectField(_("Kind"), choices=list(DEPARTMENT_KIND_LABELS.items())),
+    }
+    formatters_columns = {
+        "kind": lambda v: label(DEPARTMENT_KIND_LABELS, v),
+        "daily_digest": lambda v: gettext("Yes") if v else gettext("No"),
+    }
 
 
 class PlanView(ModelView):

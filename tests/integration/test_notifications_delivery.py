@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+from sqlalchemy import select
+
 from app.models import NotificationDelivery, NotificationPreference
 from tests.integration.fixtures_timers import at_shanghai
 
@@ -124,3 +126,26 @@ def test_a_daily_digest_replaces_one_mail_per_case(timers, smtp_server):
     assert digest[0]["Subject"] == f"【督办提醒汇总】2024年2月26日，共 {len(cases)} 条"
     assert digest[0].get_content().count("【逾期提醒】") == len(cases)
     assert timers.count(NotificationDelivery, NotificationDelivery.status == "pending") == 0
+
+
+def test_a_department_can_choose_the_daily_digest_for_its_members(timers, smtp_server):
+    """区商务局 opts in: worker1 gets one digest, not a mail per overdue case."""
+    from app.models import Department
+
+    smtp_server.clear()
+
+    def opt_in(db):
+        department = db.session.scalar(select(Department).where(Department.name == "区商务局"))
+        department.daily_digest = True
+        db.session.commit()
+
+    timers._run(opt_in)
+    cases = timers.worker1_cases()
+    timers.set_cases(cases, deadline=dt.date(2024, 2, 19), start_date=dt.date(2024, 1, 1))
+    timers.tick("2024-02-26T09:30")
+    timers.call(DELIVER, at_shanghai("2024-02-26", "09:45"))
+    assert not [m for m in smtp_server.messages if m["To"] == "worker1@duban.local"]
+    assert timers.call(DELIVER, at_shanghai("2024-02-26", "10:05")).digests == 1
+    digest = [m for m in smtp_server.messages if m["To"] == "worker1@duban.local"]
+    assert len(digest) == 1
+    assert digest[0].get_content().count("【逾期提醒】") == len(cases)
