@@ -101,6 +101,7 @@ class _Builder:
         self.year = year
         self.protected: SpanSet = protected_spans(text)
         self.cases: list[Case] = []  # every case so far, for table rows restating them
+        self._spawned: dict[int, list[Action]] = {}  # section action → table group actions
 
     # -- top level --------------------------------------------------------------------------
 
@@ -130,9 +131,10 @@ class _Builder:
         else:
             for section in task_sections:
                 if section.children and not all(self.is_single_task(c) for c in section.children):
-                    actions.extend(self.action_of_section(c) for c in section.children)
+                    for child in section.children:
+                        actions.extend(self.actions_of_section(child))
                 else:
-                    actions.append(self.action_of_section(section))
+                    actions.extend(self.actions_of_section(section))
         for table in root.tables:
             self.add_table(table, actions, title)
         for annex in annexes:
@@ -220,6 +222,11 @@ class _Builder:
 
     # -- actions -----------------------------------------------------------------------------
 
+    def actions_of_section(self, section: Section) -> list[Action]:
+        """The section's action, followed by any its tables' category rows create."""
+        action = self.action_of_section(section)
+        return [action, *self._spawned.pop(id(action), [])]
+
     def action_of_section(self, section: Section) -> Action:
         head = self.heading_span(section)
         title, subtitle = _split_title(self.heading_title(section))
@@ -240,8 +247,11 @@ class _Builder:
                            if not (line is section.body[0] and self._is_annotation(line.span)
                                    and leads)]
             action.cases.extend(self.cases_of_sentences(body_spans, leads))
+        holder = [action]
         for table in self.tables_under(section):
-            self.add_table(table, [action], action.title, default=action)
+            self.add_table(table, holder, action.title, default=action)
+        if len(holder) > 1:  # grouped rows ("所属行动" column or category rows): new actions
+            self._spawned[id(action)] = holder[1:]
         return action
 
     def action_of_items(self, sections: list[Section], title: str) -> Action:
@@ -391,12 +401,14 @@ class _Builder:
         """Each row a case: merged into an existing case with the same title, else added to
         the action named in a group column, else to ``default`` (or a new action)."""
         group_value = ""
-        for row in table.rows:
+        for n, row in enumerate(table.rows):
             cells = {role: cell for role, cell in zip(table.roles, row, strict=False) if role}
             if not any(c.text for role, c in cells.items() if role in ("title", "detail")):
                 continue
             if "group" in cells and cells["group"].text:
                 group_value = cells["group"].text  # merged cells come through empty: carry on
+            elif n < len(table.row_groups) and table.row_groups[n] is not None:
+                group_value = table.row_groups[n].text  # a category row above the row
             case = self.case_of_row(cells)
             existing = self.find_case(case.title)
             if existing is not None:

@@ -40,9 +40,9 @@ _COLUMN_ROLES: list[tuple[str, re.Pattern[str]]] = [
     ("index", re.compile(r"^(?:序号|编号|序)$")),
     ("kind", re.compile(r"清单类型|清单类别")),
     ("group", re.compile(r"所属行动|行动名称|^行动$|类别|分类|领域|板块|专班")),
-    ("lead", re.compile(r"牵头单位|牵头部门|主办单位|主责单位|^牵头$")),
-    ("partner", re.compile(r"配合单位|配合部门|协办单位|参与单位|协同单位|^配合$")),
-    ("responsible", re.compile(r"责任单位|责任部门|承办单位|实施单位")),
+    ("lead", re.compile(r"(?:牵头|主办|主责)(?:单位|部门|处室|科室|股室)|^牵头$")),
+    ("partner", re.compile(r"(?:配合|协办|参与|协同)(?:单位|部门|处室|科室|股室)|^配合$")),
+    ("responsible", re.compile(r"(?:责任|承办|实施)(?:单位|部门|处室|科室|股室)")),
     ("deadline", re.compile(r"完成时限|时限|完成时间|时间节点|截止时间|进度安排|计划完成")),
     ("person", re.compile(r"责任人|负责人|牵头领导|责任领导|联系人|电话")),
     ("title", re.compile(r"名称|^任务$|^项目$|^事项$|^实事$")),
@@ -71,6 +71,8 @@ class Table:
     roles: list[str | None]
     rows: list[list[Cell]]
     span: Span
+    # Per row, the category row above it ("（一）教育卫生类（3项）" spanning the table), if any.
+    row_groups: list[Cell | None] = field(default_factory=list)
 
 
 @dataclass
@@ -165,18 +167,40 @@ def _read_table(text: str, lines: list[Line], i: int) -> tuple[Table, int] | Non
     if roles is None:
         return None
     rows: list[list[Cell]] = []
+    groups: list[Cell | None] = []
+    group: Cell | None = None
     j = i + 1
     while j < len(lines):
-        cells = _cells(text, lines[j])
-        # A table ends at a heading ("第四部分  保障措施" has two spaces but is no row) or at
-        # a line with too few cells to be a row.
-        if len(cells) < max(2, len(roles) // 2) or heading_style(lines[j]) is not None:
+        if _is_row(text, lines[j], roles):
+            rows.append(_cells(text, lines[j]))
+            groups.append(group)
+            j += 1
+        elif (j + 1 < len(lines) and len(lines[j].text) <= 40
+              and len(_cells(text, lines[j])) == 1 and _is_row(text, lines[j + 1], roles)):
+            group = _group_cell(text, lines[j])  # a merged category row inside the table
+            j += 1
+        else:
             break
-        rows.append(cells)
-        j += 1
     if not rows:
         return None
-    return Table(roles, rows, (lines[i].span[0], lines[j - 1].span[1])), j
+    return Table(roles, rows, (lines[i].span[0], lines[j - 1].span[1]), groups), j
+
+
+def _is_row(text: str, line: Line, roles: list[str | None]) -> bool:
+    # A table ends at a heading ("第四部分  保障措施" has two spaces but is no row) or at a
+    # line with too few cells to be a row.
+    return (len(_cells(text, line)) >= max(2, len(roles) // 2)
+            and heading_style(line) is None)
+
+
+def _group_cell(text: str, line: Line) -> Cell:
+    """A category row's name without its number and count: "（一）教育卫生类（3项）" → 教育卫生类."""
+    found = heading_style(line)
+    start = found[1] if found else line.span[0]
+    count = re.search(r"\s*[（(]\s*(?:共)?\s*[\d一二三四五六七八九十]+\s*[项个件][）)]$", line.text)
+    end = line.span[0] + count.start() if count else line.span[1]
+    s, e = trim(text, start, end)
+    return Cell((s, e), text[s:e])
 
 
 def parse_outline(text: str) -> Section:

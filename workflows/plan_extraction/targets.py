@@ -32,7 +32,7 @@ _BASE_UNITS = [
     "个", "家", "户", "人次", "人", "名", "位", "所", "座", "处", "项", "条", "套", "台", "辆",
     "艘", "架", "张", "床", "间", "栋", "幢", "场", "场次", "次", "批", "期", "件", "宗", "起",
     "例", "篇", "部", "本", "册", "份", "支", "只", "头", "株", "棵", "盏", "口", "眼", "块",
-    "段", "片", "门", "岗", "标箱", "架次", "艘次", "车次", "班次", "人天", "家次", "户次", "批次",
+    "段", "片", "门", "岗", "轮", "轮次", "标箱", "架次", "艘次", "车次", "班次", "人天", "家次", "户次", "批次",
     # length, area, volume, weight, energy
     "公里", "千米", "米", "延米", "平方公里", "平方米", "平米", "立方米", "亩", "公顷",
     "吨", "千克", "公斤", "斤", "千瓦", "兆瓦", "千瓦时", "度", "微克/立方米", "毫克/升",
@@ -67,17 +67,19 @@ ARABIC_TARGET = re.compile(
 
 # Chinese numerals followed by a counting unit ("三所", "两个", "五个").
 _CN_COUNT_UNITS = ["个", "家", "所", "座", "处", "条", "项", "场", "次", "批", "期", "支", "名",
-                   "户", "套", "台", "辆", "栋", "间", "张", "件", "宗", "人"]
+                   "户", "套", "台", "辆", "栋", "间", "张", "件", "宗", "人", "轮"]
 CHINESE_TARGET = re.compile(
     rf"(?<![{CN_NUMERAL_CHARS}第前后届])(?P<value>[{CN_NUMERAL_CHARS}]{{1,4}})"
     rf"(?P<unit>{_alternation(_CN_COUNT_UNITS)})"
     r"(?!性|系列|些|体|流|线|致|样|同|律|起|般|道|刻|级)"
 )
+# Enumerators that open a clause in work plans: "一是新建…；二是…", "其一，…".
+_ENUMERATOR = r"(?:[一二三四五六七八九十]{1,2}是|其[一二三四五六七八九十]|首先|其次|再次|最后)"
 # A clause with a Chinese-numeral target starts with one of these verbs.
 _BUILD_VERBS = re.compile(
-    r"^(?:力争|确保|全年|年内|今年|并|再)?(?:新建|新增|新开|新设|新改扩建|改扩建|新建改扩建|建成|建设|"
+    rf"^{_ENUMERATOR}?(?:力争|确保|全年|年内|今年|并|再)?(?:新建|新增|新开|新设|新改扩建|改扩建|新建改扩建|建成|建设|"
     r"改造|提质改造|完成|培育|打造|引进|招引|创建|创成|开通|举办|开展|组织|培训|设立|落地|认定|"
-    r"遴选|申报|建立|增加|引育|挂牌|命名|评选|扶持|支持)"
+    r"遴选|申报|建立|增加|引育|挂牌|命名|评选|扶持|支持|实施)"
 )
 # Nouns after a Chinese numeral that make it a name ("八项机制", "三项行动").
 _NAME_NOUNS = re.compile(r"^(?:机制|制度|行动|工程|清单|举措|措施|原则|体系|模式|战略|理念|要求|"
@@ -107,7 +109,7 @@ _QUALIFIER_AFTER = re.compile(r"^\s*(?:及以上|以上|以下)(?:的)?[\u4e00-\
 
 # Leading words that belong to the sentence rather than to the indicator's name.
 _NAME_LEAD = re.compile(
-    r"^(?:(?:力争|确保|努力|争取|其中|同时|并且|并|累计|预计|为实现|实现|到|至|在|今年|全年|年内|"
+    rf"^(?:(?:{_ENUMERATOR}|力争|确保|努力|争取|其中|同时|并且|并|累计|预计|为实现|实现|到|至|在|今年|全年|年内|"
     r"\d{4}年(?:底|末|内|度)?|全市|全区|全县|全镇|全街道|全省)[，,]?)+"
 )
 _NAME_TAIL = re.compile(r"(?:达到|达|突破|超过|不低于|不少于|不超过|不高于|控制在|压缩至|压缩到|"
@@ -178,13 +180,16 @@ def find_targets(text: str, start: int, end: int, protected: SpanSet) -> list[In
             continue
         found.append((m.start(), m.end(), m, False))
     for m in CHINESE_TARGET.finditer(text, start, end):
-        if _is_chinese_target(text, m, start, protected):
+        if _is_chinese_target(text, m, start, end, protected):
             found.append((m.start(), m.end(), m, True))
     found.sort(key=lambda item: item[0])
 
     indicators: list[Indicator] = []
     prev_end = start
+    paired: dict[int, str] = {}  # index in ``found`` → name, for "分别" lists
     for i, (s, e, m, chinese) in enumerate(found):
+        if i not in paired:
+            paired.update(_respective_names(text, found, i, start, indicators))
         if _is_qualifier(text, e, found[i + 1:], end):
             continue
         if _counts_listed_names(text, s, m, max(start, prev_end)):
@@ -203,12 +208,46 @@ def find_targets(text: str, start: int, end: int, protected: SpanSet) -> list[In
         else:
             comparator = _comparator(text, s, e, start)
         name, quote = _describe(text, s, e, start, end, prev_end)
+        if i in paired:
+            name, quote = paired[i], text[_clause_start(text, s, start, _CLAUSE_BREAK):
+                                          _clause_end(text, e, end, _CLAUSE_BREAK)].strip()
         for each_name in _shared_subjects(text, s, start, prev_end) or [name]:
             indicators.append(Indicator(name=each_name, value=value, unit=unit,
                                         comparator=comparator, quote=quote, span=(s, e),
                                         value_max=value_max))
         prev_end = e
     return indicators
+
+
+# "A、B办理时间分别压缩至3个工作日、1个工作日以内"; "接待游客4200万人次、旅游收入480亿元，
+# 分别增长8%和10%": the values after 分别 pair, in order, with the subjects listed before it
+# in the clause, else with the targets just found in the same sentence.
+_RESPECTIVELY = re.compile(r"分别(?P<verb>[\u4e00-\u9fff]{0,4})$")
+_RUN_GAP = re.compile(r"^(?:及以上|以上|以内|以下|左右)?(?:、|和|及|与|，|,)?$")
+
+
+def _respective_names(text: str, found: list, i: int, lo: int,
+                      earlier: list[Indicator]) -> dict[int, str]:
+    s = found[i][0]
+    clause_begin = _clause_start(text, s, lo, _CLAUSE_BREAK)
+    m = _RESPECTIVELY.search(text, clause_begin, s)
+    if not m:
+        return {}
+    run = [i]  # the values listed after 分别: "8%和10%", "3个工作日、1个工作日"
+    while run[-1] + 1 < len(found) and _RUN_GAP.match(
+            text[found[run[-1]][1]:found[run[-1] + 1][0]]):
+        run.append(run[-1] + 1)
+    if len(run) < 2:
+        return {}
+    subjects = [x for x in re.split(r"[、和及与]", text[clause_begin:m.start()]) if x]
+    if len(subjects) != len(run):
+        sentence_begin = _clause_start(text, s, lo, "。；;！？!?\n")
+        subjects = [ind.name for ind in earlier if ind.span[0] >= sentence_begin]
+        if len(subjects) < len(run):
+            return {}
+        subjects = subjects[-len(run):]
+    return {k: _NAME_TAIL.sub("", _NAME_LEAD.sub("", subject.strip()) + m["verb"])
+            for k, subject in zip(run, subjects, strict=True)}
 
 
 # "中老、中越、中缅、怀化至北部湾4条国际物流大通道": the number counts the names just listed.
@@ -256,7 +295,8 @@ def _is_rank_target(text: str, m: re.Match[str], lo: int) -> bool:
             and _RANK_TARGET_BEFORE.search(text[max(lo, m.start() - 12):m.start()]) is not None)
 
 
-def _is_chinese_target(text: str, m: re.Match[str], lo: int, protected: SpanSet) -> bool:
+def _is_chinese_target(text: str, m: re.Match[str], lo: int, hi: int,
+                       protected: SpanSet) -> bool:
     if protected.covers(m.start()):
         return False
     if m["value"] in ("一", "两", "二") and m["unit"] == "批":
@@ -274,8 +314,13 @@ def _is_chinese_target(text: str, m: re.Match[str], lo: int, protected: SpanSet)
         return False
     # Either right after the verb ("新建三所学校") or closing its clause ("…中心五个").
     right_after_verb = _BUILD_VERBS.fullmatch(text[item_begin:m.start()]) is not None
-    closes_clause = m.end() >= len(text) or text[m.end()] in _CLAUSE_BREAK + _LIST_BREAK
+    # "…演练两次以上": a comparator word may stand between the count and the clause's end.
+    rest = _CLAUSE_END_WORDS.sub("", text[m.end():min(hi, m.end() + 8)])  # hi: a cell's end
+    closes_clause = not rest or rest[0] in _CLAUSE_BREAK + _LIST_BREAK
     return right_after_verb or closes_clause
+
+
+_CLAUSE_END_WORDS = re.compile(r"^(?:及以上|以上|以内|之内|左右|余)")
 
 
 def _is_qualifier(text: str, end: int, later: list, hi: int) -> bool:

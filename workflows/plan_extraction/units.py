@@ -53,9 +53,18 @@ _BY_UNIT = re.compile(rf"由(?P<units>{_UNIT}(?:[、和及与]{_UNIT}){{0,5}})(?
 # Labels
 # ---------------------------------------------------------------------------------------------
 
-_LEAD_LABELS = ("牵头单位", "牵头部门", "主办单位", "主责单位", "主办", "牵头")
-_RESPONSIBLE_LABELS = ("责任单位", "责任部门", "承办单位", "实施单位")
-_PARTNER_LABELS = ("配合单位", "配合部门", "协办单位", "参与单位", "协同单位", "协办", "配合")
+# A department's own work plan assigns its 处室 / 科室 / 股室 ("牵头处室：规划发展处") the way
+# a government's plan assigns 单位 / 部门, so every role word takes any of these nouns.
+_LABEL_NOUNS = ("单位", "部门", "处室", "科室", "股室")
+
+
+def _labels(*roles: str) -> tuple[str, ...]:
+    return tuple(role + noun for role in roles for noun in _LABEL_NOUNS)
+
+
+_LEAD_LABELS = (*_labels("牵头", "主办", "主责"), "主办", "牵头")
+_RESPONSIBLE_LABELS = _labels("责任", "承办", "实施")
+_PARTNER_LABELS = (*_labels("配合", "协办", "参与", "协同"), "协办", "配合")
 _DEADLINE_LABELS = ("完成时限", "完成时间", "时间节点", "时限要求", "截止时间", "时限")
 _PERSON_LABELS = ("牵头领导", "责任领导", "责任人", "牵头负责人")
 LABEL = re.compile(
