@@ -1,10 +1,11 @@
 """Pages (Flask-AppBuilder views), one module per area; each has `register(appbuilder)`."""
 
-from app.views import cases, drafts, evaluations, lists, notifications, plan, reports
+from app.views import cases, dashboard, drafts, evaluations, lists, notifications, plan, reports
 
 
 def init_app(appbuilder) -> None:
     """Register every area's views, in menu order."""
+    dashboard.register(appbuilder)
     cases.register(appbuilder)
     plan.register(appbuilder)
     evaluations.register(appbuilder)

@@ -14,12 +14,13 @@ from app.labels import (
     label,
 )
 from app.models import Action, Department, Goal, Indicator, Plan
+from app.security import LEADER, OFFICE
 
 READ_ONLY = ["can_list", "can_show"]
 
 
 class HomeView(IndexView):
-    """The start page sends signed-in users to their queue."""
+    """The start page: leaders and the office get 工作台, everyone else their queue."""
 
     route_base = ""
 
@@ -28,6 +29,9 @@ class HomeView(IndexView):
         from flask_login import current_user
 
         if current_user.is_authenticated:
+            roles = {role.name for role in current_user.roles}
+            if roles & {LEADER, OFFICE}:
+                return redirect(url_for("DashboardView.index"))
             return redirect(url_for("MyCasesView.list"))
         return redirect(self.appbuilder.get_url_for_login)
 

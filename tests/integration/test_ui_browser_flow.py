@@ -28,7 +28,7 @@ def sign_in(browser, base_url: str, username: str):
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
     page.click("[type=submit]")
-    page.wait_for_url(re.compile(r"/(mycasesview|caseview)/list/"))
+    page.wait_for_url(re.compile(r"/((mycasesview|caseview)/list|dashboard)/"))
     return page
 
 

@@ -1,0 +1,176 @@
+"""工作台: counts that match the database, visibility per user, and who lands on it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, or_, select
+
+from tests.integration.conftest import login
+from tests.integration.fixtures_browser import html, link, scalar
+from tests.integration.fixtures_workflow import WORKER1_DEPARTMENT
+
+
+def tiles(page: str) -> dict[str, str]:
+    """The headline tiles: key → the number shown."""
+    return dict(re.findall(r'id="tile-(\w+)"[^>]*>\s*<div class="dash-value">([^<]*)</div>', page))
+
+
+def action_row(page: str, index: int) -> list[str]:
+    """The cells of one action's row: cases, five states, red/yellow/green, average."""
+    row = re.search(rf'<tr class="action-row" data-action="{index}">(.*?)</tr>', page, re.S).group(1)
+    return re.findall(r'<td class="num[^"]*">([^<]*)</td>', row)
+
+
+def dashboard(client, username: str) -> str:
+    login(client, username)
+    return html(client.get("/dashboard/"))
+
+
+def scalar_rows(app, query) -> list:
+    """Rows from the test database, in a throwaway app context."""
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            return list(db.session.execute(query))
+        finally:
+            db.session.remove()
+
+
+def db_count(app, *where) -> int:
+    from app.models import Case
+
+    return scalar(app, select(func.count(Case.id)).where(*where))
+
+
+def test_counts_match_the_database_after_transitions(app, fresh_db, client, wf):
+    from app.models import Action, Case
+
+    first, second, third, fourth, fifth = wf.worker1_cases()[:5]
+    wf.drive(first, "submitted")
+    wf.drive(second, "closed")
+    wf.drive(third, "in_progress")
+    # A deadline moved 3 days ahead: due soon, no longer overdue.
+    wf.act("admin", "change_deadline", fourth, deadline=date.today() + timedelta(days=3),
+           comment="调整时限")
+    wf.drive(fifth, "in_progress")
+    wf.act("worker1", "request_extension", fifth, new_deadline=date.today() + timedelta(days=30),
+           reason="项目审批未完成")
+
+    page = dashboard(client, "leader")
+
+    today = date.today()
+    overdue = db_count(app, Case.deadline < today, Case.state.not_in(["verified", "closed"]))
+    assert tiles(page) == {
+        "total": "119", "overdue": str(overdue), "due_soon": "1", "to_verify": "1",
+        "extensions": "1", "average": tiles(page)["average"],
+    }
+    assert overdue == 119 - 2  # the closed case and the one with a later deadline
+    action1 = scalar(app, select(Action.id).where(Action.index == 1))
+    states = [db_count(app, Case.action_id == action1, Case.state == s)
+              for s in ("assigned", "in_progress", "submitted", "verified", "closed")]
+    cells = action_row(page, 1)
+    assert cells[0] == str(db_count(app, Case.action_id == action1))
+    assert [int(c) for c in cells[1:6]] == states == [states[0], 2, 1, 0, 1]
+    # Red / yellow / green: the closed case is green, the moved deadline yellow, the rest red.
+    assert [int(c) for c in cells[6:9]] == [sum(states) - 2, 1, 1]
+    # Average percent done: verified or closed cases count 100%.
+    percents = [100 if state in ("verified", "closed") else percent for state, percent in scalar_rows(
+        app, select(Case.state, Case.percent_done).where(Case.action_id == action1))]
+    assert cells[9] == f"{round(sum(percents) / len(percents))}%"
+    # The closed case is not among the most overdue; every listed case links to its page.
+    assert link(second) not in page
+    listed = re.findall(r'<tr class="overdue-row" data-case="(\d+)">', page)
+    assert listed and all(link(int(i)) in page for i in listed)
+
+
+def test_most_overdue_lists_the_longest_overdue_first(app, fresh_db, client, wf):
+    from app.models import Case
+
+    target = wf.worker1_cases()[0]
+    wf.act("admin", "change_deadline", target, deadline=date(2024, 1, 5), comment="更正时限")
+    page = dashboard(client, "office")
+    rows = re.findall(r'<tr class="overdue-row" data-case="(\d+)">', page)
+    assert len(rows) == 10
+    assert rows[0] == str(target)
+    earliest = scalar(app, select(func.min(Case.deadline)))
+    assert earliest == date(2024, 1, 5)
+    # The office's overdue link is its 逾期 queue.
+    assert 'id="tile-overdue" href="/overdueview/list/"' in page
+
+
+def test_caseworker_sees_only_the_numbers_of_own_cases(app, fresh_db, client, wf):
+    from app.models import Case, case_partner
+
+    wf.drive(wf.worker1_cases()[0], "submitted")
+    department = wf.department_id(WORKER1_DEPARTMENT)
+    own = or_(
+        Case.lead_department_id == department,
+        Case.id.in_(select(case_partner.c.case_id).where(case_partner.c.department_id == department)),
+    )
+    visible = db_count(app, own)
+    assert 0 < visible < 119
+
+    page = dashboard(client, "worker1")
+    shown = tiles(page)
+    assert shown["total"] == str(visible)
+    assert shown["to_verify"] == "1"
+    assert sum(int(action_row(page, i)[0]) for i in range(1, 9)) == visible
+    # Every most-overdue case is one of the worker's; others get the list's red filter.
+    for case_id in re.findall(r'data-case="(\d+)"', page):
+        assert db_count(app, Case.id == int(case_id), own) == 1
+    assert 'id="tile-overdue" href="/caseview/list/?rag=red"' in page
+
+    other = app.test_client()
+    assert tiles(dashboard(other, "worker2"))["to_verify"] == "0"
+
+
+def test_goal_targets_show_their_latest_actual(app, fresh_db, client):
+    from datetime import datetime
+
+    from app.extensions import db
+    from app.models import Indicator, IndicatorActual
+
+    with app.app_context():
+        indicator = db.session.scalar(
+            select(Indicator).where(Indicator.goal_id.is_not(None), Indicator.name == "规模工业增加值增长")
+        )
+        db.session.add_all([
+            IndicatorActual(indicator_id=indicator.id, value=6, recorded_at=datetime(2024, 5, 1)),
+            IndicatorActual(indicator_id=indicator.id, value=9.1, recorded_at=datetime(2024, 6, 1)),
+        ])
+        db.session.commit()
+        indicator_id = indicator.id
+        goal_targets = db.session.scalar(
+            select(func.count(Indicator.id)).where(Indicator.goal_id.is_not(None))
+        )
+        db.session.remove()
+
+    page = dashboard(client, "leader")
+    rows = re.findall(r'<tr class="indicator-row" data-indicator="(\d+)">(.*?)</tr>', page, re.S)
+    assert len(rows) == goal_targets == 20
+    cells = dict(rows)[str(indicator_id)]
+    assert "9.1%" in cells and "107%" in cells  # 9.1 of 8.5, met
+
+
+@pytest.mark.parametrize(
+    ("username", "start"),
+    [("leader", "/dashboard/"), ("office", "/dashboard/"), ("worker1", "/mycasesview/list/"),
+     ("lead1", "/mycasesview/list/")],
+)
+def test_leaders_and_office_start_on_the_dashboard(client, username, start):
+    response = login(client, username)
+    assert response.request.path == start
+    page = html(client.get(start))
+    # 工作台 is the first entry of the menu for everyone.
+    menu = page[page.index('<ul class="nav navbar-nav">'):]
+    first_entry = re.search(r"<a[^>]*>(.*?)</a>", menu, re.S)
+    assert 'href="/dashboard/"' in first_entry.group(0) and "工作台" in first_entry.group(1)
+
+
+@pytest.mark.parametrize("username", ["admin", "lead1", "worker2"])
+def test_every_role_may_open_it(client, username):
+    assert tiles(dashboard(client, username))["total"]
