@@ -23,10 +23,10 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import bindparam, false, select
+from sqlalchemy import bindparam, select
 from wtforms import SelectField
 
-from app.access import CaseVisibilityFilter, MyQueueFilter, RelatedCaseVisibilityFilter
+from app.access import CaseVisibilityFilter, MyQueueFilter, QueueFilter, RelatedCaseVisibilityFilter
 from app.extensions import db
 from app.labels import (
     EXTENSION_STATUS_LABELS,
@@ -39,18 +39,15 @@ from app.labels import (
 from app.models import (
     Action,
     Case,
-    CaseHistory,
     Department,
     ExtensionRequest,
 )
 from app.security import current_actor
 from app.services import workflow
-from app.services.calendar import local_today
 from app.services.cases import DASH, case_targets, case_timeline, to_local
 from workflows.access import can_read_only
 from workflows.case_workflow import (
     Need,
-    Role,
     WorkflowError,
     available_transitions,
     can_comment,
@@ -60,7 +57,6 @@ from workflows.case_workflow import (
     can_urge,
     required_inputs,
 )
-from workflows.rag import DONE_STATES
 
 # Said in the urge when the office leaves the comment box of a bulk urge empty.
 DEFAULT_URGE_TEXT = _("Please speed up the work on this case and report progress on time.")
@@ -146,87 +142,6 @@ class ExtensionInterface(SQLAInterface):
 
 
 # --- queue filters -------------------------------------------------------------------------
-
-
-class QueueFilter(BaseFilter):
-    """A queue's base filter: a WHERE clause built from the request's actor."""
-
-    name = "queue"
-    arg_name = None
-
-    def clause(self, actor):
-        raise NotImplementedError
-
-    def apply(self, query, value):
-        return query.filter(self.clause(current_actor()))
-
-
-def _lead_departments(actor) -> list[int]:
-    """The departments whose cases the actor works on as a caseworker."""
-    return list(actor.department_ids) if Role.CASEWORKER in actor.roles else []
-
-
-def _leads(actor, state: str):
-    departments = _lead_departments(actor)
-    if not departments:
-        return false()
-    return (Case.state == state) & Case.lead_department_id.in_(departments)
-
-
-def last_transition():
-    """The name of a case's latest transition (correlated subquery)."""
-    return (
-        select(CaseHistory.transition)
-        .where(CaseHistory.case_id == Case.id, CaseHistory.kind == "transition")
-        .order_by(CaseHistory.at.desc(), CaseHistory.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-class ToAcceptFilter(QueueFilter):
-    """待签收: assigned to a department the caseworker belongs to."""
-
-    def clause(self, actor):
-        return _leads(actor, "assigned")
-
-
-class InProgressFilter(QueueFilter):
-    """办理中: in progress in the caseworker's departments."""
-
-    def clause(self, actor):
-        return _leads(actor, "in_progress")
-
-
-class ReturnedFilter(QueueFilter):
-    """被退回: in progress because it was returned (its latest transition is 'return')."""
-
-    def clause(self, actor):
-        return _leads(actor, "in_progress") & (last_transition() == "return")
-
-
-class ToVerifyFilter(QueueFilter):
-    """待核验: submitted cases of the actions whose task force the user leads."""
-
-    def clause(self, actor):
-        if Role.TASK_FORCE_LEAD not in actor.roles or not actor.led_action_ids:
-            return false()
-        return (Case.state == "submitted") & Case.action_id.in_(list(actor.led_action_ids))
-
-
-class ToCloseFilter(QueueFilter):
-    """待办结: verified cases, waiting for the supervision office."""
-
-    def clause(self, actor):
-        return Case.state == "verified"
-
-
-class OverdueFilter(QueueFilter):
-    """逾期: past the deadline and not yet verified (as workflows.rag.is_overdue)."""
-
-    def clause(self, actor):
-        done = [str(s) for s in DONE_STATES]
-        return (Case.deadline < local_today()) & Case.state.not_in(done)
 
 
 class IdsFilter(BaseFilter):
@@ -585,9 +500,9 @@ class MyCasesView(CaseListBase):
         return super().list()
 
 
-def _queue_filters(queue_filter) -> list:
-    """A queue's base filters: visibility first, always, then the queue's own."""
-    return [["id", CaseVisibilityFilter, None], ["id", queue_filter, None]]
+def _queue_filters(queue: str) -> list:
+    """A queue's base filters: visibility first, always, then the queue's own (app.access.QUEUES)."""
+    return [["id", CaseVisibilityFilter, None], ["id", QueueFilter, queue]]
 
 
 class ToAcceptView(CaseListBase):
@@ -595,7 +510,7 @@ class ToAcceptView(CaseListBase):
 
     list_title = _("To accept")
     class_permission_name = "CaseworkerQueue"
-    base_filters = _queue_filters(ToAcceptFilter)
+    base_filters = _queue_filters("to_accept")
 
 
 class InProgressView(CaseListBase):
@@ -603,7 +518,7 @@ class InProgressView(CaseListBase):
 
     list_title = _("In progress")
     class_permission_name = "CaseworkerQueue"
-    base_filters = _queue_filters(InProgressFilter)
+    base_filters = _queue_filters("in_progress")
 
 
 class ReturnedView(CaseListBase):
@@ -611,7 +526,7 @@ class ReturnedView(CaseListBase):
 
     list_title = _("Returned")
     class_permission_name = "CaseworkerQueue"
-    base_filters = _queue_filters(ReturnedFilter)
+    base_filters = _queue_filters("returned")
 
 
 class ToVerifyView(CaseListBase):
@@ -619,7 +534,7 @@ class ToVerifyView(CaseListBase):
 
     list_title = _("To verify")
     class_permission_name = "LeadQueue"
-    base_filters = _queue_filters(ToVerifyFilter)
+    base_filters = _queue_filters("to_verify")
     bulk_comment = True
 
     @action(
@@ -637,7 +552,7 @@ class ToCloseView(CaseListBase):
 
     list_title = _("To close")
     class_permission_name = "OfficeQueue"
-    base_filters = _queue_filters(ToCloseFilter)
+    base_filters = _queue_filters("to_close")
 
 
 class OverdueView(CaseListBase):
@@ -645,7 +560,7 @@ class OverdueView(CaseListBase):
 
     list_title = _("Overdue cases")
     class_permission_name = "OfficeQueue"
-    base_filters = _queue_filters(OverdueFilter)
+    base_filters = _queue_filters("overdue")
     bulk_comment = True
 
     @action("bulk_urge", _("Urge selected"), icon="fa-bell", single=False)
