@@ -6,6 +6,8 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from workflows.errors import DomainError
+
 csrf = CSRFProtect()
 
 MESSAGES = {
@@ -16,6 +18,26 @@ MESSAGES = {
     413: "The upload is too large.",
     500: "Something went wrong on the server; the action was not carried out.",
 }
+
+
+def translate(error: DomainError) -> str:
+    """The user-facing message of a DomainError, in the request's language.
+
+    Params named in `error.labelled` are vocabulary words (states, transitions…) and are
+    labelled first; a list of them is joined with the language's "or".
+    """
+    from app import labels  # labels import flask_babel only; kept local to stay light
+
+    params = {}
+    for name, value in error.params.items():
+        vocabulary = error.labelled.get(name)
+        if vocabulary:
+            value = labels.label_words(vocabulary, value)
+        params[name] = value
+    try:
+        return _(error.msgid, **params)
+    except (KeyError, TypeError, ValueError):
+        return _(error.msgid)
 
 
 def init_app(app: Flask) -> None:

@@ -135,3 +135,27 @@ REPORT_STATUS_LABELS = {
 }
 
 REPORT_TRIGGER_LABELS = {"manual": _("On request"), "schedule": _("On schedule")}
+
+
+def label_words(vocabulary: str, value) -> str:
+    """Label one vocabulary word, or several joined with "or" (for DomainError params)."""
+    from flask_babel import gettext
+
+    table = VOCABULARIES[vocabulary]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return gettext(" or ").join(label(table, str(v)) for v in value)
+    return label(table, str(value))
+
+
+# The vocabularies DomainError.labelled may name.
+VOCABULARIES = {
+    "state": STATE_LABELS,
+    "transition": TRANSITION_LABELS,
+    "relation": RELATION_LABELS,
+    "need": NEED_LABELS,
+    "operation": OPERATION_LABELS,
+    "list_kind": LIST_KIND_LABELS,
+    "rag": RAG_LABELS,
+    "extension_status": EXTENSION_STATUS_LABELS,
+    "report_kind": REPORT_KIND_LABELS,
+}
