@@ -232,3 +232,11 @@ def test_baseline_and_article_are_not_targets():
     text = ("2018年民生实事\n一、内容\n（一）慢性病用药量从4周延长至最多12周。\n"
             "（二）建设一座日供水30万吨的净水厂。\n")
     assert _targets(extract_plan(text)) == [(12, "周"), (30, "万吨")]
+
+
+def test_progress_section_keeps_the_targets_it_restates():
+    text = ("民生实事进展情况\n一、进展情况\n1.新增停车泊位2000个。截至9月底，已新增1560个。（区城管局负责）\n")
+    plan = draft_plan(text, year=2025)
+    assert [(i.value, i.unit) for i in plan.all_indicators()] == [(2000, "个")]
+    assert [(a.value, a.period) for a in plan.all_actuals()] == [(1560, "截至9月底")]
+    assert plan.actions[0].cases[0].deadline is None  # "截至9月底" dates the report

@@ -405,6 +405,8 @@ class _Builder:
             parsed = parse_deadline(labelled, self.year)
             if parsed:
                 return parsed
+        # "截至9月底，已建成7个" dates a report, not a deadline.
+        text = re.sub(r"(?:截至|截止到?)[^，,；;。]{1,12}?(?:底|末|日|止)", "", text)
         found = find_all_deadlines(text, self.year)
         return max(found) if found else None
 

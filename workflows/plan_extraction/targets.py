@@ -199,7 +199,8 @@ _PERIOD = re.compile(r"截至[^，,；;。]{1,12}?(?:底|末|日|止)|截止[^�
 # Words that make a number in a progress sentence a target after all.
 _TARGET_WORDS = re.compile(r"目标|计划|力争|确保|争取|预期|下半年|全年|年度|到20\d\d年|今年要|将")
 # In a section reporting results ("一、上半年执行情况"), these verbs report an actual.
-_REACHED_VERBS = re.compile(r"完成|实现|达到|达|新增|建成|解决|完工|投放|培训|发放|改造")
+# (Only verbs that report: 新增/建成 state targets as often as results.)
+_REACHED_VERBS = re.compile(r"完成|实现|达到|解决|完工")
 # "分解任务15项", "146项工作任务", "30件民生实事": counts of the document's own items.
 _META_AFTER = re.compile(r"^[\u4e00-\u9fff]{0,4}?(?:工作任务|重点任务|任务|民生实事|实事|事项|具体工作|重点工作|"
                          r"目标任务|个方面|方面)|^[\u4e00-\u9fff]{0,8}?(?:票决项目|实事项目|民生项目)")
