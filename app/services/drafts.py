@@ -211,16 +211,15 @@ def department_matches(draft: dict) -> list[dict]:
     for name in _named_departments(draft):
         matches = match_department(name, known)
         best = best_match(name, known)
+        auto = best.name if best else (NEW_DEPARTMENT if not matches else None)
         choice, chosen_by = chosen.get(name), "office"
-        if not choice:
-            chosen_by = "match" if best else None
-            choice = best.name if best else (NEW_DEPARTMENT if not matches else None)
-            if choice == NEW_DEPARTMENT:
-                chosen_by = None  # created only when the office confirms on loading
+        if not choice or choice == auto:
+            choice, chosen_by = auto, ("match" if best else None)  # NEW: only on confirmation
         result.append({
             "name": name,
             "matches": [{"name": m.name, "confidence": m.confidence, "how": m.how} for m in matches],
             "choice": choice,
+            "auto": auto,
             "chosen_by": chosen_by,
         })
     return result
@@ -301,8 +300,8 @@ def apply_corrections(record: DraftRecord, form) -> dict[str, str]:
         m = re.fullmatch(r"dept(\d+)\.name", key)
         if m:
             choice = (get(f"dept{m.group(1)}.choice") or "").strip()
-            if choice:
-                choices[get(key)] = choice
+            if choice and choice != (get(f"dept{m.group(1)}.auto") or ""):
+                choices[get(key)] = choice  # the office chose otherwise than the match
             else:
                 choices.pop(get(key), None)
     draft["title"] = text("title", draft.get("title", ""))
@@ -419,7 +418,8 @@ def validate_draft(draft: dict) -> dict[str, str]:
             elif len(ind["name"]) > 200:
                 errors[f"{ipath}.name"] = _("At most %(n)s characters.", n=200)
             if not isinstance(ind.get("value"), (int, float)) or isinstance(ind.get("value"), bool):
-                errors[f"{ipath}.value"] = _("Not a number: “%(value)s”.", value=ind.get("value", ""))
+                errors[f"{ipath}.value"] = _("Not a number: “%(value)s”.",
+                                             value="" if ind.get("value") is None else ind["value"])
             value_max = ind.get("value_max")
             if value_max is not None and (not isinstance(value_max, (int, float)) or (
                     isinstance(ind.get("value"), (int, float)) and value_max < ind["value"])):
