@@ -240,3 +240,11 @@ def test_progress_section_keeps_the_targets_it_restates():
     assert [(i.value, i.unit) for i in plan.all_indicators()] == [(2000, "个")]
     assert [(a.value, a.period) for a in plan.all_actuals()] == [(1560, "截至9月底")]
     assert plan.actions[0].cases[0].deadline is None  # "截至9月底" dates the report
+
+
+def test_a_task_split_without_numbers_is_not_refused():
+    text = ("2006年重点工作事项\n一、产业\n（一）加快建设三大汽车产业基地。（牵头单位：市经贸委；配合单位：市发改委）\n"
+            "（二）推进金融商贸区建设。（牵头单位：市金融办）\n")
+    plan = extract_plan(text)
+    assert [c["lead_departments"] for c in _cases(plan)] == [["市经贸委"], ["市金融办"]]
+    assert _targets(plan) == []

@@ -70,7 +70,10 @@ def draft_plan(text: str, *, year: int | None = None) -> PlanDraft:
     title = _detect_title(text, root)
     year = year or _detect_year(title, text)
     draft = _Builder(text, year).build(root, title)
-    if not draft.all_indicators():
+    # A task split without any number (every task qualitative, each with its 牵头单位) or a
+    # progress report (actuals only) is still a plan of the genre: only a text with neither
+    # targets, actuals nor named units is refused.
+    if not draft.all_indicators() and not draft.all_actuals() and not draft.lead_mentions():
         raise PlanTextError("未在文本中识别到任何量化指标（如“新增就业3600人”“增长15%以上”），"
                             "请确认上传的是含目标任务的工作方案正文。")
     return draft
