@@ -449,6 +449,8 @@ class _Builder:
                                                           title=case.title)
                 continue
             if _PREAMBLE.search(text) or _CLOSING.search(text):
+                # "主要预期目标是：…。现将…印发给你们": a notice's paragraph may hold the goals.
+                goals.extend(g for g in self.goals_of_paragraph(line.span) if g.indicators)
                 continue
             sentences = split_sentences(self.text, *line.span)
             first = self.text[sentences[0][0]:sentences[0][1]]

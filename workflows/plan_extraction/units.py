@@ -294,7 +294,8 @@ def _read_trailing_parentheses(text: str, start: int, end: int, found: UnitFindi
             elif role["role"] in ("配合", "协办", "参与", "协助"):
                 partners.extend(units)
             else:
-                jointly = role["role"] in ("共同负责", "共同牵头")
+                # "（A、B牵头，C配合）": every unit before 牵头 leads; "（A、B负责）": the first.
+                jointly = role["role"] in ("共同负责", "共同牵头", "牵头", "牵头负责", "主办")
                 leads.extend(units if jointly else units[:1])
                 partners.extend([] if jointly else units[1:])
         if not ok:
