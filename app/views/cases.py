@@ -52,9 +52,9 @@ from app.models import (
 from app.security import current_actor
 from app.services import saved_filters as saved
 from app.services import workflow
+from app.services.calendar import current_calendar, local_today
 from app.services.case_search import search_clause, search_words
 from app.services.cases import DASH, case_targets, case_timeline, to_local
-from app.services.calendar import current_calendar, local_today
 from app.services.dashboard import DUE_SOON_WORKING_DAYS, is_due_soon
 from app.services.status_export import RAG_NAMES, export_status
 from workflows.access import can_read_only
