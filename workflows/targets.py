@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from workflows.errors import InvalidInput
+from workflows.errors import Forbidden, InvalidInput
 
 
 class Kind(StrEnum):
@@ -134,8 +134,7 @@ class PeriodWrongFrequency(InvalidInput):
     """A period of another length than the indicator's reporting frequency."""
 
     code = "period_wrong_frequency"
-    msgid = "This target is reported %(frequency)s: write the period as %(example)s."
-    labelled = {"frequency": "frequency"}
+    msgid = "Write this target's statistical period as %(example)s."
 
 
 class PeriodOutsideYear(InvalidInput):
@@ -170,7 +169,7 @@ def parse_stat_period(text: str, frequency: Frequency | str = Frequency.MONTHLY)
     else:
         period = StatPeriod(year, 12, Frequency.YEARLY)
     if period.frequency != frequency:
-        raise PeriodWrongFrequency(frequency=str(frequency), example=EXAMPLES[frequency])
+        raise PeriodWrongFrequency(example=EXAMPLES[frequency])
     return period
 
 
@@ -302,3 +301,72 @@ def _light(target: Target, actual: Decimal, expected: Decimal, gap: Decimal,
         return Light.YELLOW if -gap <= margins.points else Light.RED
     share = margins.pace if target.kind == Kind.CUMULATIVE else margins.level
     return Light.YELLOW if expected > 0 and actual >= expected * share else Light.RED
+
+
+# --------------------------------------------------------------------------- reading any period key
+
+
+def period_of_key(key: str) -> StatPeriod:
+    """A stored period key of any frequency ("2024-06", "2024-Q2", "2024")."""
+    for frequency in Frequency:
+        try:
+            return parse_stat_period(key, frequency)
+        except PeriodWrongFrequency:
+            continue
+    raise PeriodInvalid(period=key, example=EXAMPLES[Frequency.MONTHLY])
+
+
+# --------------------------------------------------------------------------- who reports what
+
+
+class ActualValueInvalid(InvalidInput):
+    """An actual value that is not a number."""
+
+    code = "actual_invalid"
+    msgid = "Give the actual value as a number (e.g. 8.5), not “%(value)s”."
+
+
+class JudgementMissing(InvalidInput):
+    """A qualitative target without a judgement."""
+
+    code = "judgement_missing"
+    msgid = "A qualitative target is judged: choose done, mostly done or not done."
+
+
+class NotResponsible(Forbidden):
+    """Someone who is neither the responsible unit nor the office reports an actual."""
+
+    code = "not_responsible"
+    msgid = "Only the responsible unit or the supervision office may report this target's actual values."
+
+
+class OnlyOfficeJudges(Forbidden):
+    """A qualitative target is judged by the supervision office."""
+
+    code = "only_office_judges"
+    msgid = "Only the supervision office judges a qualitative target."
+
+
+MAX_ABS_VALUE = Decimal("1e13")
+
+
+def parse_value(raw) -> Decimal:
+    """An actual value from a form or JSON: a finite number of sensible size."""
+    if isinstance(raw, bool) or raw is None:
+        raise ActualValueInvalid(value="" if raw is None else str(raw))
+    text = str(raw).strip().replace(",", "").replace("，", "")
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        raise ActualValueInvalid(value=str(raw)) from None
+    if not value.is_finite() or abs(value) >= MAX_ABS_VALUE:
+        raise ActualValueInvalid(value=str(raw))
+    return value.quantize(Decimal("0.0001"))
+
+
+def parse_judgement(raw) -> Judgement:
+    """A judgement code (done / mostly_done / not_done)."""
+    try:
+        return Judgement(str(raw or "").strip())
+    except ValueError:
+        raise JudgementMissing() from None
