@@ -22,9 +22,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..numerals import CN_NUMERAL_CHARS, cn_to_int
 from .draft import draft_plan
 from .model import PlanDraft
-from .textutil import CN_NUMERAL_CHARS, Span, cn_to_int
+from .textutil import Span
 
 _MARKS = {"【": "target", "】": "target", "〖": "lead", "〗": "lead"}
 

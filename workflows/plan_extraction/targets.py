@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 
 from ..dates import DEADLINE_PHRASE
+from ..numerals import CN_NUMERAL_CHARS, cn_to_int
 from .model import Indicator
-from .textutil import CN_NUMERAL_CHARS, SpanSet, cn_to_int
+from .textutil import SpanSet
 
 # Units of measure, grouped for reading. A magnitude (万, 亿, 千万…) may precede any of them.
 _BASE_UNITS = [
