@@ -1,7 +1,7 @@
 """indicator kinds, responsible unit, frequency, baseline; actuals per statistical period
 
 Revision ID: a11c0de0001a
-Revises: 3d2b31259322
+Revises: a4c1e9d2f7b3
 Create Date: 2026-12-02 01:50:00
 
 Existing actuals get the local month (Asia/Shanghai) they were recorded in as their period;
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'a11c0de0001a'
-down_revision = '3d2b31259322'
+down_revision = 'a4c1e9d2f7b3'
 branch_labels = None
 depends_on = None
 
