@@ -443,13 +443,17 @@ def validate_draft(draft: dict) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------
 
 
-def _indicators(items: list[dict]) -> list[dict]:
+def _indicators(items: list[dict], responsible: str | None = None) -> list[dict]:
+    """Targets in the plan-file shape; ``responsible`` is the unit that reports them (a goal's
+    or an action's lead: the text names it there, e.g. "1.地区生产总值增长6.2%。牵头单位：区发改局")."""
     result = []
     for ind in items:
         data = {"name": ind["name"], "value": ind["value"], "unit": ind.get("unit") or "",
                 "comparator": ind["comparator"], "quote": ind.get("quote") or ""}
         if ind.get("value_max") is not None:
             data["value_max"] = ind["value_max"]
+        if responsible:
+            data["responsible_department"] = responsible
         result.append(data)
     return result
 
@@ -469,7 +473,8 @@ def draft_to_plan_data(draft: dict, new_departments: list[str], mapping: dict[st
         "departments": [{"name": n, "kind": "district_department"} for n in new_departments],
         "goals": [
             {"index": g["index"], "title": g["title"], "text": g.get("text") or "",
-             "indicators": _indicators(g.get("indicators", []))}
+             "indicators": _indicators(g.get("indicators", []),
+                                       canonical(g["lead_departments"][0]) if g.get("lead_departments") else None)}
             for g in draft.get("goals", [])
         ],
         "actions": [
@@ -477,7 +482,8 @@ def draft_to_plan_data(draft: dict, new_departments: list[str], mapping: dict[st
                 "index": a["index"], "title": a["title"], "subtitle": a.get("subtitle") or None,
                 "text": a.get("text") or "",
                 "lead_department": canonical(a["lead_department"]) if a.get("lead_department") else None,
-                "indicators": _indicators(a.get("indicators", [])),
+                "indicators": _indicators(a.get("indicators", []),
+                                          canonical(a["lead_department"]) if a.get("lead_department") else None),
                 "cases": [
                     {
                         "title": c["title"], "text": c.get("text") or "", "list_kind": c["list_kind"],
@@ -517,7 +523,7 @@ def load_draft(record: DraftRecord, actor: Actor | None, *, create_departments: 
     digest = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
     try:  # the plan, its departments and the actuals kept: one transaction
         result = _write_plan(parsed, digest)
-        _write_actuals(draft, result.plan)
+        _write_actuals(draft, result.plan, source=record.file_name)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -545,7 +551,8 @@ def pair_actuals(draft: dict) -> None:
 
 
 def _actual_time(actual: dict, year: int) -> dt.datetime:
-    """When an actual was reached: the end of its period ("截至10月底" → 31 Oct), else now."""
+    """When an actual was reached: the end of its period ("截至10月底" → 31 Oct), else now.
+    Its month is the actual's statistical period (without a period: the month it is loaded)."""
     period = actual.get("period") or ""
     day = find_deadline(period, year) if period else None
     if day is None:
@@ -553,7 +560,8 @@ def _actual_time(actual: dict, year: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59), tzinfo=dt.UTC)
 
 
-def _write_actuals(draft: dict, plan: Plan, *, action_id: int | None = None, keys: dict | None = None) -> None:
+def _write_actuals(draft: dict, plan: Plan, *, source: str = "", action_id: int | None = None,
+                   keys: dict | None = None) -> None:
     """IndicatorActual rows for the actuals the office kept, on the loaded targets (no commit)."""
     from app.models import Case, Indicator, IndicatorActual
 
@@ -593,8 +601,11 @@ def _write_actuals(draft: dict, plan: Plan, *, action_id: int | None = None, key
         for actual in used:
             position = offset + actual["target"]
             if 0 <= position < len(rows):
-                db.session.add(IndicatorActual(indicator_id=rows[position].id, value=actual["value"],
-                                               recorded_at=_actual_time(actual, draft["year"])))
+                reached = _actual_time(actual, draft["year"])
+                extra = {"period": f"{reached.year:04d}-{reached.month:02d}"} if actual.get("period") else {}
+                db.session.add(IndicatorActual(
+                    indicator_id=rows[position].id, value=actual["value"], note=actual.get("quote") or "",
+                    source=source[:100], **extra))
     db.session.flush()
 
 
@@ -661,12 +672,18 @@ def load_into_action(record: DraftRecord, actor: Actor | None, action_id: int, *
         position = db.session.scalar(select(func.max(Indicator.position)).where(Indicator.action_id == action.id)) or 0
         for ind in [i for g in parsed["goals"] for i in g["indicators"]] + [
                 i for a in parsed["actions"] for i in a["indicators"]]:
+            if ind.get("generated"):
+                continue  # a goal without a number: nothing to track under the action
             position += 1
+            responsible = departments.get(ind["responsible_department"]) if ind["responsible_department"] else None
             up.add(Indicator(plan_id=plan.id, action_id=action.id, position=position, name=ind["name"],
                              value=ind["value"], value_max=ind["value_max"], unit=ind["unit"],
-                             comparator=ind["comparator"], year=plan.year, quote=ind["quote"]))
+                             comparator=ind["comparator"], year=plan.year, quote=ind["quote"],
+                             kind=ind["kind"], frequency=ind["frequency"], baseline=ind["baseline"],
+                             schedule=ind["schedule"],
+                             responsible_department_id=responsible.id if responsible else None))
         db.session.flush()
-        _write_actuals(draft, plan, action_id=action.id, keys=keys)
+        _write_actuals(draft, plan, source=record.file_name, action_id=action.id, keys=keys)
         db.session.commit()
     except Exception:
         db.session.rollback()

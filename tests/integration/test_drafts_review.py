@@ -359,8 +359,28 @@ def test_load_a_progress_draft_into_an_action_with_its_actuals(app, fresh_db, of
         assert new[1].lead_department.name == "区城市管理和综合执法局"
         [park] = new[0].indicators
         actuals = list(db.session.scalars(select(IndicatorActual).where(IndicatorActual.indicator_id == park.id)))
-        assert [(float(a.value), a.recorded_at.date().isoformat()) for a in actuals] == [(7.0, "2025-09-30")]
+        assert [(float(a.value), a.period, a.source) for a in actuals] == [(7.0, "2025-09", "进展.txt")]
         [parking] = new[1].indicators
         assert db.session.scalar(select(func.count(IndicatorActual.id)).where(
             IndicatorActual.indicator_id == parking.id)) == 0
+        db.session.remove()
+
+
+def test_a_goal_target_is_reported_by_the_unit_the_text_names(app, fresh_db, office_client):
+    from app.extensions import db
+    from app.models import Indicator
+
+    text = ("鹤城区2025年主要目标任务分解\n一、主要预期目标\n1.地区生产总值增长6%左右。\n牵头单位：区发改局\n"
+            "责任单位：区统计局\n二、重点任务\n2.新建学校2所。（区教育局负责）\n")
+    url = _draft_url(office_client, text.encode("utf-8"), "分解.txt")
+    html = office_client.get(url).get_data(as_text=True)
+    fields = dict(_form_fields(html), **_department_fields(html))
+    assert fields["g0.leads"] == "区发改局" and fields["g0.partners"] == "区统计局"
+    response = office_client.post(url, data=dict(fields, op="load"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    [plan_id] = _plans(app, "鹤城区2025年主要目标任务分解")
+    with app.app_context():
+        [goal_target] = db.session.scalars(
+            select(Indicator).where(Indicator.plan_id == plan_id, Indicator.goal_id.is_not(None)))
+        assert (float(goal_target.value), goal_target.responsible_department.name) == (6.0, "区发展和改革局")
         db.session.remove()
