@@ -343,6 +343,8 @@ def _note_for(percent: int) -> str:
 def _indicator_values(case: Case, percent: int) -> dict[int, str]:
     values = {}
     for indicator in case.indicators:
+        if indicator.value is None or indicator.kind == "qualitative":
+            continue  # judged by the office, not reported with progress
         target = Decimal(indicator.value)
         value = target * Decimal(percent) / Decimal(100)
         exponent = Decimal(1) if target == target.to_integral_value() and target >= 10 else Decimal("0.01")
@@ -462,26 +464,33 @@ def _task_force_id(case: Case) -> int | None:
     )
 
 
-def _goal_actuals(plan: Plan, today: dt.date, rng: random.Random) -> int:
-    """Latest figures for the plan's main targets (as the statistics bureau reports them)."""
+def _goal_actuals(plan: Plan, today: dt.date, rng: random.Random, office) -> int:
+    """Figures for the plan's main targets, entered by the office (the statistics bureau's)."""
+    from app.services.indicators import record_actual
+    from workflows.targets import Kind, period_for
+
+    month = today.month - 1 if today.month > 1 else 1
+    share = min(1.0, max(0.1, month / 12))
     count = 0
-    indicators = db.session.scalars(
+    indicators = list(db.session.scalars(
         select(Indicator).join(Goal, Goal.id == Indicator.goal_id).where(Indicator.plan_id == plan.id)
         .order_by(Indicator.id)
-    )
-    share = min(1.0, max(0.2, (today - dt.date(today.year, 1, 1)).days / 365))
+    ))
     for indicator in indicators:
-        target = Decimal(indicator.value)
-        factor = Decimal(str(round(share * rng.uniform(0.85, 1.1), 3)))
-        if indicator.comparator in (">=", ">", "=") and indicator.unit != "%":
-            value = target * factor
-        else:  # a rate: already near its target during the year
-            value = target * Decimal(str(round(rng.uniform(0.9, 1.05), 3)))
-        db.session.add(IndicatorActual(indicator_id=indicator.id, progress_update_id=None,
-                                       value=value.quantize(Decimal("0.01")),
-                                       recorded_at=_utc(today - dt.timedelta(days=rng.randint(3, 20)))))
+        period = period_for(today.year, month, indicator.frequency).key
+        if indicator.kind == Kind.QUALITATIVE or indicator.value is None:
+            judgement = rng.choices(("done", "mostly_done", "not_done"), (4, 5, 1))[0]
+            fields = {"judgement": judgement}
+        else:
+            target = Decimal(indicator.value)
+            factor = {
+                Kind.CUMULATIVE: share * rng.uniform(0.9, 1.1),
+                Kind.CEILING: rng.uniform(0.8, 0.98),
+            }.get(indicator.kind, rng.uniform(0.93, 1.05))
+            fields = {"value": str((target * Decimal(str(round(factor, 3)))).quantize(Decimal("0.01")))}
+        _at(_utc(today - dt.timedelta(days=rng.randint(3, 12)), 10), 0, record_actual, indicator.id,
+            office, period=period, source="区统计局（演示）", **fields)
         count += 1
-    db.session.commit()
     return count
 
 
@@ -584,7 +593,7 @@ def _build(plan: Plan, password: str, today: dt.date) -> LivingResult:
         db.session.expire_all()
         _tell(story, db.session.get(Case, by_id[story.case_id].id), today, rng, people)
     _relay_as_of_then(before_notes)
-    _goal_actuals(plan, today, rng)
+    _goal_actuals(plan, today, rng, office_actor)
     # What was read by now: everything older than three days.
     db.session.execute(update(Notification).where(Notification.created_at < _utc(today - dt.timedelta(days=3)))
                        .values(read_at=Notification.created_at))
