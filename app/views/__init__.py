@@ -1,6 +1,17 @@
 """Pages (Flask-AppBuilder views), one module per area; each has `register(appbuilder)`."""
 
-from app.views import cases, dashboard, drafts, evaluations, lists, notifications, plan, reports
+from app.views import (
+    cases,
+    dashboard,
+    demo,
+    drafts,
+    evaluations,
+    lists,
+    notifications,
+    plan,
+    reports,
+    targets,
+)
 
 
 def init_app(appbuilder) -> None:
@@ -8,8 +19,10 @@ def init_app(appbuilder) -> None:
     dashboard.register(appbuilder)
     cases.register(appbuilder)
     plan.register(appbuilder)
+    targets.register(appbuilder)
     evaluations.register(appbuilder)
     lists.register(appbuilder)
     drafts.register(appbuilder)
     notifications.register(appbuilder)
     reports.register(appbuilder)
+    demo.register(appbuilder)
