@@ -29,6 +29,8 @@ from app.models import (
     Plan,
     utcnow,
 )
+from workflows import organisation
+from workflows.report_kinds import KINDS as REPORT_KINDS
 
 DEFAULT_PLAN_FILE = Path(__file__).resolve().parents[1] / "data" / "plans" / "hecheng-eight-actions-2024.yaml"
 COMPARATORS = ("≥", "≤", "=")
@@ -169,6 +171,14 @@ class _Validator:
         return value
 
 
+def _organisation(v: _Validator, data: dict) -> dict | None:
+    """The `organisation:` block (workflows.organisation), checked; None when the file has none."""
+    try:
+        return organisation.parse_block(data.get("organisation"), REPORT_KINDS)
+    except organisation.BlockError as exc:
+        v.fail(exc.node if exc.node is not None else data, exc.key_path, exc.message)
+
+
 def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) -> dict:
     """Validate a parsed plan file into plain typed data, or raise PlanFileError.
 
@@ -181,6 +191,7 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
         "title": v.text(data, "title", "", max_length=200),
         "year": year,
         "issuer": v.text(data, "issuer", "", required=False),
+        "organisation": _organisation(v, data),
     }
     default_deadline = v.date(data, "default_deadline", "", dt.date(year, 12, 31))
 
@@ -383,7 +394,7 @@ def _write_plan(parsed: dict, digest: str) -> LoadResult:
     )
     if plan is None:
         plan = up.add(Plan(title=parsed["title"], year=parsed["year"]))
-    up.assign(plan, issuer=parsed["issuer"], source_digest=digest)
+    up.assign(plan, issuer=parsed["issuer"], organisation=parsed["organisation"], source_digest=digest)
     db.session.flush()
 
     departments = {d.name: d for d in db.session.scalars(select(Department))}
