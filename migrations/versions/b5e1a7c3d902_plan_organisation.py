@@ -1,7 +1,7 @@
 """plan organisation: district, issuing offices and number prefixes as data
 
 Revision ID: b5e1a7c3d902
-Revises: 3d2b31259322
+Revises: a11c0de0001a
 Create Date: 2026-12-02 02:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b5e1a7c3d902'
-down_revision = '3d2b31259322'
+down_revision = 'a11c0de0001a'
 branch_labels = None
 depends_on = None
 
