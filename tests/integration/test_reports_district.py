@@ -5,12 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
+from tests.integration.conftest import TEST_DB, recreate_database
 from tests.integration.fixtures_reports import pdf_text
 
 PLAN_FILE = Path(__file__).resolve().parents[1] / "data" / "plans" / "other-district-2025.yaml"
 
 
-def test_another_districts_plan_renders_its_own_issuer_and_numbers(app, fresh_db):
+@pytest.fixture()
+def other_district(app, fresh_db, seed_database):
+    """The seeded database plus another district's plan (the latest plan); reset afterwards."""
+    yield
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    recreate_database(TEST_DB, template=seed_database)  # the next tests see Hecheng's plan again
+
+
+def test_another_districts_plan_renders_its_own_issuer_and_numbers(app, other_district):
     from sqlalchemy import select
 
     from app.extensions import db
