@@ -101,10 +101,23 @@ class BulkRequestSchema(RequestSchema):
 # --- reports ----------------------------------------------------------------------------------
 
 
-class ReportOptionsSchema(RequestSchema):
-    red_header = Toggle(metadata={"description": "Print the red header"})
-    remarks = Text(max_length=3000, metadata={"description": "inspection: remarks"})
-    requirement = Text(max_length=1000, metadata={"description": "notice: the requirement"})
+def _report_options_schema() -> type[RequestSchema]:
+    """The options any kind takes, from the report-kind registry: a flag, or a bounded text
+    (the longest any kind allows; the service applies each kind's own limit)."""
+    found: dict[str, object] = {}
+    for kind in KINDS.values():
+        for option in kind.options:
+            if option.kind == "flag":
+                found[option.name] = Toggle(metadata={"description": f"{option.name} (a flag)"})
+            else:
+                longest = max(option.max_length, getattr(found.get(option.name), "max_length", 0))
+                found[option.name] = Text(max_length=longest, metadata={
+                    "description": "、".join(k.code for k in KINDS.values()
+                                            if any(o.name == option.name for o in k.options))})
+    return RequestSchema.from_dict(found, name="ReportOptionsSchema")
+
+
+ReportOptionsSchema = _report_options_schema()
 
 
 class ReportRequestSchema(RequestSchema):
