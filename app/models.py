@@ -543,7 +543,7 @@ class Report(Model):
     progress = Column(Integer, nullable=False, default=0)
     trigger = Column(String(10), nullable=False, default="manual")
     requested_by_id = Column(Integer, ForeignKey("ab_user.id"))
-    requested_by = relationship("User")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
     created_at = Column(DateTime, nullable=False, default=utcnow)
     finished_at = Column(DateTime)
     file_name = Column(String(120))
@@ -552,6 +552,15 @@ class Report(Model):
     # What the requester chose besides kind and period (office remarks, red header), so a
     # worker or a re-run renders the same document.
     options = Column(JSON, nullable=False, default=dict, server_default="{}")
+    # The official document's life (issue 12): draft → signed (签发) → issued. An issued
+    # report carries its register number and 成文日期 and never changes.
+    doc_state = Column(String(10), nullable=False, default="draft", server_default="draft")
+    signed_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    signed_by = relationship("User", foreign_keys=[signed_by_id])
+    signer_name = Column(String(60))  # 签发人 as printed
+    signed_at = Column(DateTime)
+    issued_at = Column(DateTime)
+    doc_date = Column(Date)  # 成文日期, chosen by the office (a working day)
 
     __table_args__ = (
         Index("ix_report_kind_period", "kind", "period_key"),
@@ -565,6 +574,34 @@ class Report(Model):
             sqlite_where=text("trigger = 'schedule'"),
         ),
     )
+
+
+class IssuedNumber(Model):
+    """The register of issued document numbers (发文字号): one series per 机关代字 and year of issue.
+
+    A number is taken when a document is issued and never reused; a document re-rendered
+    later (same kind and subject) finds its number here and keeps it.
+    """
+
+    __tablename__ = "issued_number"
+    id = Column(Integer, primary_key=True)
+    prefix = Column(String(40), nullable=False)  # 机关代字: 鹤督查
+    year = Column(Integer, nullable=False)  # year of issue
+    seq = Column(Integer, nullable=False)
+    kind = Column(String(20), nullable=False)
+    subject_key = Column(String(60), nullable=False)  # "2024-06", "report:12", "case:7"
+    issued_on = Column(Date, nullable=False)  # 成文日期
+    report_id = Column(Integer, ForeignKey("report.id", ondelete="SET NULL"))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("prefix", "year", "seq", name="uq_issued_number_series"),
+        UniqueConstraint("kind", "subject_key", name="uq_issued_number_subject"),
+    )
+
+    @property
+    def text(self) -> str:
+        return f"{self.prefix}〔{self.year}〕{self.seq}号"
 
 
 class Evaluation(Model):

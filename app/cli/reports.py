@@ -39,8 +39,16 @@ def _kinds() -> list[str]:
 @click.option("--requirement", help="Requirement text (notice).")
 @click.option("--no-red-header", is_flag=True, help="Leave out the red issuer header.")
 @click.option("--as-of", "as_of", help="Date of a notice or dossier (YYYY-MM-DD; default today).")
-def render_command(kind, period, case_id, out, remarks, requirement, no_red_header, as_of) -> None:
-    """Render one report straight to a PDF file (no queue, no Report row)."""
+@click.option("--draft", is_flag=True, help="A periodic report as a draft: no number taken from the register.")
+@click.option("--date", "doc_date", help="成文日期 of a periodic report (a working day; default the first after the period).")
+@click.option("--signer", help="签发人 of a report sent upwards (工作月报).")
+def render_command(kind, period, case_id, out, remarks, requirement, no_red_header, as_of, draft, doc_date,
+                   signer) -> None:
+    """Render one report straight to a PDF file (no queue, no Report row).
+
+    A periodic report is issued: its number comes from the register (taken now in the
+    series of its year of issue, or the one it was issued with before), unless --draft.
+    """
     from app.clock import local_today
     from app.extensions import db
     from app.models import Case
@@ -60,6 +68,22 @@ def render_command(kind, period, case_id, out, remarks, requirement, no_red_head
             if plan is None:
                 fail("尚未导入方案：请先运行 flask plan load")
             subject = {"period": period_for(kind, period), "plan": plan}
+            if not draft:
+                from app.services.documents import issued_options
+                from workflows.errors import DomainError
+
+                try:
+                    day = dt.date.fromisoformat(doc_date) if doc_date else None
+                except ValueError:
+                    fail(f"日期格式不正确：{doc_date}（应为 YYYY-MM-DD）")
+                try:
+                    options = issued_options(kind, subject["period"].key, subject["period"], plan, options,
+                                             day=day, signer=signer)
+                except DomainError as exc:
+                    from app.errors import translate
+
+                    fail(str(translate(exc)))
+                db.session.commit()
         else:
             if case_id is None:
                 fail(f"{KINDS[kind].name_zh}需要 --case（任务编号）")

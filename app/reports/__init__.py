@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from app.reports.document import organisation_of
 from app.reports.render import html_to_pdf, render_html
+from workflows.documents import EDITABLE_WORDING
 from workflows.periods import Period
 from workflows.report_kinds import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, ReportKind, Subject
 
@@ -36,6 +37,8 @@ def build_context(kind: str, *, period: Period | None = None, case=None, plan=No
         plan = case.plan
     # Who issues the plan's documents: the templates' text names its offices by it.
     context.setdefault("org", organisation_of(plan))
+    # The office's wording of a draft (remarks, highlights, next steps), printed where each belongs.
+    context.setdefault("wording", {name: (options.get(name) or "").strip() for name in EDITABLE_WORDING})
     return context
 
 

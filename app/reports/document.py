@@ -35,6 +35,8 @@ class Document:
     copy_to: str = ""  # 抄送机关
     printed_by: str = ""  # 印发机关
     subtitle: str = ""
+    signer: str = ""  # 签发人 of a report sent upwards (GB/T 9704 §7.2.5)
+    draft: bool = False  # not issued yet: no number
 
     @property
     def date_zh(self) -> str:
@@ -107,8 +109,11 @@ def document_number(kind: str, year: int, n: int, org: Organisation) -> str:
 
 
 def issue_date(period: Period) -> dt.date:
-    """Periodic reports are dated the day after their period, the day beat generates them."""
-    return period.end + dt.timedelta(days=1)
+    """成文日期 by default: the first working day after the period (working-day calendar)."""
+    from app.working_days import current_calendar
+    from workflows.documents import default_issue_date
+
+    return default_issue_date(period.end, current_calendar().is_working_day)
 
 
 def organisation_of(plan: Plan | None) -> Organisation:

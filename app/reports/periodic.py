@@ -7,6 +7,7 @@ the end of the period.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from sqlalchemy import select
@@ -15,13 +16,7 @@ from app.extensions import db
 from app.formatting import plain_number
 from app.models import Evaluation, Plan
 from app.reports import charts
-from app.reports.document import (
-    Document,
-    document_number,
-    issue_date,
-    organisation_of,
-    period_ordinal,
-)
+from app.reports.document import Document, issue_date, organisation_of
 from app.reports.figures import (
     action_rows,
     activity,
@@ -35,6 +30,8 @@ from app.reports.figures import (
     totals,
 )
 from app.reports.snapshot import CaseAt, cases_at
+from workflows.documents import DRAFT_NUMBER, UnitFacts, action_verdict, expected_percent, is_upward
+from workflows.documents import praise_and_criticism as ruled_praise_and_criticism
 from workflows.organisation import Issuer, campaign_of
 from workflows.periods import Period, PeriodKind
 from workflows.report_kinds import KINDS
@@ -49,15 +46,18 @@ def campaign(plan: Plan) -> str:
     return campaign_of(plan.title if plan else "")
 
 
-def _verdict(action: dict, overall: int) -> str:
-    """进展较快 / 进展平稳 / 进展滞后, against the average of all actions."""
-    if not action["cases"]:
-        return "暂无任务"
-    if action["overdue"] or action["average_percent"] <= overall - 10:
-        return "进展滞后"
-    if action["average_percent"] >= overall + 10:
-        return "进展较快"
-    return "进展平稳"
+def _verdict(action: dict, expected: int) -> str:
+    """进展较快 / 进展平稳 / 进展滞后 against the action's 序时进度 (workflows.documents.action_verdict)."""
+    return action_verdict(cases=action["cases"], average_percent=action["average_percent"],
+                          expected=expected, overdue=action["overdue"])
+
+
+def pace_by_action(cases: list[CaseAt], day) -> dict:
+    """序时进度 of each action on `day`: the mean over its tasks of the share of their time elapsed."""
+    by_action = defaultdict(list)
+    for c in cases:
+        by_action[c.action_id].append(100 if c.done else expected_percent(c.start_date, c.original_deadline, day))
+    return {a: round(sum(v) / len(v)) for a, v in by_action.items()}
 
 
 def period_dict(period: Period) -> dict:
@@ -92,6 +92,7 @@ def case_row(case: CaseAt) -> dict:
         "state": case.state,
         "percent_done": case.percent_done,
         "overdue_days": case.overdue_days,
+        "waiting": waiting_verification(case),
     }
 
 
@@ -129,6 +130,7 @@ def overview(period: Period, plan: Plan) -> dict:
         "at_risk": capped([case_row(c) for c in at_risk]),
         "due_next": capped([case_row(c) for c in due_next]),
         "ranking": department_ranking(period, cases),
+        "pace": pace_by_action(cases, period.end),
         "charts": {
             "actions": charts.action_progress_chart(actions),
             "indicators": charts.indicator_chart(indicators),
@@ -156,53 +158,80 @@ def department_ranking(period: Period, cases: list[CaseAt]) -> dict:
         )
         for rank, row in enumerate(rows, 1):
             row["rank"] = rank
-        praise = [{"department": r["department"], "why": f"综合评价{r['total']}分"} for r in rows[:3]]
-        criticism = [{"department": r["department"], "why": f"综合评价{r['total']}分，排名靠后"}
-                     for r in rows[-3:] if len(rows) > 3]
+        facts = _unit_facts(period, by_department)
+        units = [facts.get(r["department"]) or UnitFacts(r["department"]) for r in rows]
+        for unit, row in zip(units, rows, strict=True):
+            unit.score = float(row["total_value"])
+        praise, criticism = ruled_praise_and_criticism(units, criticism_limit=10)
         return {"source": "evaluation", "rows": rows[:RANKING_LIMIT], "more": max(0, len(rows) - RANKING_LIMIT),
                 "praise": praise, "criticism": criticism}
     rows = []
+    facts = _unit_facts(period, by_department)
     for department, items in by_department.items():
         due = [c for c in items if c.done or c.original_deadline <= period.end]
         on_time = sum(1 for c in items if c.on_time)
-        overdue = [c for c in items if c.overdue]
+        unit = facts[department]
         rows.append({
             "department": department,
             "cases": len(items),
             "due": len(due),
-            "done": sum(1 for c in items if c.done),
+            "done": unit.done,
             "on_time": on_time,
             "rate": percent(on_time, len(due)),
-            "overdue": len(overdue),
-            "max_overdue_days": max((c.overdue_days for c in overdue), default=0),
-            "average_percent": round(sum(c.percent_done for c in items) / len(items)),
+            "overdue": unit.overdue,
+            "waiting": unit.waiting_verification,
+            "max_overdue_days": unit.max_overdue_days,
+            "average_percent": unit.average_percent,
         })
     rows.sort(key=lambda r: (r["rate"] is None, -(r["rate"] or 0), r["overdue"], -r["average_percent"], r["department"]))
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
-    praise = [
-        {"department": r["department"], "why": f"已完成{r['done']}项任务，无逾期事项"}
-        for r in sorted(rows, key=lambda r: (-r["done"], -r["average_percent"], r["department"]))
-        if r["done"] and not r["overdue"]
-    ][:5]
-    criticism = [
-        {"department": r["department"], "why": f"{r['overdue']}项任务逾期，最长逾期{r['max_overdue_days']}个工作日"}
-        for r in sorted(rows, key=lambda r: (-r["overdue"], -r["max_overdue_days"], r["department"]))
-        if r["overdue"]
-    ][:10]
+    praise, criticism = ruled_praise_and_criticism(list(facts.values()))
     return {"source": "on_time", "rows": rows[:RANKING_LIMIT], "more": max(0, len(rows) - RANKING_LIMIT),
             "praise": praise, "criticism": criticism}
 
 
+def waiting_verification(case: CaseAt) -> bool:
+    """Submitted and waiting for the verifier past the deadline: 已报送待核验超期 (the verifier's delay)."""
+    return case.state == "submitted" and case.overdue
+
+
+def _unit_facts(period: Period, by_department: dict[str, list[CaseAt]]) -> dict[str, UnitFacts]:
+    """What the praise and criticism rules read of each lead department at the period's end."""
+    facts = {}
+    for department, items in by_department.items():
+        own_overdue = [c for c in items if c.overdue and not waiting_verification(c)]
+        facts[department] = UnitFacts(
+            unit=department,
+            cases=len(items),
+            done=sum(1 for c in items if c.done),
+            on_time=sum(1 for c in items if c.on_time),
+            overdue=len(own_overdue),
+            max_overdue_days=max((c.overdue_days for c in own_overdue), default=0),
+            late_finished=sum(1 for c in items if c.done and c.done_on and c.done_on > c.original_deadline
+                              and period.start <= c.done_on <= period.end),
+            average_percent=round(sum(c.percent_done for c in items) / len(items)),
+            waiting_verification=sum(1 for c in items if waiting_verification(c)),
+        )
+    return facts
+
+
 def _frame(kind: str, period: Period, plan: Plan, options: dict, *, title: str, issuer: Issuer,
            recipients: str, copy_to: str = "") -> Document:
+    """The official frame. Number and date are the issued document's (options "number", "date");
+    a draft prints the blank number 〔　　　　〕　号 and the default 成文日期 (first working day after)."""
     red_header = options.get("red_header", KINDS[kind].default("red_header"))
+    org = organisation_of(plan)
+    number = options.get("number") or org.prefix(kind, KINDS[kind].default_prefix) + DRAFT_NUMBER
+    day = dt.date.fromisoformat(options["date"]) if options.get("date") else issue_date(period)
     return Document(
         kind=kind,
         title=title,
         issuer=issuer.name,
-        date=issue_date(period),
-        number=document_number(kind, period.end.year, period_ordinal(period), organisation_of(plan)),
+        date=day,
+        number=number,
+        signer=options.get("signer", "") if is_upward(kind) else "",
+        draft=not options.get("number"),
         masthead=issuer.masthead if red_header else "",
         recipients=recipients,
         copy_to=copy_to,
@@ -256,9 +285,10 @@ def build_quarterly(period: Period, plan: Plan, options: dict) -> dict:
     doc = _frame("quarterly", period, plan, options, title=f"{period.label_zh}{campaign(plan)}推进情况讲评",
                  issuer=org.task_force_office, recipients=org.circulation)
     ranked = sorted(data["actions"], key=lambda a: (-a["average_percent"], -(a["done_percent"] or 0), a["index"]))
-    overall = data["totals"]["average_percent"]
+    pace = data["pace"]
     for place, action in enumerate(ranked, 1):
         action["place"] = place
         action["place_number"] = cn_number(place)
-        action["verdict"] = _verdict(action, overall)
+        action["expected_percent"] = pace.get(action["id"], 0)
+        action["verdict"] = _verdict(action, action["expected_percent"])
     return {"doc": doc, "campaign": campaign(plan), "actions_ranked": ranked, **data}

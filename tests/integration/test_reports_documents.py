@@ -34,12 +34,33 @@ REMARKS = "请各单位于7月10日前报送整改情况。"
 
 
 @pytest.fixture(scope="module")
-def pdfs(report_progress, render_as_of):
+def issue(app, report_progress):
+    """`issue(kind, period, options)` → the options of the issued document (number from the register)."""
+    def run(kind: str, key: str, options: dict) -> dict:
+        from app.extensions import db
+        from app.services.documents import issued_options
+        from app.services.plans import latest_plan
+        from workflows.periods import parse_period
+
+        with app.app_context():
+            try:
+                issued = issued_options(kind, key, parse_period(key), latest_plan(), options)
+                db.session.commit()
+                return issued
+            finally:
+                db.session.remove()
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def pdfs(report_progress, render_as_of, issue):
     """Every kind rendered once: kind → PDF bytes."""
     rendered = {}
     for kind, subject in SUBJECTS.items():
         if "period" in subject:
-            options = {"remarks": REMARKS + report_progress.bait} if kind == "inspection" else None
+            options = {"remarks": REMARKS + report_progress.bait} if kind == "inspection" else {}
+            options = issue(kind, subject["period"], options)
             rendered[kind] = render_as_of(kind, period=subject["period"], options=options)
         else:
             case_id = min(report_progress.overdue) if kind == "notice" else report_progress.dossier
@@ -159,7 +180,7 @@ def test_inspection_report(app, pdfs, texts, report_progress):
 
     text = texts["inspection"]
     assert "鹤城区人民政府督查室" in text
-    assert "鹤督查〔2024〕6号" in text
+    assert "鹤督查〔2024〕1号" in text
     assert "关于2024年6月“八大行动”重点任务推进情况的督查通报" in text
     assert "2024年7月1日" in text
     for heading in ("一、总体情况", "二、逾期任务情况", "三、退回重办情况", "四、延期审批情况",
@@ -202,7 +223,7 @@ def test_monthly_bulletin(app, pdfs, texts, report_progress):
 
     text = texts["monthly"]
     assert "关于2024年6月“八大行动”推进情况的通报" in text
-    assert "鹤八行通〔2024〕6号" in text
+    assert "鹤八行通〔2024〕1号" in text
     for heading in ("一、总体进展", "二、各行动推进情况", "三、主要指标完成情况", "四、本月变化情况",
                     "五、逾期和预警事项", "六、下步工作要求"):
         assert heading in text
@@ -225,7 +246,7 @@ def test_monthly_bulletin(app, pdfs, texts, report_progress):
 def test_dekad_brief_compares_with_the_previous_dekad(texts):
     text = texts["dekad"]
     assert "2024年6月下旬“八大行动”推进情况简报" in text
-    assert "鹤八行简〔2024〕18号" in text and "2024年7月1日" in text
+    assert "鹤八行简〔2024〕1号" in text and "2024年7月1日" in text
     assert "（6月21日至6月30日）" in text
     assert "本旬与上旬工作量对比" in text and "与上旬（2024年6月中旬）相比" in text
 
@@ -243,7 +264,7 @@ def test_work_report_goes_to_the_district_government(texts):
 def test_quarterly_review_ranks_by_the_evaluation(pdfs, texts, report_progress):
     text = texts["quarterly"]
     assert "2024年第二季度“八大行动”推进情况讲评" in text
-    assert "鹤八行评〔2024〕2号" in text
+    assert "鹤八行评〔2024〕1号" in text
     assert "“三看三评三比”综合评价排名" in text
     ranking = [r for r in pdf_rows(pdfs["quarterly"]) if r[1] in report_progress.evaluated]
     expected = sorted(report_progress.evaluated.items(), key=lambda item: (-item[1], item[0]))
@@ -281,8 +302,8 @@ def test_dossier_has_the_whole_history_and_evidence(app, texts, report_progress)
     assert report_progress.titles[report_progress.dossier] in text
 
 
-def test_the_same_data_gives_the_same_pdf(pdfs, render_as_of):
-    again = render_as_of("monthly", period="2024-06")
+def test_the_same_data_gives_the_same_pdf(pdfs, render_as_of, issue):
+    again = render_as_of("monthly", period="2024-06", options=issue("monthly", "2024-06", {}))
     assert again == pdfs["monthly"]
 
 
