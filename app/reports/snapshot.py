@@ -17,10 +17,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Case, CaseHistory, ProgressUpdate
 from app.services.calendar import current_calendar, office_zone
-from app.services.workflow import rag_for, rag_settings
+from app.services.rag import rag_for, rag_settings
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
-from workflows.case_workflow import State
 from workflows.rag import DONE_STATES, Rag, is_overdue, overdue_working_days
+from workflows.vocabulary import State
 
 
 @dataclass

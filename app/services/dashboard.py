@@ -19,7 +19,7 @@ from app.reports.snapshot import CaseAt, cases_at
 from app.services.calendar import current_calendar, local_today
 from app.services.plans import latest_plan
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
-from workflows.case_workflow import Actor
+from workflows.vocabulary import Actor
 
 DUE_SOON_WORKING_DAYS = 5
 MOST_OVERDUE = 10

@@ -26,23 +26,28 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import LIST_KINDS, Department, Plan
-from app.services.lists import can_import_lists
 from app.services.plans import COMPARATORS, LoadResult, PlanFileError, load_plan_data
-from workflows.case_workflow import Actor
+from workflows import errors
 from workflows.dates import parse_deadline_strict
+from workflows.permissions import can_load_plans
 from workflows.plan_extraction import PlanTextError, decode_plan_bytes, extract_plan
+from workflows.vocabulary import Actor
 
 KEEP_DAYS = 30  # an abandoned draft is removed after this many days
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _SPLIT_DEPARTMENTS = re.compile(r"[、，,；;/／\n\r\t ]+")
 
 
-class DraftError(ValueError):
+class DraftError(errors.InvalidInput, ValueError):
     """A draft that cannot be made, found or loaded; the message is Chinese, for users."""
 
+    code = "draft_error"
 
-class DraftPermissionError(PermissionError):
+
+class DraftPermissionError(errors.Forbidden, PermissionError):
     """Only the supervision office and admins draft and load plans."""
+
+    code = "draft_not_allowed"
 
 
 @dataclass
@@ -62,9 +67,9 @@ class DraftRecord:
                 "draft": self.draft, "plan_id": self.plan_id}
 
 
-def _require_office(actor: Actor | None) -> None:
+def _require_office(actor: Actor) -> None:
     # Loading a plan creates cases for everyone: the same people who import lists.
-    if not can_import_lists(actor):
+    if not can_load_plans(actor):
         raise DraftPermissionError(_("Only the supervision office and administrators may draft and load plans."))
 
 
@@ -107,7 +112,7 @@ def save_draft(record: DraftRecord) -> None:
     tmp.replace(path)
 
 
-def create_draft(data: bytes, file_name: str, actor: Actor | None, user_id: int | None) -> DraftRecord:
+def create_draft(data: bytes, file_name: str, actor: Actor, user_id: int | None) -> DraftRecord:
     """Extract a draft from an uploaded file and keep it for review (30 days)."""
     _require_office(actor)
     draft = extract_draft(data, file_name)
@@ -121,7 +126,7 @@ def create_draft(data: bytes, file_name: str, actor: Actor | None, user_id: int 
     return record
 
 
-def get_draft(token: str, actor: Actor | None, user_id: int | None) -> DraftRecord:
+def get_draft(token: str, actor: Actor, user_id: int | None) -> DraftRecord:
     """A stored draft of this user (the office's drafts are personal until loaded)."""
     _require_office(actor)
     path = _folder() / f"{token}.json"
@@ -368,7 +373,7 @@ def draft_to_plan_data(draft: dict, new_departments: list[str]) -> dict:
     }
 
 
-def load_draft(record: DraftRecord, actor: Actor | None, *, create_departments: bool) -> LoadResult:
+def load_draft(record: DraftRecord, actor: Actor, *, create_departments: bool) -> LoadResult:
     """Load a reviewed draft as a new plan in one transaction, or raise DraftError."""
     _require_office(actor)
     draft = record.draft

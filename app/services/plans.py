@@ -29,13 +29,16 @@ from app.models import (
     Plan,
     utcnow,
 )
+from workflows import errors
 
 DEFAULT_PLAN_FILE = Path(__file__).resolve().parents[1] / "data" / "plans" / "hecheng-eight-actions-2024.yaml"
 COMPARATORS = ("≥", "≤", "=")
 
 
-class PlanFileError(ValueError):
+class PlanFileError(errors.InvalidInput, ValueError):
     """A plan file that cannot be loaded; the message says where and why, in Chinese."""
+
+    code = "plan_file_error"
 
 
 class _Node(dict):

@@ -35,10 +35,12 @@ from app.reports.casefile import task_force_of
 from app.reports.snapshot import local_day
 from app.services.after_commit import send_task_now
 from app.services.calendar import local_today
+from app.services.case_base import CaseNotFound, case_facts, get_visible_case
 from app.services.plans import latest_plan
-from app.services.workflow import CaseNotFound, case_facts, get_visible_case
-from workflows.case_workflow import Actor, Role, can_urge
+from workflows.errors import DomainError
 from workflows.periods import parse_period, periods_due_on
+from workflows.permissions import can_urge
+from workflows.vocabulary import Actor, Role
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +59,15 @@ _MAY_REQUEST_PERIODIC = frozenset({Role.OFFICE, Role.ADMIN, Role.LEADER, Role.TA
 _MAY_REQUEST_INSPECTION = frozenset({Role.OFFICE, Role.ADMIN})
 
 
-class ReportError(Exception):
-    """A report operation that cannot be done; `message` is translated."""
+class ReportError(DomainError):
+    """A report operation that cannot be done; `message` is translated (at the raise site)."""
 
     status = 400
     code = "report_error"
 
     def __init__(self, message):
         self.message = message
-        super().__init__(str(message))
+        super().__init__(message)
 
 
 class InvalidReportRequest(ReportError):

@@ -221,7 +221,7 @@ def test_blank_cells_keep_values_and_wu_clears_them(app, fresh_db, lists_helper)
 def test_cases_already_in_the_workflow_keep_lead_and_deadline(app, fresh_db, lists_helper):
     from app.security import actor_for
     from app.services.lists import apply_import, export_cases
-    from app.services.workflow import apply_transition
+    from app.services.transitions import apply_transition
 
     with app.app_context():
         worker1 = app.appbuilder.sm.find_user(username="worker1")
