@@ -545,3 +545,20 @@ class Evaluation(Model):
     @property
     def total(self):
         return (self.kan_score or 0) + (self.ping_score or 0) + (self.bi_score or 0)
+
+
+class SavedFilter(Model):
+    """A user's saved search on one case list: its name and the list's query string."""
+
+    __tablename__ = "saved_filter"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    # The list it belongs to: the FAB view's endpoint name (CaseView, OverdueView, …).
+    list_name = Column(String(60), nullable=False)
+    name = Column(String(60), nullable=False)
+    query = Column(Text, nullable=False, default="")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "list_name", "name", name="uq_saved_filter_user_list_name"),
+    )

@@ -24,11 +24,11 @@ from app.models import (
     ProgressUpdate,
 )
 from app.reports.snapshot import CaseAt, local_day, moment_after
+from workflows.numerals import int_to_cn
 from workflows.periods import Period
 
 STATES = ("assigned", "in_progress", "submitted", "verified", "closed")
 RAGS = ("green", "yellow", "red")
-CN_DIGITS = "〇一二三四五六七八九"
 
 # Activity counted per period: label → what is counted.
 ACTIVITY = (
@@ -45,10 +45,7 @@ ACTIVITY = (
 
 def cn_number(n: int) -> str:
     """1 → 一, 12 → 十二, 36 → 三十六 (for headings and action numbers)."""
-    if n < 10:
-        return CN_DIGITS[n]
-    tens, units = divmod(n, 10)
-    return f"{'' if tens == 1 else CN_DIGITS[tens]}十{CN_DIGITS[units] if units else ''}"
+    return int_to_cn(n)
 
 
 def short_action(title: str) -> str:

@@ -1,7 +1,7 @@
 """Case pages: the case page with its dialogs, the queues (我的待办) and bulk actions.
 
 Thin: lists are FAB views filtered by app.access (visibility) plus one queue filter; each
-form posts to an endpoint that parses it, calls one app.services.workflow function, flashes
+form posts to an endpoint that parses it, calls one service act (app.services.transitions, case_acts, …), flashes
 the outcome in Chinese and goes back to the case page. What buttons show is asked of
 workflows.case_workflow; the service checks everything again.
 """
@@ -68,13 +68,15 @@ from workflows.vocabulary import Need
 class CaseView(CaseListBase):
     """全部任务 and the case page, with the forms that act on a case."""
 
+    all_cases = True
+
     list_title = _("All cases")
     show_title = _("Case")
     base_permissions = [
         "can_list", "can_show", "can_transition", "can_progress", "can_urge",
         "can_extension", "can_decide", "can_comment", "can_download",
     ]
-    method_permission_name = {"evidence": "download"}
+    method_permission_name = {**CaseListBase.method_permission_name, "evidence": "download"}
     list_columns = ["rag", "case_link", "action", "lead_department", "partners", "state",
                     "deadline", "percent_done"]
 
