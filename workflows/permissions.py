@@ -154,6 +154,22 @@ def sees_all(actor: Actor) -> bool:
     return has_grant(actor, "see_all")
 
 
+def can_report_target(
+    actor: Actor, *, qualitative: bool, responsible_department_id: int | None
+) -> bool:
+    """Who reports a target's actual value (指标实际值): the office any; a caseworker of the
+    responsible unit its own quantitative ones (qualitative targets are the office's)."""
+    if Role.OFFICE in actor.roles:
+        return True
+    if qualitative:
+        return False
+    return (
+        Role.CASEWORKER in actor.roles
+        and responsible_department_id is not None
+        and responsible_department_id in actor.department_ids
+    )
+
+
 def can_read_only(actor: Actor) -> bool:
     """Whether `actor` only reads (a leader with no other role): no comments, no actions."""
     return Role.LEADER in actor.roles and not (actor.roles & WRITING_ROLES)

@@ -1,6 +1,16 @@
 """Pages (Flask-AppBuilder views), one module per area; each has `register(appbuilder)`."""
 
-from app.views import cases, dashboard, drafts, evaluations, lists, notifications, plan, reports
+from app.views import (
+    cases,
+    dashboard,
+    drafts,
+    evaluations,
+    lists,
+    notifications,
+    plan,
+    reports,
+    targets,
+)
 
 
 def init_app(appbuilder) -> None:
@@ -8,6 +18,7 @@ def init_app(appbuilder) -> None:
     dashboard.register(appbuilder)
     cases.register(appbuilder)
     plan.register(appbuilder)
+    targets.register(appbuilder)
     evaluations.register(appbuilder)
     lists.register(appbuilder)
     drafts.register(appbuilder)

@@ -129,24 +129,24 @@ class Seeder:
             select(Case).where(Case.lead_department_id.is_not(None)).order_by(Case.id)))
 
     def caseworker(self, case):
-        from workflows.case_workflow import Actor, Role
+        from workflows.vocabulary import Actor, Role
 
         return Actor(self.users["worker1"], frozenset({Role.CASEWORKER}), frozenset({case.lead_department_id}))
 
     def lead(self, case):
-        from workflows.case_workflow import Actor, Role
+        from workflows.vocabulary import Actor, Role
 
         return Actor(self.users["lead1"], frozenset({Role.TASK_FORCE_LEAD}), led_action_ids=frozenset({case.action_id}))
 
     @property
     def office(self):
-        from workflows.case_workflow import Actor, Role
+        from workflows.vocabulary import Actor, Role
 
         return Actor(self.users["office"], frozenset({Role.OFFICE}))
 
     @property
     def admin(self):
-        from workflows.case_workflow import Actor, Role
+        from workflows.vocabulary import Actor, Role
 
         return Actor(self.users["admin"], frozenset({Role.ADMIN}))
 

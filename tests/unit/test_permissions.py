@@ -151,3 +151,16 @@ def test_transition_side_effects_are_data_on_the_rules():
     for rule in TRANSITIONS.values():
         assert "state_changed_at" in rule.effects.stamp
         assert set(ON_ENTER[rule.target].stamp) <= set(rule.effects.stamp)
+
+
+def test_who_reports_a_targets_actual_value():
+    def may(actor, qualitative=False, unit=LEAD):
+        return permissions.can_report_target(
+            actor, qualitative=qualitative, responsible_department_id=unit
+        )
+
+    assert may(OFFICE) and may(OFFICE, qualitative=True) and may(OFFICE, unit=None)
+    assert may(WORKER) and not may(WORKER, qualitative=True) and not may(WORKER, unit=PARTNER)
+    assert not may(WORKER, unit=None)
+    for nobody in (TF_LEAD, LEADER, ADMIN, SYSTEM, ANONYMOUS):
+        assert not may(nobody)

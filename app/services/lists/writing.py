@@ -15,6 +15,7 @@ from app.services.lists.planning import plan_import
 from app.services.lists.preview import ImportPreview, RowPlan
 from app.services.plans import latest_plan
 from workflows.lists.cells import KEEP, title_from
+from workflows.targets import classify
 from workflows.vocabulary import Actor
 
 
@@ -126,6 +127,7 @@ def _write_indicators(plan: Plan, case: Case, wanted: list[dict]) -> None:
             case.indicators.append(row)
         row.value, row.value_max = ind["value"], ind["value_max"]
         row.unit, row.comparator = ind["unit"], ind["comparator"]
+        row.kind = classify(row.name, row.quote or "", row.unit, row.comparator)
     for row in current[len(wanted):]:
         case.indicators.remove(row)
         db.session.delete(row)
