@@ -3,6 +3,7 @@
 from app.views import (
     cases,
     dashboard,
+    demo,
     drafts,
     evaluations,
     lists,
@@ -24,3 +25,4 @@ def init_app(appbuilder) -> None:
     drafts.register(appbuilder)
     notifications.register(appbuilder)
     reports.register(appbuilder)
+    demo.register(appbuilder)
