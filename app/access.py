@@ -9,9 +9,9 @@ into SQL once, `queue_clause` combines it with the states of workflows' `queue_g
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import false, or_, select, true
 
+from app.clock import local_today
 from app.models import Case, CaseHistory, case_partner
 from app.security import current_actor
-from app.services.calendar import local_today
 from workflows.access import visibility
 from workflows.case_workflow import QUEUE_LAST_TRANSITION, QUEUE_STEPS, queue_grants
 from workflows.rag import DONE_STATES
