@@ -231,9 +231,11 @@ def department_matches(draft: dict) -> list[dict]:
 
 
 def unknown_departments(draft: dict) -> list[dict]:
-    """Departments the draft names that map to no known department, with the closest names."""
+    """Departments the draft names that are to be created: no known department is like them
+    (or the office chose "create"). Names with only weak matches are not here: they wait for
+    a choice in the department list."""
     return [{"name": d["name"], "suggestions": [m["name"] for m in d["matches"]]}
-            for d in department_matches(draft) if d["choice"] in (None, NEW_DEPARTMENT)]
+            for d in department_matches(draft) if d["choice"] == NEW_DEPARTMENT]
 
 
 def _department_plan(draft: dict, create_departments: bool) -> tuple[dict[str, str], list[str]]:

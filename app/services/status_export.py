@@ -25,9 +25,9 @@ from app.access import visible_cases_clause
 from app.extensions import db
 from app.labels import STATE_LABELS, label
 from app.models import CASE_STATES, Action, Case, Department, ProgressUpdate
+from app.rag import rag_for, rag_settings
 from app.services.calendar import current_calendar, local_today, office_zone
 from app.services.case_search import search_clause, search_words
-from app.services.rag import rag_for, rag_settings
 from workflows.calendar import UnknownCalendarYear
 from workflows.rag import is_overdue, overdue_working_days
 from workflows.vocabulary import Actor, State

@@ -5,7 +5,7 @@
     app.services.progress      add_progress          app.services.evidence  open_evidence …
     app.services.case_acts     urge, add_comment, request/decide_extension, change_deadline
     app.services.bulk          start_bulk, bulk_apply
-    app.services.rag           rag_for, rag_by_id, rag_settings
+    app.rag           rag_for, rag_by_id, rag_settings
     app.services.case_json     history_json, history_entry_json, progress_json
 
 Import from those. This module only keeps app/api/cases.py working until it moves to the
@@ -13,6 +13,7 @@ API error mixin; it holds names, no logic.
 """
 
 from app.errors import translate
+from app.rag import rag_by_id, rag_for, rag_settings  # noqa: F401
 from app.services.bulk import BULK_INLINE_LIMIT, BULK_MAX, bulk_apply, start_bulk  # noqa: F401
 from app.services.case_acts import (  # noqa: F401
     add_comment,
@@ -37,7 +38,6 @@ from app.services.case_base import (  # noqa: F401
 from app.services.case_json import history_entry_json, history_json, progress_json  # noqa: F401
 from app.services.evidence import EVIDENCE_TYPES, MAX_FILES, evidence_folder, open_evidence  # noqa: F401
 from app.services.progress import add_progress  # noqa: F401
-from app.services.rag import rag_by_id, rag_for, rag_settings  # noqa: F401
 from app.services.transitions import apply_transition  # noqa: F401
 from workflows.case_workflow import CaseClosed, ExtensionNotPossible  # noqa: F401
 from workflows.errors import N_, DomainError

@@ -42,6 +42,7 @@ from app.models import (
     Case,
     Department,
 )
+from app.rag import rag_by_id
 from app.security import current_actor
 from app.services import saved_filters as saved
 from app.services.bulk import start_bulk
@@ -50,7 +51,6 @@ from app.services.case_base import LEAD_DEPARTMENT_KINDS
 from app.services.case_search import search_clause, search_words
 from app.services.cases import DASH
 from app.services.dashboard import DUE_SOON_WORKING_DAYS, is_due_soon
-from app.services.rag import rag_by_id
 from app.services.status_export import RAG_NAMES, export_status
 from workflows.errors import DomainError
 

@@ -1,13 +1,17 @@
-"""红黄绿灯 of case rows: workflows.rag with the calendar and settings of the database."""
+"""红黄绿灯 of case rows: workflows.rag with the calendar and settings of the database.
+
+Below the services (it writes nothing): the reports, the lists and the API read it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from app.clock import local_today
 from app.models import Case
-from app.services.calendar import current_calendar, local_today
-from app.services.settings import get_setting
+from app.settings import get_setting
+from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
 from workflows.rag import DONE_STATES, Rag, elapsed_share, is_overdue, rag_status
 from workflows.vocabulary import State
