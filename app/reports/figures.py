@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.formatting import plain_number
 from app.models import (
     Action,
     Case,
@@ -58,14 +59,6 @@ def short_action(title: str) -> str:
 def percent(part: int | float, whole: int | float) -> int | None:
     """Rounded percentage, None when the whole is 0."""
     return round(100 * part / whole) if whole else None
-
-
-def plain_number(value) -> str:
-    """8.5 for Decimal('8.5000'), 20 for Decimal('20.0000')."""
-    if value is None:
-        return ""
-    value = Decimal(value).normalize()
-    return format(value, "f")
 
 
 def totals(cases: list[CaseAt]) -> dict:
@@ -200,7 +193,7 @@ def indicator_status(comparator: str, target, actual) -> tuple[int | None, bool 
     """Actual as a share of target and whether it is reached; None without an actual.
 
     Only meaningful for amounts and levels; growth rates and ceilings are read with their
-    kind through app.services.indicators.status.
+    kind through app.reports.targets.status.
     """
     if actual is None or target is None:
         return None, None
@@ -225,7 +218,7 @@ def _pace_ratio(state: dict) -> int | None:
 def indicator_rows(plan_id: int, period: Period) -> list[dict]:
     """Every indicator of the plan: target, the actual of the latest statistical period up to the
     report's period (as recorded by its end), the one before, and the gap and light by kind."""
-    from app.services.indicators import latest_actuals, status
+    from app.reports.targets import latest_actuals, status
     from workflows.targets import Frequency, StatPeriod
 
     now = moment_after(period.end)

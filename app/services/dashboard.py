@@ -11,17 +11,18 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from app.access import visible_cases_clause
+from app.clock import local_today
 from app.extensions import db
 from app.models import Case, ExtensionRequest
 from app.reports.charts import action_progress_chart
 from app.reports.figures import action_rows, cn_number, totals
 from app.reports.snapshot import CaseAt, cases_at
-from app.services.calendar import current_calendar, local_today
+from app.services.calendar import current_calendar
 from app.services.indicators import goal_targets
 from app.services.plans import latest_plan
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
-from workflows.case_workflow import Actor
 from workflows.rag import DONE_STATES
+from workflows.vocabulary import ANONYMOUS, Actor
 
 DUE_SOON_WORKING_DAYS = 5
 MOST_OVERDUE = 10
@@ -97,6 +98,6 @@ def _overdue_row(case: CaseAt) -> dict:
     }
 
 
-def goal_indicators(plan_id: int, actor: Actor | None = None) -> list[dict]:
+def goal_indicators(plan_id: int, actor: Actor = ANONYMOUS) -> list[dict]:
     """The plan's goal-level targets (主要目标), each with its latest actual, gap and light."""
     return goal_targets(plan_id, actor)
