@@ -33,7 +33,6 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LIST_KINDS, Department, Plan
-from app.services.lists import can_import_lists
 from app.services.plans import (
     COMPARATORS,
     LoadResult,
@@ -43,10 +42,12 @@ from app.services.plans import (
     _write_plan,
     parse_plan,
 )
-from workflows.case_workflow import Actor
+from workflows import errors
 from workflows.dates import find_deadline, parse_deadline_strict
+from workflows.permissions import can_load_plans
 from workflows.plan_extraction import PlanTextError, decode_plan_bytes, extract_plan
 from workflows.plan_extraction.departments import best_match, match_department
+from workflows.vocabulary import Actor
 
 NEW_DEPARTMENT = "+new"  # the choice "create this department"
 
@@ -55,12 +56,16 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _SPLIT_DEPARTMENTS = re.compile(r"[、，,；;/／\n\r\t ]+")
 
 
-class DraftError(ValueError):
+class DraftError(errors.InvalidInput, ValueError):
     """A draft that cannot be made, found or loaded; the message is Chinese, for users."""
 
+    code = "draft_error"
 
-class DraftPermissionError(PermissionError):
+
+class DraftPermissionError(errors.Forbidden, PermissionError):
     """Only the supervision office and admins draft and load plans."""
+
+    code = "draft_not_allowed"
 
 
 @dataclass
@@ -80,9 +85,9 @@ class DraftRecord:
                 "draft": self.draft, "plan_id": self.plan_id}
 
 
-def _require_office(actor: Actor | None) -> None:
+def _require_office(actor: Actor) -> None:
     # Loading a plan creates cases for everyone: the same people who import lists.
-    if not can_import_lists(actor):
+    if not can_load_plans(actor):
         raise DraftPermissionError(_("Only the supervision office and administrators may draft and load plans."))
 
 
@@ -127,7 +132,7 @@ def save_draft(record: DraftRecord) -> None:
     tmp.replace(path)
 
 
-def create_draft(data: bytes, file_name: str, actor: Actor | None, user_id: int | None) -> DraftRecord:
+def create_draft(data: bytes, file_name: str, actor: Actor, user_id: int | None) -> DraftRecord:
     """Extract a draft from an uploaded file and keep it for review (30 days)."""
     _require_office(actor)
     draft = extract_draft(data, file_name)
@@ -141,7 +146,7 @@ def create_draft(data: bytes, file_name: str, actor: Actor | None, user_id: int 
     return record
 
 
-def get_draft(token: str, actor: Actor | None, user_id: int | None) -> DraftRecord:
+def get_draft(token: str, actor: Actor, user_id: int | None) -> DraftRecord:
     """A stored draft of this user (the office's drafts are personal until loaded)."""
     _require_office(actor)
     path = _folder() / f"{token}.json"
@@ -503,7 +508,7 @@ def draft_to_plan_data(draft: dict, new_departments: list[str], mapping: dict[st
     }
 
 
-def load_draft(record: DraftRecord, actor: Actor | None, *, create_departments: bool) -> LoadResult:
+def load_draft(record: DraftRecord, actor: Actor, *, create_departments: bool) -> LoadResult:
     """Load a reviewed draft as a new plan in one transaction, or raise DraftError."""
     _require_office(actor)
     draft = record.draft
@@ -630,7 +635,7 @@ def plan_actions() -> list[dict]:
     return list(plans.values())
 
 
-def load_into_action(record: DraftRecord, actor: Actor | None, action_id: int, *,
+def load_into_action(record: DraftRecord, actor: Actor, action_id: int, *,
                      create_departments: bool) -> LoadResult:
     """Load the draft's cases (and its targets) into an existing plan's action, in one transaction."""
     from app.models import Action, Case, Indicator

@@ -29,7 +29,7 @@ from app.reports.targets import (
     target_text,
 )
 from app.services.calendar import local_today
-from workflows.case_workflow import Actor, Role
+from workflows import permissions
 from workflows.errors import NotFound
 from workflows.targets import (
     Kind,
@@ -43,6 +43,7 @@ from workflows.targets import (
     period_for,
     period_of_key,
 )
+from workflows.vocabulary import ANONYMOUS, Actor
 
 __all__ = [
     "FREQUENCY_LABELS", "JUDGEMENT_LABELS", "KIND_LABELS", "LIGHT_LABELS", "gap_text", "latest_actuals",
@@ -71,12 +72,11 @@ def get_visible_indicator(indicator_id: int, actor: Actor, *, for_update: bool =
 
 def may_report(ind: Indicator, actor: Actor) -> bool:
     """The office reports any target; a caseworker of the responsible unit reports its own."""
-    if Role.OFFICE in actor.roles:
-        return True
-    if ind.kind == Kind.QUALITATIVE:
-        return False
-    unit = responsible_department_id(ind)
-    return Role.CASEWORKER in actor.roles and unit is not None and unit in actor.department_ids
+    return permissions.can_report_target(
+        actor,
+        qualitative=ind.kind == Kind.QUALITATIVE,
+        responsible_department_id=responsible_department_id(ind),
+    )
 
 
 def indicator_detail(indicator_id: int, actor: Actor) -> dict:
@@ -171,7 +171,7 @@ def goal_label(index: int) -> str:
     return f"目标{cn_number(index)}"
 
 
-def goal_targets(plan_id: int, actor: Actor | None = None) -> list[dict]:
+def goal_targets(plan_id: int, actor: Actor = ANONYMOUS) -> list[dict]:
     """The plan's goal-level targets (主要目标), each with its status."""
     rows = db.session.execute(
         select(Indicator, Goal.index)
@@ -186,7 +186,7 @@ def goal_targets(plan_id: int, actor: Actor | None = None) -> list[dict]:
         item["goal"] = goal_label(goal_index)
         item["responsible_department"] = ind.responsible_department.name \
             if ind.responsible_department else ""
-        item["may_report"] = may_report(ind, actor) if actor is not None else False
+        item["may_report"] = may_report(ind, actor)
         result.append(item)
     return result
 

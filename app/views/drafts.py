@@ -18,7 +18,7 @@ from app.labels import LIST_KIND_LABELS
 from app.models import LIST_KINDS, Department
 from app.security import current_actor
 from app.services import drafts as service
-from app.services.lists import can_import_lists
+from workflows.permissions import can_load_plans
 
 
 class DraftsView(BaseView):
@@ -43,7 +43,7 @@ class DraftsView(BaseView):
     @has_access
     def index(self):
         """The upload form."""
-        if not can_import_lists(current_actor()):
+        if not can_load_plans(current_actor()):
             abort(403)
         return self.render("drafts/index.html", title=__("Draft a plan from its text"))
 
