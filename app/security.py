@@ -97,9 +97,9 @@ RoleRow.__str__ = role_label
 
 
 def _local_time(value) -> str:
-    from app.services.cases import DASH, to_local  # local: services import this module
+    from app.formatting import local_datetime  # local: app.clock reads the app's config
 
-    return to_local(value) if value else DASH
+    return local_datetime(value) if value else "—"
 
 
 def _dash(value) -> str:

@@ -1,8 +1,8 @@
 """FAB model pages as the office reads them: "—" for nothing, numbers as written, local times.
 
-`DisplayInterface` is FAB's SQLAInterface whose list and show values are shown with the
-project's existing formatters (app.reports.figures.plain_number, app.services.cases.to_local):
-never "None", never "4.5000", never a UTC time with microseconds.
+`DisplayInterface` is FAB's SQLAInterface whose list and show values are written the one
+way app.formatting writes them: never "None", never "4.5000", never a UTC time with
+microseconds.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from app.reports.figures import plain_number
-from app.services.cases import DASH, to_local
+from app.formatting import local_datetime, plain_number
+
+DASH = "—"
 
 
 def shown(value):
@@ -25,7 +26,7 @@ def shown(value):
     if isinstance(value, Decimal | float):
         return plain_number(value)
     if isinstance(value, dt.datetime):
-        return to_local(value)
+        return local_datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
