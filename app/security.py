@@ -14,7 +14,7 @@ from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _
 
-from workflows.case_workflow import Actor, Role
+from workflows.vocabulary import ANONYMOUS, Actor, Role
 
 ADMIN = "Admin"
 OFFICE = "Office"
@@ -170,7 +170,7 @@ def actor_for(user) -> Actor:
     from app.models import Department  # local: models import FAB's User at mapping time
 
     if user is None or not getattr(user, "is_authenticated", True):
-        return Actor(user_id=None, roles=frozenset())
+        return ANONYMOUS
     roles = frozenset(ROLE_BY_NAME[r.name] for r in user.roles if r.name in ROLE_BY_NAME)
     departments: list[Department] = user_departments(user.id)
     led_actions = frozenset()

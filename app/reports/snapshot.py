@@ -18,11 +18,11 @@ from app.clock import end_of_local_day
 from app.clock import local_day as _local_day
 from app.extensions import db
 from app.models import Case, CaseHistory, ProgressUpdate
-from app.services.calendar import current_calendar
-from app.services.workflow import rag_for, rag_settings
+from app.rag import rag_for, rag_settings
+from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
-from workflows.case_workflow import State
 from workflows.rag import DONE_STATES, Rag, is_overdue, overdue_working_days
+from workflows.vocabulary import State
 
 
 @dataclass

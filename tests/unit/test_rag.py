@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from workflows.calendar import WorkingDayCalendar
-from workflows.case_workflow import State
 from workflows.rag import Rag, elapsed_share, is_overdue, overdue_working_days, rag_status
+from workflows.vocabulary import State
 
 D = date.fromisoformat
 CAL = WorkingDayCalendar()
