@@ -39,6 +39,7 @@ DEPARTMENT_KINDS = ("district_department", "township", "task_force", "office")
 LIST_KINDS = ("task", "policy", "project")
 CASE_STATES = ("assigned", "in_progress", "submitted", "verified", "closed")
 LEAD_BASES = ("named", "implied", "none")
+PLAN_KINDS = ("overall", "implementation", "livelihood", "meeting")
 # workflows.targets: Kind, Frequency, Judgement
 INDICATOR_KINDS = ("growth", "cumulative", "level", "ceiling", "qualitative")
 REPORTING_FREQUENCIES = ("monthly", "quarterly", "yearly")
@@ -88,20 +89,39 @@ class Department(Model):
 
 
 class Plan(Model):
-    """总体方案: one annual overall plan."""
+    """方案: an overall plan (总体方案), an action's implementation plan (实施方案), a list of
+    民生实事 or a meeting's decisions; several live side by side.
+
+    An implementation plan is linked to the action it implements (`action_id`, an action of
+    another plan): its cases are that action's cases.
+    """
 
     __tablename__ = "plan"
     id = Column(Integer, primary_key=True)
     title = Column(String(200), nullable=False)
     year = Column(Integer, nullable=False)
     issuer = Column(String(100))
+    kind = Column(String(20), nullable=False, default="overall", server_default="overall")
+    action_id = Column(Integer, ForeignKey("action.id", use_alter=True, ondelete="SET NULL"))
+    action = relationship("Action", foreign_keys=[action_id])
     source_digest = Column(String(64))
     loaded_at = Column(DateTime, default=utcnow, nullable=False)
 
-    __table_args__ = (UniqueConstraint("title", "year", name="uq_plan_title_year"),)
+    __table_args__ = (
+        UniqueConstraint("title", "year", name="uq_plan_title_year"),
+        CheckConstraint(f"kind IN {PLAN_KINDS}", name="ck_plan_kind"),
+    )
 
     def __str__(self) -> str:
         return f"{self.title}（{self.year}）"
+
+
+class PlanChoice(Model):
+    """The plan a user works in (lists, queues, dashboard, reports); no plan: all plans."""
+
+    __tablename__ = "plan_choice"
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
+    plan_id = Column(Integer, ForeignKey("plan.id", ondelete="CASCADE"))
 
 
 class Goal(Model):
@@ -127,7 +147,7 @@ class Action(Model):
     __tablename__ = "action"
     id = Column(Integer, primary_key=True)
     plan_id = Column(Integer, ForeignKey("plan.id", ondelete="CASCADE"), nullable=False)
-    plan = relationship("Plan")
+    plan = relationship("Plan", foreign_keys=[plan_id])
     index = Column(Integer, nullable=False)
     title = Column(String(200), nullable=False)
     subtitle = Column(String(200))
@@ -156,6 +176,10 @@ class Case(Model):
     seq = Column(Integer, nullable=False, default=0)
     title = Column(String(200), nullable=False)
     text = Column(Text, nullable=False, default="")
+    # Where a case opened by hand comes from: a 领导批示, a meeting, a document.
+    source = Column(String(200), nullable=False, default="", server_default="")
+    # A sub-task (细化实化) of another case.
+    parent_id = Column(Integer, ForeignKey("case.id", ondelete="SET NULL"), index=True)
     list_kind = Column(String(10), nullable=False, default="task")
     lead_department_id = Column(Integer, ForeignKey("department.id"))
     lead_department = relationship("Department", foreign_keys=[lead_department_id], lazy="joined")
@@ -218,7 +242,11 @@ class Milestone(Model):
     case_id = Column(Integer, ForeignKey("case.id", ondelete="CASCADE"), nullable=False)
     title = Column(String(200), nullable=False)
     due_date = Column(Date, nullable=False)
+    # Reported done by a caseworker of the lead unit, with a note (the history has the row too).
     done_at = Column(DateTime)
+    done_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    done_by = relationship("User")
+    done_note = Column(Text)
 
     __table_args__ = (Index("ix_milestone_due", "due_date"),)
 

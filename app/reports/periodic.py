@@ -45,13 +45,16 @@ RANKING_LIMIT = 30
 
 
 def campaign(plan: Plan) -> str:
-    """The campaign's name from the plan title: “八大行动” for 实施“八大行动”总体方案."""
+    """The campaign's name from the plan title: “八大行动” for 实施“八大行动”总体方案; any other
+    plan (a 民生实事 list, a meeting's decisions) by its title, so a report names its plan."""
     match = re.search(r"实施(.+?)(总体)?方案", plan.title or "")
-    return match.group(1) if match else "重点工作"
+    return match.group(1) if match else f"《{plan.title}》"
 
 
 def task_force_office(plan: Plan) -> str:
-    """鹤城区“八大行动”总专班办公室."""
+    """鹤城区“八大行动”总专班办公室; a plan without a task force: the supervision office."""
+    if not re.search(r"实施(.+?)(总体)?方案", plan.title or ""):
+        return office_name(plan)
     return f"{district_name(plan).removesuffix('人民政府')}{campaign(plan)}总专班办公室"
 
 

@@ -22,6 +22,7 @@ from app.models import (
     INDICATOR_KINDS,
     LEAD_BASES,
     LIST_KINDS,
+    PLAN_KINDS,
     REPORTING_FREQUENCIES,
     Action,
     Case,
@@ -180,10 +181,13 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
     """
     v = _Validator(file_name)
     year = v.integer(data, "year", "")
+    kind = v.choice(data, "kind", "", PLAN_KINDS, "overall")
     plan = {
         "title": v.text(data, "title", "", max_length=200),
         "year": year,
         "issuer": v.text(data, "issuer", "", required=False),
+        "kind": kind,
+        "implements": _implements(v, data, kind, year),
     }
     default_deadline = v.date(data, "default_deadline", "", dt.date(year, 12, 31))
 
@@ -265,7 +269,7 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
         return result
 
     goals = []
-    for i, node in enumerate(v.items(data, "goals", "")):
+    for i, node in enumerate(v.items(data, "goals", "", required=kind == "overall")):
         path = f"goals[{i}]"
         title = v.text(node, "title", path, max_length=200)
         text = v.text(node, "text", path, required=False) or ""
@@ -279,14 +283,12 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
         )
     _unique(v, data, "goals", [g["index"] for g in goals])
 
-    actions = []
-    for i, node in enumerate(v.items(data, "actions", "")):
-        path = f"actions[{i}]"
+    def parse_cases(node, path, default_prefix):
         cases = []
         keys = set()
         for j, cnode in enumerate(v.items(node, "cases", path, required=False)):
-            cpath = f"{path}.cases[{j}]"
-            key = str(cnode.get("key") or f"{node.get('index')}-{j + 1}")
+            cpath = f"{path}.cases[{j}]" if path else f"cases[{j}]"
+            key = str(cnode.get("key") or f"{default_prefix}-{j + 1}")
             if key in keys:
                 v.fail(cnode, f"{cpath}.key", f"重复的任务键“{key}”")
             keys.add(key)
@@ -318,6 +320,12 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
                     "indicators": indicators(cnode, cpath),
                 }
             )
+        return cases
+
+    actions = []
+    for i, node in enumerate(v.items(data, "actions", "", required=kind == "overall")):
+        path = f"actions[{i}]"
+        cases = parse_cases(node, path, node.get("index"))
         lead = department(node, "lead_department", path)
         actions.append(
             {
@@ -336,8 +344,30 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
     for i, dept in enumerate(departments):
         if dept["action"] is not None and dept["action"] not in action_indexes:
             v.fail(data["departments"][i], f"departments[{i}].action", f"没有序号为{dept['action']}的行动")
-    plan.update(departments=departments, goals=goals, actions=actions, start=dt.date(year, 1, 1))
+    # Plans other than the overall plan may list their cases directly (an implementation
+    # plan's belong to the action it implements; a 民生实事 list's to no action).
+    plan.update(departments=departments, goals=goals, actions=actions, start=dt.date(year, 1, 1),
+                cases=parse_cases(data, "", "c"))
     return plan
+
+
+def _implements(v: _Validator, data, kind: str, year: int) -> dict | None:
+    """An implementation plan names the action it implements: {plan, year, action}."""
+    node = data.get("implements")
+    if kind != "implementation":
+        if node is not None:
+            v.fail(data, "implements", "只有实施方案（kind: implementation）才能指明所实施的行动")
+        return None
+    if not isinstance(node, dict):
+        v.fail(data, "implements", "实施方案须指明所实施的行动，如 {plan: 总体方案标题, year: 2024, action: 1}")
+    target_year = node.get("year", year)
+    if isinstance(target_year, bool) or not isinstance(target_year, int):
+        v.fail(node, "implements.year", f"应为整数，实为“{target_year}”")
+    return {
+        "plan": v.text(node, "plan", "implements", required=False, max_length=200),
+        "year": target_year,
+        "action": v.integer(node, "action", "implements"),
+    }
 
 
 def _schedule(v: _Validator, node, path):
@@ -423,7 +453,9 @@ def _write_plan(parsed: dict, digest: str) -> LoadResult:
     )
     if plan is None:
         plan = up.add(Plan(title=parsed["title"], year=parsed["year"]))
-    up.assign(plan, issuer=parsed["issuer"], source_digest=digest)
+    up.assign(plan, issuer=parsed["issuer"], kind=parsed["kind"], source_digest=digest)
+    implemented = _implemented_action(parsed)
+    up.assign(plan, action_id=implemented.id if implemented else None)
     db.session.flush()
 
     departments = {d.name: d for d in db.session.scalars(select(Department))}
@@ -458,11 +490,34 @@ def _write_plan(parsed: dict, digest: str) -> LoadResult:
         for case in action["cases"]:
             _write_case(up, plan, row, case, departments, parsed["start"])
 
+    for case in parsed["cases"]:
+        _write_case(up, plan, implemented, case, departments, parsed["start"])
+
     for dept in parsed["departments"]:
         if dept["action"] is not None:
             up.assign(departments[dept["name"]], action_id=actions[dept["action"]].id)
     db.session.flush()
     return LoadResult(plan=plan, created=up.created, updated=up.updated)
+
+
+def _implemented_action(parsed: dict) -> Action | None:
+    """The action an implementation plan implements, or PlanFileError if it is not loaded."""
+    target = parsed["implements"]
+    if target is None:
+        return None
+    query = select(Plan).where(Plan.year == target["year"], Plan.kind == "overall")
+    if target["plan"]:
+        query = select(Plan).where(Plan.year == target["year"], Plan.title == target["plan"])
+    parent = db.session.scalar(query.order_by(Plan.id.desc()).limit(1))
+    action = parent and db.session.scalar(
+        select(Action).where(Action.plan_id == parent.id, Action.index == target["action"])
+    )
+    if action is None:
+        raise PlanFileError(
+            f"implements：找不到{target['year']}年"
+            f"{'《' + target['plan'] + '》' if target['plan'] else '总体方案'}的第{target['action']}项行动，请先导入总体方案"
+        )
+    return action
 
 
 def _write_case(up, plan, action, case, departments, start):
@@ -475,7 +530,7 @@ def _write_case(up, plan, action, case, departments, start):
     # Extra lead units become partners: a case has one accountable department.
     partners = [departments[n] for n in case["lead_departments"][1:] + case["partner_departments"]]
     descriptive = {
-        "action_id": action.id,
+        "action_id": action.id if action is not None else None,
         "seq": case["seq"],
         "title": case["title"],
         "text": case["text"],
@@ -598,11 +653,39 @@ def dump_plan(plan: Plan) -> dict:
             if getattr(ind, column):
                 by_owner.setdefault((column, getattr(ind, column)), []).append(indicator_json(ind))
     cases_by_action: dict[int, list[Case]] = {}
+    own_actions = set(db.session.scalars(select(Action.id).where(Action.plan_id == plan.id)))
     for case in db.session.scalars(select(Case).where(Case.plan_id == plan.id).order_by(Case.seq, Case.id)):
-        cases_by_action.setdefault(case.action_id, []).append(case)
+        cases_by_action.setdefault(case.action_id if case.action_id in own_actions else None, []).append(case)
+
+    def case_json(c: Case) -> dict:
+        data = {
+            "key": c.source_key,
+            "title": c.title,
+            "text": c.text,
+            "list_kind": c.list_kind,
+            "lead_departments": [c.lead_department.name] if c.lead_department else [],
+            "partner_departments": [d.name for d in c.partner_departments],
+            "deadline": c.deadline.isoformat(),
+            "indicators": by_owner.get(("case_id", c.id), []),
+        }
+        if c.milestones:
+            data["milestones"] = [{"title": m.title, "due": m.due_date.isoformat()} for m in c.milestones]
+        if c.requires_evidence:
+            data["requires_evidence"] = True
+        return data
+
+    extra: dict = {}
+    if plan.kind != "overall":
+        extra["kind"] = plan.kind
+    if plan.action is not None:
+        extra["implements"] = {"plan": plan.action.plan.title, "year": plan.action.plan.year,
+                               "action": plan.action.index}
+    if cases_by_action.get(None):
+        extra["cases"] = [case_json(c) for c in cases_by_action[None]]
     return {
         "title": plan.title,
         "year": plan.year,
+        **extra,
         "goals": [
             {"index": g.index, "title": g.title, "indicators": by_owner.get(("goal_id", g.id), [])}
             for g in goal_rows
@@ -614,18 +697,7 @@ def dump_plan(plan: Plan) -> dict:
                 "subtitle": a.subtitle,
                 "lead_department": a.lead_department.name if a.lead_department else None,
                 "indicators": by_owner.get(("action_id", a.id), []),
-                "cases": [
-                    {
-                        "title": c.title,
-                        "text": c.text,
-                        "list_kind": c.list_kind,
-                        "lead_departments": [c.lead_department.name] if c.lead_department else [],
-                        "partner_departments": [d.name for d in c.partner_departments],
-                        "deadline": c.deadline.isoformat(),
-                        "indicators": by_owner.get(("case_id", c.id), []),
-                    }
-                    for c in cases_by_action.get(a.id, [])
-                ],
+                "cases": [case_json(c) for c in cases_by_action.get(a.id, [])],
             }
             for a in db.session.scalars(select(Action).where(Action.plan_id == plan.id).order_by(Action.index))
         ],
@@ -633,5 +705,10 @@ def dump_plan(plan: Plan) -> dict:
 
 
 def latest_plan() -> Plan | None:
-    """The most recent plan (by year, then load time)."""
-    return db.session.scalar(select(Plan).order_by(Plan.year.desc(), Plan.id.desc()).limit(1))
+    """The most recent overall plan (by year, then load time); else the most recent plan.
+
+    A 民生实事 list or next year's implementation plan loaded beside it does not take over.
+    """
+    from app.services.plan_scope import default_plan
+
+    return default_plan()

@@ -29,13 +29,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.access import visible_cases_clause
 from app.extensions import db
-from app.models import Case, Report, utcnow
+from app.models import Case, Plan, Report, utcnow
 from app.reports import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, render
 from app.reports.casefile import task_force_of
 from app.reports.snapshot import local_day
 from app.services.after_commit import send_task_now
 from app.services.calendar import local_today
-from app.services.plans import latest_plan
+from app.services.plan_scope import default_plan
 from app.services.workflow import CaseNotFound, case_facts, get_visible_case
 from workflows.case_workflow import Actor, Role, can_urge
 from workflows.periods import parse_period, periods_due_on
@@ -239,6 +239,15 @@ def clean_options(kind: str, options) -> dict:
         if isinstance(value, str):
             value = value.strip().lower() in ("1", "true", "on", "yes", "y")
         clean["red_header"] = bool(value)
+    plan_id = options.get("plan_id")
+    if plan_id not in (None, "") and KINDS[kind].subject == "period":
+        try:
+            plan = db.session.get(Plan, int(plan_id))
+        except (TypeError, ValueError):
+            plan = None
+        if plan is None:
+            raise InvalidReportRequest(lazy_gettext("The plan does not exist."))
+        clean["plan_id"] = plan.id
     for key, allowed_kind, limit in (("remarks", "inspection", MAX_REMARKS),
                                      ("requirement", "notice", MAX_REQUIREMENT)):
         value = options.get(key)
@@ -304,7 +313,9 @@ def subject_of(report: Report) -> dict:
     """What the builder of the report's kind needs: the period and plan, or the case and date."""
     options = dict(report.options or {})
     if KINDS[report.kind].subject == "period":
-        return {"period": parse_period(report.period_key), "plan": latest_plan(), "options": options}
+        plan = db.session.get(Plan, options["plan_id"]) if options.get("plan_id") else None
+        return {"period": parse_period(report.period_key), "plan": plan or default_plan(),
+                "options": options}
     case = db.session.get(Case, report.case_id)
     if case is None:
         raise ReportNotFound()

@@ -49,14 +49,17 @@ from app.models import (
     ExtensionRequest,
 )
 from app.security import current_actor
+from app.services import plan_scope, workflow
 from app.services import saved_filters as saved
-from app.services import workflow
 from app.services.case_search import search_clause, search_words
 from app.services.cases import DASH, case_targets, case_timeline, to_local
+from app.services.milestones import milestone_rows
 from app.services.status_export import RAG_NAMES, export_status
 from workflows.access import can_read_only
+from workflows.case_form import editable_fields
 from workflows.case_workflow import (
     Need,
+    Role,
     WorkflowError,
     available_transitions,
     can_comment,
@@ -153,6 +156,16 @@ class ExtensionInterface(SQLAInterface):
 # --- queue filters -------------------------------------------------------------------------
 
 
+class PlanScopeFilter(BaseFilter):
+    """The plan the user works in (with its actions' implementation plans), or all plans."""
+
+    name = "plan"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(plan_scope.case_clause(plan_scope.chosen_plan(current_user.id)))
+
+
 class IdsFilter(BaseFilter):
     """Only the given case ids (the RAG quick filter, computed in Python by rag_for)."""
 
@@ -221,7 +234,7 @@ class CaseListBase(ModelView):
     datamodel = CaseInterface(Case)
     class_permission_name = "Case"
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", CaseVisibilityFilter, None]]
+    base_filters = [["id", CaseVisibilityFilter, None], ["plan_id", PlanScopeFilter, None]]
     base_order = ("deadline", "asc")
     page_size = 25
     list_template = "case/list.html"
@@ -898,6 +911,10 @@ def page_context(case: Case, actor) -> dict:
         "pending_extension": pending,
         "departments": departments,
         "targets": case_targets(case),
+        "milestones": milestone_rows(case),
+        "can_report_milestones": Role.CASEWORKER in actor.roles
+        and case.lead_department_id in actor.department_ids and case.state != "closed",
+        "can_edit_case": bool(editable_fields(actor, case.action_id)),
         "timeline": case_timeline(case),
         "csrf": generate_csrf(),
         "iso_date": iso_date,
