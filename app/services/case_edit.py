@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 
@@ -24,7 +25,6 @@ from app.models import (
     Indicator,
     Milestone,
     Plan,
-    User,
     utcnow,
 )
 from app.services.calendar import local_today

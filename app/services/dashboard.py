@@ -22,6 +22,7 @@ from app.services.indicators import goal_targets
 from app.services.plans import latest_plan
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
 from workflows.case_workflow import Actor
+from workflows.rag import DONE_STATES
 
 DUE_SOON_WORKING_DAYS = 5
 MOST_OVERDUE = 10
@@ -80,13 +81,19 @@ def dashboard(actor: Actor, today: dt.date | None = None, *, plan: Plan | None =
 
 
 def _due_soon(case: CaseAt, today: dt.date, calendar: WorkingDayCalendar) -> bool:
-    """Open, not yet overdue, and due within DUE_SOON_WORKING_DAYS working days."""
-    if case.done or case.deadline < today:
+    return is_due_soon(case.state, case.deadline, today, calendar)
+
+
+def is_due_soon(state: str, deadline: dt.date, today: dt.date,
+                calendar: WorkingDayCalendar) -> bool:
+    """Open, not yet overdue, and due within DUE_SOON_WORKING_DAYS working days (即将到期;
+    the case lists' ?due=soon uses the same rule, so the dashboard's number is the list's)."""
+    if state in DONE_STATES or deadline < today:
         return False
     try:
-        return calendar.within_working_days(today, case.deadline, DUE_SOON_WORKING_DAYS)
+        return calendar.within_working_days(today, deadline, DUE_SOON_WORKING_DAYS)
     except UnknownCalendarYear:  # as rag_for: count calendar days rather than fail the page
-        return (case.deadline - today).days <= DUE_SOON_WORKING_DAYS
+        return (deadline - today).days <= DUE_SOON_WORKING_DAYS
 
 
 def _pending_extensions(case_ids: list[int]) -> int:

@@ -74,6 +74,7 @@ class LoadResult:
     plan: Plan
     created: int
     updated: int
+    demo: bool = False  # the plan is the living demo's shifted copy: left as it is
 
 
 def read_plan_file(path: Path | str) -> tuple[_Node, str]:
@@ -452,6 +453,9 @@ def _write_plan(parsed: dict, digest: str) -> LoadResult:
         select(Plan).where(Plan.title == parsed["title"], Plan.year == parsed["year"])
     )
     if plan is None:
+        demo = _living_demo_plan(parsed)
+        if demo is not None:
+            return LoadResult(plan=demo, created=0, updated=0, demo=True)
         plan = up.add(Plan(title=parsed["title"], year=parsed["year"]))
     up.assign(plan, issuer=parsed["issuer"], kind=parsed["kind"], source_digest=digest)
     implemented = _implemented_action(parsed)
@@ -518,6 +522,21 @@ def _implemented_action(parsed: dict) -> Action | None:
             f"{'《' + target['plan'] + '》' if target['plan'] else '总体方案'}的第{target['action']}项行动，请先导入总体方案"
         )
     return action
+
+
+def _living_demo_plan(parsed: dict) -> Plan | None:
+    """The living demo's copy of this plan (moved into the current year), if there is one.
+
+    Loading the plan file again must neither duplicate the plan under its own year nor undo
+    the demonstration (app/services/living_demo.py).
+    """
+    from app.services.settings import get_setting
+
+    info = get_setting("demo.living", None)
+    if not isinstance(info, dict) or info.get("source_year") != parsed["year"]:
+        return None
+    plan = db.session.get(Plan, info.get("plan_id"))
+    return plan if plan is not None and plan.title == parsed["title"] else None
 
 
 def _write_case(up, plan, action, case, departments, start):

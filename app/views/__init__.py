@@ -4,6 +4,7 @@ from app.views import (
     case_edit,
     cases,
     dashboard,
+    demo,
     drafts,
     evaluations,
     lists,
@@ -28,3 +29,4 @@ def init_app(appbuilder) -> None:
     drafts.register(appbuilder)
     notifications.register(appbuilder)
     reports.register(appbuilder)
+    demo.register(appbuilder)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext
 from sqlalchemy import select
 
 from app.errors import translate
 from app.extensions import db
-from app.models import Action, Case, Department, Plan, User
+from app.models import Action, Case, Department, Plan
 from app.security import current_actor
 from app.services import case_edit, milestones, plan_scope
 from app.services.indicators import number

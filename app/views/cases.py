@@ -8,6 +8,7 @@ workflows.case_workflow; the service checks everything again.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 from urllib.parse import quote, urlencode
@@ -51,8 +52,10 @@ from app.models import (
 from app.security import current_actor
 from app.services import plan_scope, workflow
 from app.services import saved_filters as saved
+from app.services.calendar import current_calendar, local_today
 from app.services.case_search import search_clause, search_words
 from app.services.cases import DASH, case_targets, case_timeline, to_local
+from app.services.dashboard import DUE_SOON_WORKING_DAYS, is_due_soon
 from app.services.milestones import milestone_rows
 from app.services.status_export import RAG_NAMES, export_status
 from workflows.access import can_read_only
@@ -166,6 +169,9 @@ class PlanScopeFilter(BaseFilter):
         return query.filter(plan_scope.case_clause(plan_scope.chosen_plan(current_user.id)))
 
 
+_ID_FILTERS = itertools.count()
+
+
 class IdsFilter(BaseFilter):
     """Only the given case ids (the RAG quick filter, computed in Python by rag_for)."""
 
@@ -175,7 +181,9 @@ class IdsFilter(BaseFilter):
     def apply(self, query, value):
         # Ids rendered inline, not one bind parameter each: with thousands of red cases the
         # parameters cost most of the page (bench/cases_bench.py). They are ints we computed.
-        ids = bindparam("rag_ids", [int(v) for v in value], expanding=True, literal_execute=True)
+        # One bind name per filter (the light and 即将到期 may both narrow a list).
+        ids = bindparam(f"ids_{next(_ID_FILTERS)}", [int(v) for v in value], expanding=True,
+                        literal_execute=True)
         return query.filter(Case.id.in_(ids))
 
 
@@ -377,12 +385,20 @@ class CaseListBase(ModelView):
         ]
 
     def _with_words(self, filters):
-        """The list's filters plus the search box's words (?q=), if any."""
+        """The list's filters plus the search box's words (?q=) and ?due=soon, if any."""
         words = search_words(request.args.get("q"))
-        if not words:
+        due_soon = request.args.get("due") == "soon"
+        if not words and not due_soon:
             return filters
         filters = filters.copy()
-        filters.add_filter("id", WordsFilter, tuple(words))
+        if words:
+            filters.add_filter("id", WordsFilter, tuple(words))
+        if due_soon:
+            rows = filters.get_joined_filters(self._base_filters).apply_all(
+                db.session.query(Case.id, Case.state, Case.deadline)).all()
+            today, calendar = local_today(), current_calendar()
+            filters.add_filter("id", IdsFilter, tuple(
+                row.id for row in rows if is_due_soon(row.state, row.deadline, today, calendar)))
         return filters
 
     def _chips(self) -> list[dict]:
@@ -416,6 +432,12 @@ class CaseListBase(ModelView):
                 "short": shown if how in (gettext("Equal to"), gettext("Relation")) or not how
                 else f"{self.label_columns.get(column, column)}{how}{shown}",
                 "url": without(lambda k, v, key=key, value=value: (k, v) == (key, value)),
+            })
+        if request.args.get("due") == "soon":
+            chips.append({
+                "text": gettext("Due within %(days)s working days", days=DUE_SOON_WORKING_DAYS),
+                "short": f"{DUE_SOON_WORKING_DAYS}个工作日内到期",
+                "url": without(lambda k, v: k == "due"),
             })
         rag = request.args.get("rag")
         if rag in RAG_LABELS:

@@ -133,7 +133,7 @@ def test_missed_milestones_are_the_open_ones_past_their_date():
 
 
 def test_a_missed_milestone_turns_the_case_yellow_then_red():
-    on_track = dict(deadline="2024-12-31", start="2024-01-01", percent=60)
+    on_track = {"deadline": "2024-12-31", "start": "2024-01-01", "percent": 60}
     assert rag(today="2024-06-03", **on_track) == Rag.GREEN
     # milestone due Friday 2024-05-31, not reported: yellow on Monday (1 working day late)
     assert rag(today="2024-06-03", missed=[D("2024-05-31")], **on_track) == Rag.YELLOW
