@@ -265,3 +265,22 @@ def _history(case: Case, actor: Actor, kind: str, *, comment=None, data=None) ->
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+# --- sub-tasks (细化实化) ----------------------------------------------------------------------
+
+
+def children_of(case_id: int) -> list[Case]:
+    """The case's sub-tasks, by deadline."""
+    return list(db.session.scalars(
+        select(Case).where(Case.parent_id == case_id).order_by(Case.deadline, Case.id)))
+
+
+def rolled_up_percent(case: Case, children: list[Case] | None = None) -> int:
+    """A parent's percent done: the average of its sub-tasks' (a done one counts 100), equal
+    weights; a case without sub-tasks: its own."""
+    children = children_of(case.id) if children is None else children
+    if not children:
+        return case.percent_done or 0
+    values = [100 if c.state in ("verified", "closed") else (c.percent_done or 0) for c in children]
+    return round(sum(values) / len(values))

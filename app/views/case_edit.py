@@ -60,7 +60,16 @@ class CaseEditView(BaseView):
         if not may_create(actor):
             return self._refused()
         chosen = plan_scope.chosen_plan(actor.user_id) or plan_scope.default_plan()
-        return self._form(None, {"plan_id": chosen.id if chosen else None}, editable=None)
+        typed = {"plan_id": chosen.id if chosen else None}
+        parent_id = request.args.get("parent", type=int)
+        if parent_id:  # a sub-task (细化实化): in its parent's plan and action
+            try:
+                parent = get_visible_case(parent_id, actor)
+            except CaseNotFound:
+                return self._refused(404)
+            typed = {"plan_id": parent.plan_id, "action_id": parent.action_id, "parent_id": parent.id,
+                     "deadline": parent.deadline.isoformat()}
+        return self._form(None, typed, editable=None)
 
     @expose("/new", methods=["POST"])
     @has_access

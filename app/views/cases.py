@@ -50,7 +50,7 @@ from app.models import (
     ExtensionRequest,
 )
 from app.security import current_actor
-from app.services import plan_scope, workflow
+from app.services import case_edit, plan_scope, workflow
 from app.services import saved_filters as saved
 from app.services.calendar import current_calendar, local_today
 from app.services.case_search import search_clause, search_words
@@ -59,7 +59,7 @@ from app.services.dashboard import DUE_SOON_WORKING_DAYS, is_due_soon
 from app.services.milestones import milestone_rows
 from app.services.status_export import RAG_NAMES, export_status
 from workflows.access import can_read_only
-from workflows.case_form import editable_fields
+from workflows.case_form import editable_fields, may_create
 from workflows.case_workflow import (
     Need,
     Role,
@@ -934,6 +934,11 @@ def page_context(case: Case, actor) -> dict:
         "departments": departments,
         "targets": case_targets(case),
         "milestones": milestone_rows(case),
+        "children": (children := case_edit.children_of(case.id)),
+        "rolled_up": case_edit.rolled_up_percent(case, children),
+        "parent": db.session.get(Case, case.parent_id) if case.parent_id else None,
+        "can_add_subtask": may_create(actor),
+        "state_labels": {code: label(STATE_LABELS, code) for code in STATE_LABELS},
         "can_report_milestones": Role.CASEWORKER in actor.roles
         and case.lead_department_id in actor.department_ids and case.state != "closed",
         "can_edit_case": bool(editable_fields(actor, case.action_id)),

@@ -164,3 +164,33 @@ def test_a_caseworker_reports_a_milestone_done_and_it_is_in_the_timeline(app, fr
     again = html(client.post(f"/caseedit/{case_id}/milestone/{milestone}", data={"note": "再报"},
                              follow_redirects=True))
     assert any("该时间节点已报告完成" in text for _k, text in flashes(again))
+
+
+def test_a_parent_case_shows_its_sub_tasks_rolled_up_percent(app, fresh_db, client):
+    from app.models import Case
+
+    login(client, "office")
+    response = client.post("/caseedit/new", data=new_case_form(app), follow_redirects=True)
+    parent = int(re.search(r"/caseview/show/(\d+)", response.request.path).group(1))
+    form = html(client.get(f"/caseedit/new?parent={parent}"))
+    assert f'name="parent_id" value="{parent}"' in form
+    children = []
+    for title in ("子任务一：编制用电方案", "子任务二：完成线路改造"):
+        response = client.post("/caseedit/new", data=new_case_form(
+            app, title=title, parent_id=str(parent), milestones_present="", milestone_title=[],
+            milestone_due=[]), follow_redirects=True)
+        children.append(int(re.search(r"/caseview/show/(\d+)", response.request.path).group(1)))
+    assert scalar(app, select(Case.parent_id).where(Case.id == children[0])) == parent
+    client.get("/logout/")
+
+    login(client, "worker1")
+    client.post(f"/caseview/transition/{children[0]}", data={"transition": "accept"})
+    page = html(client.post(f"/caseview/progress/{children[0]}", data={"note": "方案初稿已完成", "percent": "60"},
+                            follow_redirects=True))
+    assert "60%" in page
+    page = html(client.get(f"/caseview/show/{parent}"))
+    rows = re.findall(r'<tr class="child-row" data-case="(\d+)">', page)
+    assert [int(r) for r in rows] == children
+    assert "汇总完成30%" in page  # (60 + 0) / 2, equal weights
+    child_page = html(client.get(f"/caseview/show/{children[1]}"))
+    assert "上级事项：" in child_page and f"/caseview/show/{parent}" in child_page
