@@ -37,6 +37,14 @@ from workflows.targets import (
     period_of_key,
 )
 
+
+class IndicatorNotFound(NotFound):
+    """No such target, or the caller may not see it (its case is not theirs)."""
+
+    code = "indicator_not_found"
+    msgid = "The target does not exist, or you may not see it."
+
+
 KIND_LABELS = {
     "growth": lazy_gettext("Growth rate"),
     "cumulative": lazy_gettext("Cumulative"),
@@ -205,13 +213,13 @@ def get_visible_indicator(indicator_id: int, actor: Actor, *, for_update: bool =
         query = query.with_for_update()
     ind = db.session.scalar(query) if actor.roles else None
     if ind is None:
-        raise NotFound()
+        raise IndicatorNotFound()
     if ind.case_id is not None:
         visible = db.session.scalar(
             select(Case.id).where(Case.id == ind.case_id, visible_cases_clause(actor))
         )
         if visible is None:
-            raise NotFound()
+            raise IndicatorNotFound()
     return ind
 
 
