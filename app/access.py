@@ -7,9 +7,9 @@ Lists, detail pages, the REST API, downloads, exports and reports all filter wit
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import false, or_, select, true
 
+from app.clock import local_today
 from app.models import Case, CaseHistory, case_partner
 from app.security import current_actor
-from app.services.calendar import local_today
 from workflows.access import visibility
 from workflows.case_workflow import Actor, Role
 from workflows.rag import DONE_STATES

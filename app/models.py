@@ -6,8 +6,6 @@ Every model sits on Flask-AppBuilder's `Model`, so that Alembic sees one metadat
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_appbuilder import Model
 from sqlalchemy import (
     JSON,
@@ -29,10 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from app import clock
 
-def utcnow() -> dt.datetime:
-    """Naive UTC now: every DateTime column stores UTC."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+utcnow = clock.utcnow  # naive UTC now: every DateTime column stores UTC (app.clock)
 
 
 DEPARTMENT_KINDS = ("district_department", "township", "task_force", "office")
@@ -104,6 +101,9 @@ class Plan(Model):
     kind = Column(String(20), nullable=False, default="overall", server_default="overall")
     action_id = Column(Integer, ForeignKey("action.id", use_alter=True, ondelete="SET NULL"))
     action = relationship("Action", foreign_keys=[action_id])
+    # The plan file's `organisation` block: district, issuing offices, number prefixes
+    # (workflows.organisation); NULL for plans without one, whose names are derived.
+    organisation = Column(JSON)
     source_digest = Column(String(64))
     loaded_at = Column(DateTime, default=utcnow, nullable=False)
 
@@ -304,7 +304,7 @@ class Indicator(Model):
 def _local_month(context) -> str:
     """The statistical period of an actual recorded without one: the local month it was typed."""
     at = context.get_current_parameters().get("recorded_at") or utcnow()
-    local = at + dt.timedelta(hours=8)  # Asia/Shanghai has no daylight saving
+    local = clock.to_local(at)
     return f"{local.year:04d}-{local.month:02d}"
 
 

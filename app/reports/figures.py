@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.formatting import plain_number
 from app.models import (
     Action,
     Case,
@@ -60,14 +61,6 @@ def short_action(title: str) -> str:
 def percent(part: int | float, whole: int | float) -> int | None:
     """Rounded percentage, None when the whole is 0."""
     return round(100 * part / whole) if whole else None
-
-
-def plain_number(value) -> str:
-    """8.5 for Decimal('8.5000'), 20 for Decimal('20.0000')."""
-    if value is None:
-        return ""
-    value = Decimal(value).normalize()
-    return format(value, "f")
 
 
 def totals(cases: list[CaseAt]) -> dict:

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.clock import end_of_local_day
+from app.clock import local_day as _local_day
 from app.extensions import db
 from app.models import Case, CaseHistory, ProgressUpdate
-from app.services.calendar import current_calendar, office_zone
+from app.services.calendar import current_calendar
 from app.services.workflow import rag_for, rag_settings
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
 from workflows.case_workflow import State
@@ -61,13 +63,12 @@ class CaseAt:
 
 def moment_after(day: dt.date) -> dt.datetime:
     """The naive-UTC instant at which local `day` ends (the start of the next local day)."""
-    local = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=office_zone())
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
+    return end_of_local_day(day)
 
 
 def local_day(value: dt.datetime) -> dt.date:
     """The office's local day of a stored naive-UTC datetime."""
-    return value.replace(tzinfo=dt.UTC).astimezone(office_zone()).date()
+    return _local_day(value)
 
 
 def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,

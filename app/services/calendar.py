@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from sqlalchemy import select
 
+# The clock moved to app.clock (issue 9); these names stay importable from here until every
+# caller imports app.clock.
+from app.clock import local_now, local_today, office_zone  # noqa: F401
 from app.extensions import db
 from app.models import CalendarOverride
 from app.services.settings import get_setting
@@ -27,16 +26,3 @@ def current_calendar() -> WorkingDayCalendar:
     return WorkingDayCalendar(overrides=overrides, office_years=office_years)
 
 
-def office_zone() -> ZoneInfo:
-    """The office's time zone (Asia/Shanghai by default)."""
-    return ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
-
-
-def local_now() -> dt.datetime:
-    """Now, aware, in the office's time zone."""
-    return dt.datetime.now(office_zone())
-
-
-def local_today() -> dt.date:
-    """Today's date in the office's time zone."""
-    return local_now().date()

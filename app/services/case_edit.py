@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 
 from app import labels
+from app.clock import local_today
 from app.extensions import db
 from app.models import (
     Action,
@@ -27,7 +28,6 @@ from app.models import (
     Plan,
     utcnow,
 )
-from app.services.calendar import local_today
 from app.services.workflow import LEAD_DEPARTMENT_KINDS, actor_name, get_visible_case
 from workflows.case_form import (
     MayNotCreate,

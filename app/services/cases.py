@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
+from app.formatting import local_datetime
 from app.labels import STATE_LABELS, TRANSITION_LABELS, label
 from app.models import Case, CaseHistory, ProgressUpdate
 
@@ -16,11 +15,8 @@ DASH = "—"
 
 
 def to_local(value: dt.datetime | None) -> str:
-    """A stored UTC datetime in the office's time zone, as text."""
-    if value is None:
-        return ""
-    zone = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
-    return value.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    """A stored UTC datetime in the office's time zone, as text (app.formatting.local_datetime)."""
+    return local_datetime(value)
 
 
 def history_of(case_id: int) -> list[CaseHistory]:

@@ -11,13 +11,14 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from app.access import visible_cases_clause
+from app.clock import local_today
 from app.extensions import db
 from app.models import Case, ExtensionRequest, Plan
 from app.reports.charts import action_progress_chart
 from app.reports.figures import action_rows, cn_number, totals
 from app.reports.snapshot import CaseAt, cases_at
 from app.services import plan_scope
-from app.services.calendar import current_calendar, local_today
+from app.services.calendar import current_calendar
 from app.services.indicators import goal_targets
 from app.services.plans import latest_plan
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar

@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import select
 
+from app.clock import local_today
 from app.extensions import db
 from app.models import Case, Goal, Indicator, IndicatorActual, utcnow
-from app.services.calendar import local_today
 from workflows.case_workflow import Actor, Role
 from workflows.errors import NotFound
 from workflows.targets import (

@@ -13,9 +13,9 @@ from flask_babel import lazy_gettext
 from sqlalchemy import and_, exists, select
 
 from app import labels
+from app.clock import local_today
 from app.extensions import db
 from app.models import Case, CaseHistory, Milestone, utcnow
-from app.services.calendar import local_today
 from app.services.cases import to_local
 from app.services.workflow import actor_name, get_visible_case
 from workflows.case_workflow import Actor

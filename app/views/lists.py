@@ -6,7 +6,6 @@ its typed errors to a page or an HTTP code. Who may import is decided by the ser
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import quote
 
 from flask import Response, abort, flash, redirect, request, url_for
@@ -21,6 +20,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.exc import DataError
 
+from app.clock import local_today
 from app.extensions import db
 from app.labels import LIST_KIND_LABELS
 from app.models import LIST_KINDS, Case, Department
@@ -144,7 +144,7 @@ class ListsView(BaseView):
             flash(str(exc), "danger")
             return redirect(url_for("ListsView.index"))
         name = "".join(filter(None, [
-            department, service.KIND_LABELS_ZH[kind] if kind else "三张清单", dt.date.today().strftime("%Y%m%d")]))
+            department, service.KIND_LABELS_ZH[kind] if kind else "三张清单", local_today().strftime("%Y%m%d")]))
         return xlsx_response(data, f"{name}.xlsx")
 
 

@@ -1,7 +1,7 @@
 """plan kinds, an implementation plan's action, and each user's chosen plan
 
 Revision ID: b11c0de0002b
-Revises: a11c0de0001a
+Revises: b5e1a7c3d902
 Create Date: 2026-12-02 02:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b11c0de0002b'
-down_revision = 'a11c0de0001a'
+down_revision = 'b5e1a7c3d902'
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.clock import local_today
 from app.extensions import db
 from app.models import Case, Indicator, Milestone, Plan, utcnow
 from app.services.lists.errors import ListImportError
@@ -35,8 +36,6 @@ def apply_import(data: bytes, file_name: str, actor: Actor | None = None) -> Imp
                 raise ListImportError(_("Cases changed while importing: preview the file again."), preview)
         next_seq: dict[int | None, int] = dict(db.session.execute(
             select(Case.action_id, func.max(Case.seq)).where(Case.plan_id == plan.id).group_by(Case.action_id)).all())
-        from app.services.calendar import local_today
-
         today = local_today()
         for row in preview.rows:
             if row.status == "create":
