@@ -41,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^(Case|Report|Notification|ExtensionRequest|Evaluation|CaseList|OfficeQueue|CalendarOverride"
          r"|Target|CaseEdit)$", ANY),
         (r"^PlanScope$", r"^can_choose$"),
+        (r"^Indicator$", r"^can_report$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Webhook|Setting)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|Extensions|Evaluations|Lists|PlanDrafts|ToClose|Overdue)$", "menu_access"),
@@ -58,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^(Case|Report|Notification|CaseList|CaseworkerQueue|Target)$", ANY),
         (r"^CaseEdit$", r"^can_report_milestone$"),
         (r"^PlanScope$", r"^can_choose$"),
+        (r"^Indicator$", r"^can_report$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|ToAccept|InProgress|Returned)$", "menu_access"),

@@ -191,6 +191,6 @@ def test_a_parent_case_shows_its_sub_tasks_rolled_up_percent(app, fresh_db, clie
     page = html(client.get(f"/caseview/show/{parent}"))
     rows = re.findall(r'<tr class="child-row" data-case="(\d+)">', page)
     assert [int(r) for r in rows] == children
-    assert "汇总完成30%" in page  # (60 + 0) / 2, equal weights
+    assert "汇总完成 30%" in page  # (60 + 0) / 2, equal weights
     child_page = html(client.get(f"/caseview/show/{children[1]}"))
     assert "上级事项：" in child_page and f"/caseview/show/{parent}" in child_page
