@@ -18,7 +18,8 @@ from flask import Flask
 
 from app.clock import to_local
 
-__all__ = ["FILTERS", "date_zh", "init_app", "local_datetime", "month_day_zh", "percent_text", "plain_number"]
+__all__ = ["FILTERS", "date_zh", "history_summary", "init_app", "local_datetime", "month_day_zh", "percent_text",
+           "plain_number"]
 
 
 def date_zh(day: dt.date | None) -> str:
@@ -51,6 +52,16 @@ def plain_number(value) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     return format(number.normalize(), "f")
+
+
+def history_summary(entry) -> str:
+    """One line saying what a history entry records: 签收：已交办 → 办理中, 催办 …"""
+    from app.labels import HISTORY_KIND_LABELS, STATE_LABELS, TRANSITION_LABELS, label
+
+    if entry.kind == "transition":
+        return (f"{label(TRANSITION_LABELS, entry.transition)}：{label(STATE_LABELS, entry.from_state)}"
+                f" → {label(STATE_LABELS, entry.to_state)}")
+    return label(HISTORY_KIND_LABELS, entry.kind)
 
 
 def percent_text(value) -> str:

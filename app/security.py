@@ -9,7 +9,7 @@ transition) are the workflow's, asked through app.access.
 from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
-from workflows.case_workflow import Actor, Role
+from workflows.vocabulary import ANONYMOUS, Actor, Role
 
 ADMIN = "Admin"
 OFFICE = "Office"
@@ -89,7 +89,7 @@ def actor_for(user) -> Actor:
     from app.models import Department  # local: models import FAB's User at mapping time
 
     if user is None or not getattr(user, "is_authenticated", True):
-        return Actor(user_id=None, roles=frozenset())
+        return ANONYMOUS
     roles = frozenset(ROLE_BY_NAME[r.name] for r in user.roles if r.name in ROLE_BY_NAME)
     departments: list[Department] = user_departments(user.id)
     led_actions = frozenset()

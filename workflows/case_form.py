@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 
-from workflows.case_workflow import Actor, Role
+from workflows.vocabulary import Actor, Role
 from workflows.errors import Forbidden, InvalidInput
 from workflows.targets import MAX_ABS_VALUE
 

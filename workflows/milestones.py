@@ -7,7 +7,7 @@ history keeps who and when). Missed milestones colour the case (workflows.rag).
 
 from __future__ import annotations
 
-from workflows.case_workflow import Actor, Role, State
+from workflows.vocabulary import Actor, Role, State
 from workflows.errors import Conflict, Forbidden, InvalidInput
 
 MAX_NOTE = 2000

@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 
 from workflows.calendar import WorkingDayCalendar
-from workflows.case_workflow import State
+from workflows.vocabulary import State
 
 DONE_STATES = frozenset({State.VERIFIED, State.CLOSED})
 

@@ -51,7 +51,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from workflows.calendar import WorkingDayCalendar
-from workflows.case_workflow import State
+from workflows.vocabulary import State
 
 OPEN_STATES = frozenset({State.ASSIGNED, State.IN_PROGRESS, State.SUBMITTED})
 WITH_CASEWORKER = frozenset({State.ASSIGNED, State.IN_PROGRESS})

@@ -27,17 +27,23 @@ No endpoint writes error text: every message is the msgid of an error class.
 from __future__ import annotations
 
 import functools
+import logging
 
 from flask import jsonify, make_response, request
 from flask_appbuilder.api import BaseApi
+from flask_appbuilder.exceptions import ApplyFilterException
 from flask_appbuilder.hooks import before_request
 from marshmallow import ValidationError
+from sqlalchemy.exc import DataError, ProgrammingError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api import errors
 from app.api.fields import ID_MAX, error_paths
 from app.errors import translate
+from app.extensions import db
 from workflows.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 MAX_DEPTH = 8  # levels of JSON nesting a request body may have (ours need 3)
 
@@ -277,6 +283,24 @@ class ApiMixin:
             if isinstance(value, int) and not 1 <= value <= ID_MAX:
                 return self.response_404()
         return None
+
+    # --- FAB's reads (ModelRestApi get/get_list): values the database cannot compare
+
+    def get_list_headless(self, **kwargs):
+        return self._read(super().get_list_headless, **kwargs)
+
+    def get_headless(self, pk, **kwargs):
+        return self._read(super().get_headless, pk, **kwargs)
+
+    def _read(self, read, *args, **kwargs):
+        """A read whose ?q= filter or page the database refuses (text for an integer column,
+        a number for a text one, a negative page) is the caller's malformed request: 400."""
+        try:
+            return read(*args, **kwargs)
+        except (DataError, ProgrammingError, ApplyFilterException):
+            db.session.rollback()
+            log.info("refused FAB query %s", request.args.get("q"))
+            return self.response_400()
 
     # --- FAB's own refusals, in the user's language
 

@@ -327,7 +327,8 @@ class ExtensionApi(ApiMixin, BaseApi):
     @safe
     @answers_errors
     @documented("post", "Approve or refuse an extension request", body=s.DecisionRequestSchema,
-                answer=(200, s.ExtensionSchema, "result"), refusals=(400, 403, 404, 409, 422))
+                answer=(200, {"result": s.ExtensionSchema, "case": s.CaseSummarySchema}),
+                refusals=(400, 403, 404, 409, 422))
     def decision(self, pk: int):
         """Approve or refuse an extension request; answers it and the case."""
         body = self.body(s.DecisionRequestSchema)

@@ -39,8 +39,10 @@ def ref(schema) -> dict:
 
 
 def _answer_schema(answer) -> dict:
-    """(status, Schema | None, key | None, many) → the JSON schema of the answer body."""
+    """(status, Schema | None | {key: Schema}, key | None, many) → the answer body's schema."""
     _, schema, key, many = (*answer, False, False, False)[:4]
+    if isinstance(schema, dict):
+        return {"type": "object", "properties": {k: ref(v) for k, v in schema.items()}}
     inner = ref(schema) if schema is not None else {"type": "object"}
     if many:
         inner = {"type": "array", "items": inner}

@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from app.extensions import db
-from app.formatting import date_zh, local_datetime, plain_number
+from app.formatting import date_zh, history_summary, local_datetime, plain_number
 from app.labels import EXTENSION_STATUS_LABELS, HISTORY_KIND_LABELS, STATE_LABELS, label
 from app.models import (
     Case,
@@ -23,9 +23,8 @@ from app.models import (
 from app.reports.document import Document, document_number, organisation_of
 from app.reports.figures import cn_number
 from app.reports.snapshot import cases_at
-from app.services.calendar import current_calendar
-from app.services.cases import history_summary
-from app.services.indicators import latest_actuals, status
+from app.reports.targets import latest_actuals, status
+from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear
 from workflows.organisation import Issuer
 from workflows.report_kinds import KINDS

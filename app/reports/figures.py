@@ -24,8 +24,8 @@ from app.models import (
     Plan,
     ProgressUpdate,
 )
+from app.plan_family import family_ids
 from app.reports.snapshot import CaseAt, local_day, moment_after
-from app.services.plan_scope import family_ids
 from workflows.numerals import int_to_cn
 from workflows.periods import Period
 
@@ -207,7 +207,7 @@ def indicator_status(comparator: str, target, actual) -> tuple[int | None, bool 
     """Actual as a share of target and whether it is reached; None without an actual.
 
     Only meaningful for amounts and levels; growth rates and ceilings are read with their
-    kind through app.services.indicators.status.
+    kind through app.reports.targets.status.
     """
     if actual is None or target is None:
         return None, None
@@ -232,7 +232,7 @@ def _pace_ratio(state: dict) -> int | None:
 def indicator_rows(plan_id: int, period: Period) -> list[dict]:
     """Every indicator of the plan: target, the actual of the latest statistical period up to the
     report's period (as recorded by its end), the one before, and the gap and light by kind."""
-    from app.services.indicators import latest_actuals, status
+    from app.reports.targets import latest_actuals, status
     from workflows.targets import Frequency, StatPeriod
 
     now = moment_after(period.end)

@@ -18,11 +18,11 @@ from app.clock import end_of_local_day
 from app.clock import local_day as _local_day
 from app.extensions import db
 from app.models import Case, CaseHistory, ProgressUpdate
-from app.services.calendar import current_calendar
-from app.services.workflow import rag_for, rag_settings
+from app.rag import rag_for, rag_settings
+from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
-from workflows.case_workflow import State
 from workflows.rag import DONE_STATES, Rag, is_overdue, overdue_working_days
+from workflows.vocabulary import State
 
 
 @dataclass
@@ -46,6 +46,8 @@ class CaseAt:
     rag: str = Rag.GREEN.value
     overdue_days: int = 0  # working days past the deadline (0 when not overdue)
     plan_id: int | None = None
+    # (due date, reported done by then) of each milestone, for the light (app.rag)
+    milestone_marks: tuple = ()
 
     @property
     def done(self) -> bool:
@@ -77,7 +79,7 @@ def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,
     moment = moment_after(day)
     query = select(Case).order_by(Case.action_id, Case.seq, Case.id)
     if plan_id is not None:  # the plan and its actions' implementation plans
-        from app.services.plan_scope import family_ids
+        from app.plan_family import family_ids
 
         query = query.where(Case.plan_id.in_(family_ids(plan_id)))
     if case_ids is not None:
@@ -129,6 +131,8 @@ def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,
             percent_done=int(percent or 0),
             done_on=done_on,
             plan_id=case.plan_id,
+            milestone_marks=tuple((m.due_date, m.done_at is not None and m.done_at < moment)
+                                  for m in case.milestones),
         )
         _assess(snapshot, day, calendar, settings)
         result.append(snapshot)

@@ -28,7 +28,7 @@ from app.models import (
     Plan,
     utcnow,
 )
-from app.services.workflow import LEAD_DEPARTMENT_KINDS, actor_name, get_visible_case
+from app.services.case_base import LEAD_DEPARTMENT_KINDS, actor_name, get_visible_case
 from workflows.case_form import (
     MayNotCreate,
     MilestoneAfterDeadline,
@@ -37,9 +37,9 @@ from workflows.case_form import (
     may_create,
     read_case,
 )
-from workflows.case_workflow import Actor
 from workflows.errors import Conflict
 from workflows.targets import classify
+from workflows.vocabulary import Actor
 
 # The case fields as errors name them (DomainError.labelled "case_field").
 CASE_FIELD_LABELS = {

@@ -7,8 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from app.extensions import db
-from app.formatting import local_datetime
-from app.labels import STATE_LABELS, TRANSITION_LABELS, label
+from app.formatting import history_summary, local_datetime
 from app.models import Case, CaseHistory, ProgressUpdate
 
 DASH = "—"
@@ -28,15 +27,6 @@ def history_of(case_id: int) -> list[CaseHistory]:
     )
 
 
-def history_summary(entry: CaseHistory) -> str:
-    """One line saying what a history entry records."""
-    if entry.kind == "transition":
-        return f"{label(TRANSITION_LABELS, entry.transition)}：{label(STATE_LABELS, entry.from_state)} → {label(STATE_LABELS, entry.to_state)}"
-    from app.labels import HISTORY_KIND_LABELS
-
-    return label(HISTORY_KIND_LABELS, entry.kind)
-
-
 def history_entries(case_id: int) -> list[dict]:
     """A case's history, oldest first, ready for display (the caller checked visibility)."""
     return [
@@ -53,7 +43,7 @@ def history_entries(case_id: int) -> list[dict]:
 
 def case_targets(case: Case) -> list[dict]:
     """The case's indicators with their latest actual (by statistical period), gap and light."""
-    from app.services.indicators import latest_actuals, status
+    from app.reports.targets import latest_actuals, status
 
     latest = latest_actuals(i.id for i in case.indicators)
     rows = []

@@ -22,8 +22,8 @@ from app.services.calendar import current_calendar
 from app.services.indicators import goal_targets
 from app.services.plans import latest_plan
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
-from workflows.case_workflow import Actor
 from workflows.rag import DONE_STATES
+from workflows.vocabulary import ANONYMOUS, Actor
 
 DUE_SOON_WORKING_DAYS = 5
 MOST_OVERDUE = 10
@@ -119,6 +119,6 @@ def _overdue_row(case: CaseAt) -> dict:
     }
 
 
-def goal_indicators(plan_id: int, actor: Actor | None = None) -> list[dict]:
+def goal_indicators(plan_id: int, actor: Actor = ANONYMOUS) -> list[dict]:
     """The plan's goal-level targets (主要目标), each with its latest actual, gap and light."""
     return goal_targets(plan_id, actor)

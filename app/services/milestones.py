@@ -16,12 +16,12 @@ from app import labels
 from app.clock import local_today
 from app.extensions import db
 from app.models import Case, CaseHistory, Milestone, utcnow
+from app.services.case_base import actor_name, get_visible_case
 from app.services.cases import to_local
-from app.services.workflow import actor_name, get_visible_case
-from workflows.case_workflow import Actor
 from workflows.errors import NotFound
 from workflows.milestones import check_report
 from workflows.rag import DONE_STATES
+from workflows.vocabulary import Actor
 
 labels.HISTORY_KIND_LABELS.setdefault("milestone_done", lazy_gettext("Milestone reported done"))
 labels.HISTORY_KIND_LABELS.setdefault("edit", lazy_gettext("Case edited"))

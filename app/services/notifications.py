@@ -35,6 +35,7 @@ from app.models import (
 )
 from app.security import CASEWORKER, OFFICE, TASK_FORCE_LEAD
 from app.services.after_commit import enqueue_after_commit
+from workflows import errors
 
 DELIVER_TASK = "notifications.deliver_pending"
 EMAIL, DIGEST, WEBHOOK = "email", "digest", "webhook"  # delivery channels
@@ -42,7 +43,7 @@ EMAIL, DIGEST, WEBHOOK = "email", "digest", "webhook"  # delivery channels
 EVENT_COLUMNS = ("case_id", "kind", "due_date", "day", "milestone_key", "source_key")
 
 
-class NotificationNotFound(LookupError):
+class NotificationNotFound(errors.NotFound, LookupError):
     """No such notification for this user (404: never reveal other users' notifications)."""
 
 

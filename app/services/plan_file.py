@@ -21,15 +21,17 @@ from app.models import (
     PLAN_KINDS,
     REPORTING_FREQUENCIES,
 )
-from workflows import organisation
+from workflows import errors, organisation
 from workflows.report_kinds import KINDS as REPORT_KINDS
 from workflows.targets import Kind, classify
 
 COMPARATORS = ("≥", "≤", "=")
 
 
-class PlanFileError(ValueError):
+class PlanFileError(errors.InvalidInput, ValueError):
     """A plan file that cannot be loaded; the message says where and why, in Chinese."""
+
+    code = "plan_file_error"
 
 
 class _Node(dict):

@@ -11,8 +11,11 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import select, true
 
 from app.extensions import db
-from app.models import Action, Case, Plan, PlanChoice
+from app.models import Case, Plan, PlanChoice
+from app.plan_family import family_ids
 from workflows.errors import NotFound
+
+__all__ = ["ALL", "case_clause", "choose_plan", "chosen_plan", "default_plan", "family_ids", "plans"]
 
 ALL = "all"
 KIND_ORDER = {"overall": 0, "implementation": 1, "livelihood": 2, "meeting": 3}
@@ -39,14 +42,6 @@ def default_plan() -> Plan | None:
     if plan is None:
         plan = db.session.scalar(select(Plan).order_by(Plan.year.desc(), Plan.id.desc()).limit(1))
     return plan
-
-
-def family_ids(plan_id: int) -> list[int]:
-    """The plan and the implementation plans of its actions."""
-    children = db.session.scalars(
-        select(Plan.id).join(Action, Action.id == Plan.action_id).where(Action.plan_id == plan_id)
-    )
-    return [plan_id, *children]
 
 
 def chosen_plan(user_id: int | None) -> Plan | None:

@@ -34,8 +34,8 @@ from app.services.notifications import (
     task_force_leads_by_action,
 )
 from app.services.settings import get_setting, set_setting
+from workflows import errors
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar, known_years
-from workflows.case_workflow import State
 from workflows.reminders import (
     OPEN_STATES,
     RULES,
@@ -48,6 +48,7 @@ from workflows.reminders import (
     local_day,
     rules_from_settings,
 )
+from workflows.vocabulary import State
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,10 @@ SETTING_FIELDS = (
 )
 
 
-class InvalidSettings(ValueError):
+class InvalidSettings(errors.InvalidInput, ValueError):
     """Some submitted settings are invalid; `errors` maps each key to a Chinese message."""
+
+    code = "invalid_settings"
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors

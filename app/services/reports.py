@@ -32,12 +32,14 @@ from app.models import Case, Plan, Report, utcnow
 from app.reports import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, render
 from app.reports.casefile import task_force_of
 from app.services.after_commit import send_task_now
+from app.services.case_base import CaseNotFound, case_facts, get_visible_case
 from app.services.plan_scope import default_plan
-from app.services.workflow import CaseNotFound, case_facts, get_visible_case
 from workflows import report_kinds
-from workflows.case_workflow import Actor, Role, can_urge
+from workflows.errors import DomainError
 from workflows.periods import parse_period, periods_due_on
+from workflows.permissions import can_urge
 from workflows.report_kinds import CaseRight, Numbering, may_request
+from workflows.vocabulary import Actor, Role
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +54,15 @@ CATCH_UP_DAYS = 10
 _SEES_ALL = frozenset({Role.OFFICE, Role.LEADER, Role.ADMIN})
 
 
-class ReportError(Exception):
-    """A report operation that cannot be done; `message` is translated."""
+class ReportError(DomainError):
+    """A report operation that cannot be done; `message` is translated (at the raise site)."""
 
     status = 400
     code = "report_error"
 
     def __init__(self, message):
         self.message = message
-        super().__init__(str(message))
+        super().__init__(message)
 
 
 class InvalidReportRequest(ReportError):

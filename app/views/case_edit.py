@@ -15,8 +15,8 @@ from app.extensions import db
 from app.models import Action, Case, Department, Plan
 from app.security import current_actor
 from app.services import case_edit, milestones, plan_scope
+from app.services.case_base import LEAD_DEPARTMENT_KINDS, CaseNotFound, get_visible_case
 from app.services.indicators import number
-from app.services.workflow import LEAD_DEPARTMENT_KINDS, CaseNotFound, get_visible_case
 from workflows.case_form import editable_fields, may_create
 from workflows.errors import DomainError
 

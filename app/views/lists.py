@@ -26,6 +26,7 @@ from app.labels import LIST_KIND_LABELS
 from app.models import LIST_KINDS, Case, Department
 from app.security import current_actor
 from app.services import lists as service
+from workflows.permissions import can_import_lists
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -71,7 +72,7 @@ class ListsView(BaseView):
             select(Department).where(Department.kind != "task_force").order_by(Department.kind, Department.name)))
         return self.render(
             "lists/index.html", title=__("Lists"), kinds=LIST_KINDS, kind_labels=LIST_KIND_LABELS,
-            departments=departments, may_import=service.can_import_lists(actor),
+            departments=departments, may_import=can_import_lists(actor),
         )
 
     @expose("/template/<kind>")

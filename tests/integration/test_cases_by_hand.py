@@ -194,3 +194,29 @@ def test_a_parent_case_shows_its_sub_tasks_rolled_up_percent(app, fresh_db, clie
     assert "汇总完成 30%" in page  # (60 + 0) / 2, equal weights
     child_page = html(client.get(f"/caseview/show/{children[1]}"))
     assert "上级事项：" in child_page and f"/caseview/show/{parent}" in child_page
+
+
+def test_a_missed_milestone_turns_its_case_yellow_until_reported_done(app, fresh_db, client):
+    from app.models import Milestone
+    from app.working_days import current_calendar
+
+    with app.app_context():
+        calendar = current_calendar()
+        day = dt.date.today() - dt.timedelta(days=1)
+        while not calendar.is_working_day(day):  # the last working day before today
+            day -= dt.timedelta(days=1)
+        from app.extensions import db
+
+        db.session.remove()
+    login(client, "office")
+    form = new_case_form(app, milestone_title=["提交方案初稿"], milestone_due=[day.isoformat()])
+    response = client.post("/caseedit/new", data=form, follow_redirects=True)
+    case_id = int(re.search(r"/caseview/show/(\d+)", response.request.path).group(1))
+    page = html(client.get(f"/caseview/show/{case_id}"))
+    assert 'class="rag rag-yellow"' in page and "milestone-missed" in page
+    client.get("/logout/")
+    login(client, "worker1")
+    milestone = scalar(app, select(Milestone.id).where(Milestone.case_id == case_id))
+    client.post(f"/caseedit/{case_id}/milestone/{milestone}", data={"note": "初稿已报区政府办"})
+    page = html(client.get(f"/caseview/show/{case_id}"))
+    assert 'class="rag rag-green"' in page and "milestone-done" in page

@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 
 from workflows.calendar import WorkingDayCalendar
-from workflows.case_workflow import State
 from workflows.rag import (
     Rag,
     elapsed_share,
@@ -14,6 +13,7 @@ from workflows.rag import (
     overdue_working_days,
     rag_status,
 )
+from workflows.vocabulary import State
 
 D = date.fromisoformat
 CAL = WorkingDayCalendar()

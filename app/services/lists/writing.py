@@ -15,12 +15,12 @@ from app.services.lists.errors import ListImportError
 from app.services.lists.planning import plan_import
 from app.services.lists.preview import ImportPreview, RowPlan
 from app.services.plans import latest_plan
-from workflows.case_workflow import Actor
 from workflows.lists.cells import KEEP, title_from
 from workflows.targets import classify
+from workflows.vocabulary import Actor
 
 
-def apply_import(data: bytes, file_name: str, actor: Actor | None = None) -> ImportPreview:
+def apply_import(data: bytes, file_name: str, actor: Actor) -> ImportPreview:
     """Plan the file again and write every row in one transaction; nothing if any row has an error."""
     preview = plan_import(data, file_name, actor)
     if preview.has_errors:
