@@ -18,9 +18,9 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 
-from workflows.vocabulary import Actor, Role
 from workflows.errors import Forbidden, InvalidInput
 from workflows.targets import MAX_ABS_VALUE
+from workflows.vocabulary import Actor, Role
 
 MAX_TITLE = 200
 MAX_TEXT = 5000

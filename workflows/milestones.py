@@ -7,8 +7,8 @@ history keeps who and when). Missed milestones colour the case (workflows.rag).
 
 from __future__ import annotations
 
-from workflows.vocabulary import Actor, Role, State
 from workflows.errors import Conflict, Forbidden, InvalidInput
+from workflows.vocabulary import Actor, Role, State
 
 MAX_NOTE = 2000
 
