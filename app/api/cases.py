@@ -284,7 +284,10 @@ class CaseApi(ApiMixin, ModelRestApi):
                 refusals=(400, 403, 404, 409, 422))
     def put(self, pk: int):
         """Edit the case's fields, or (admins) change its deadline."""
-        raw = request.get_json(silent=True)
+        try:
+            raw = request.get_json(silent=True)
+        except RecursionError:  # too deep: self.body() answers it (400)
+            raw = None
         if isinstance(raw, dict) and _EDIT_FIELDS & set(raw):
             body = self.body(s.CaseWriteRequestSchema)
             fields = {k: v for k, v in body.items() if k not in ("comment", "version")}
