@@ -34,6 +34,12 @@ COMMON_MENUS = (
     r"|Notifications)$"
 )
 
+# Every user's own account: their info page (个人信息), editing their name and e-mail, and
+# changing their own password.
+OWN_ACCOUNT = [
+    (r"^UserDBModelView$", r"^(can_userinfo|resetmypassword|userinfoedit)$"),
+    (r"^(ResetMyPasswordView|UserInfoEditView)$", r"^can_this_form_(get|post)$"),
+]
 # View (class_permission_name) → what each role may do there.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ADMIN: [(ANY, ANY)],
@@ -44,18 +50,21 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|Extensions|Evaluations|Lists|PlanDrafts|ToClose|Overdue)$", "menu_access"),
         (r"^(Reminders|ReminderSettings|TimerStatus|CalendarOverrides|Webhooks)$", "menu_access"),
+        *OWN_ACCOUNT,
     ],
     TASK_FORCE_LEAD: [
         (r"^(Case|Report|Notification|CaseList|LeadQueue)$", ANY),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|ToVerify)$", "menu_access"),
+        *OWN_ACCOUNT,
     ],
     CASEWORKER: [
         (r"^(Case|Report|Notification|CaseList|CaseworkerQueue|Target)$", ANY),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|ToAccept|InProgress|Returned)$", "menu_access"),
+        *OWN_ACCOUNT,
     ],
     LEADER: [
         (r"^(Dashboard|Case|Report|Notification|Action|Goal|Indicator|Department|Plan|Evaluation|Target)$",
@@ -63,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^(Report)$", r"^can_(post|generate)$"),
         (COMMON_MENUS, "menu_access"),
         (r"^(Departments|Evaluations)$", "menu_access"),
+        *OWN_ACCOUNT,
     ],
 }
 

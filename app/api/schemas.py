@@ -27,7 +27,8 @@ from app.api.fields import (
     WholeNumber,
 )
 from app.reports import KINDS
-from app.services.workflow import BULK_MAX, MAX_TEXT
+from app.services.bulk import BULK_MAX
+from app.services.case_base import MAX_TEXT
 from workflows.case_workflow import TRANSITIONS
 
 NAME_LENGTH = 40  # a transition, an operation

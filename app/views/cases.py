@@ -140,11 +140,13 @@ class CaseView(CaseListBase):
     @has_access
     def urge(self, pk):
         """催办 from the case page."""
-        return self._act(
+        response = self._act(
             pk,
             lambda actor: case_acts.urge(pk, actor, comment=request.form.get("comment")),
             lambda entry: gettext("The case was urged; its department is notified."),
         )
+        _warn_if_nobody_hears(pk)
+        return response
 
     @expose("/extension/<int:pk>", methods=["POST"])
     @has_access
@@ -393,6 +395,20 @@ TRANSITION_DIALOGS = {
 }
 
 
+def _warn_if_nobody_hears(case_id: int) -> None:
+    """After an urge: say so when the case's unit has no user to receive it."""
+    from app.services.notifications import caseworkers_by_department
+
+    case = db.session.get(Case, case_id)
+    if case is None or case.lead_department_id is None:
+        return
+    if not caseworkers_by_department([case.lead_department_id]).get(case.lead_department_id):
+        flash(gettext(
+            "Nobody will be notified: %(department)s has no caseworker account yet. "
+            "Ask the administrator to add one.", department=case.lead_department_name or "—"),
+            "warning")
+
+
 def page_context(case: Case, actor) -> dict:
     """What the case page shows and which of its forms this user may use."""
     facts = case_facts(case)
@@ -445,7 +461,28 @@ def page_context(case: Case, actor) -> dict:
         "dash": dash,
         "list_kind_label": label(LIST_KIND_LABELS, case.list_kind),
         "partners": department_names(case.partner_departments),
+        "returned": _returned(case),
+        "can_notice": can_urge(facts, actor),
+        # Read-only users make their documents on the reports page: their case page has no form.
+        "can_dossier": not can_read_only(actor),
     }
+
+
+def _returned(case: Case) -> dict | None:
+    """被退回: who returned the case, when and why — while it is back with its unit."""
+    from app.models import CaseHistory
+
+    if case.state != "in_progress":
+        return None
+    last = db.session.scalars(
+        select(CaseHistory)
+        .where(CaseHistory.case_id == case.id, CaseHistory.kind == "transition")
+        .order_by(CaseHistory.at.desc(), CaseHistory.id.desc())
+        .limit(1)
+    ).first()
+    if last is None or last.transition != "return":
+        return None
+    return {"by": last.actor_name, "at": to_local(last.at), "reason": last.comment or "—"}
 
 
 def register(appbuilder) -> None:
