@@ -39,35 +39,53 @@ COMMON_MENUS = (
     r"|Notifications)$"
 )
 
+# Every user's own account: their info page (个人信息), editing their name and e-mail, and
+# changing their own password.
+OWN_ACCOUNT = [
+    (r"^UserDBModelView$", r"^(can_userinfo|resetmypassword|userinfoedit)$"),
+    (r"^(ResetMyPasswordView|UserInfoEditView)$", r"^can_this_form_(get|post)$"),
+]
 # View (class_permission_name) → what each role may do there.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ADMIN: [(ANY, ANY)],
     OFFICE: [
         (r"^(Case|Report|Notification|ExtensionRequest|Evaluation|CaseList|OfficeQueue|CalendarOverride"
-         r"|Target)$", ANY),
+         r"|Target|CaseEdit)$", ANY),
+        (r"^PlanScope$", r"^can_choose$"),
+        (r"^Indicator$", r"^can_report$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Webhook|Setting)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|Extensions|Evaluations|Lists|PlanDrafts|ToClose|Overdue)$", "menu_access"),
         (r"^(Reminders|ReminderSettings|TimerStatus|CalendarOverrides|Webhooks)$", "menu_access"),
+        *OWN_ACCOUNT,
     ],
     TASK_FORCE_LEAD: [
         (r"^(Case|Report|Notification|CaseList|LeadQueue)$", ANY),
+        (r"^CaseEdit$", r"^can_edit$"),
+        (r"^PlanScope$", r"^can_choose$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|ToVerify)$", "menu_access"),
+        *OWN_ACCOUNT,
     ],
     CASEWORKER: [
         (r"^(Case|Report|Notification|CaseList|CaseworkerQueue|Target)$", ANY),
+        (r"^CaseEdit$", r"^can_report_milestone$"),
+        (r"^PlanScope$", r"^can_choose$"),
+        (r"^Indicator$", r"^can_report$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|ToAccept|InProgress|Returned)$", "menu_access"),
+        *OWN_ACCOUNT,
     ],
     LEADER: [
         (r"^(Dashboard|Case|Report|Notification|Action|Goal|Indicator|Department|Plan|Evaluation|Target)$",
          READ),
         (r"^(Report)$", r"^can_(post|generate)$"),
+        (r"^PlanScope$", r"^can_choose$"),
         (COMMON_MENUS, "menu_access"),
         (r"^(Departments|Evaluations)$", "menu_access"),
+        *OWN_ACCOUNT,
     ],
 }
 
