@@ -22,7 +22,7 @@ from app.api.errors import BodyNotObject
 from app.extensions import db
 from app.models import Case
 from app.security import current_actor
-from app.services import bulk, case_acts, case_json, evidence, progress, transitions
+from app.services import bulk, case_acts, case_edit, case_json, evidence, progress, transitions
 from app.services.case_base import CaseNotFound, case_facts
 from workflows.case_workflow import available_transitions
 
@@ -38,6 +38,9 @@ CASE_COLUMNS = [
     "lead_department_name",
     "list_kind",
     "percent_done",
+    "plan_id",
+    "parent_id",
+    "action_id",
 ]
 
 
@@ -51,6 +54,28 @@ def _case_json(case: Case) -> dict:
         "lead_department_id": case.lead_department_id,
         "percent_done": case.percent_done,
     }
+
+
+def _full_case_json(case: Case) -> dict:
+    """A case as POST and PUT answer it: the contract fields plus its light."""
+    return {
+        "id": case.id,
+        "title": case.title,
+        "state": case.state,
+        "version": case.version,
+        "plan_id": case.plan_id,
+        "action_id": case.action_id,
+        "parent_id": case.parent_id,
+        "lead_department_id": case.lead_department_id,
+        "deadline": case.deadline.isoformat(),
+        "original_deadline": case.original_deadline.isoformat(),
+        "percent_done": case.percent_done,
+        "rag": str(rag.rag_for(case)),
+    }
+
+
+# PUT fields that are an edit of the case (the rest: the admins' deadline change, as before).
+_EDIT_FIELDS = frozenset(s.CaseWriteRequestSchema().fields) - {"deadline", "comment", "version"}
 
 
 def _extension_json(ext) -> dict:
@@ -83,7 +108,7 @@ class CaseApi(ApiMixin, ModelRestApi):
     base_filters = [["id", CaseVisibilityFilter, None]]
     base_order = ("id", "asc")
     include_route_methods = {
-        "get", "get_list", "info", "put", "transition", "progress", "history", "evidence",
+        "get", "get_list", "info", "post", "put", "transition", "progress", "history", "evidence",
         "urge", "extension", "comment", "bulk",
     }
     # Reads are can_get/can_download (leaders have them); every write is can_post/can_put.
@@ -94,6 +119,7 @@ class CaseApi(ApiMixin, ModelRestApi):
         "history": "get",
         "evidence": "download",
         "put": "put",
+        "post": "post",
         "transition": "post",
         "progress": "post",
         "urge": "post",
@@ -104,7 +130,8 @@ class CaseApi(ApiMixin, ModelRestApi):
     list_columns = CASE_COLUMNS
     show_columns = [*CASE_COLUMNS, "text", "partner_departments.id", "partner_departments.name"]
     edit_columns = ["deadline"]
-    search_columns = ["title", "state", "deadline", "lead_department", "action", "list_kind"]
+    search_columns = ["title", "state", "deadline", "lead_department", "action", "list_kind",
+                      "plan_id", "parent_id"]
     order_columns = ["id", "deadline", "state", "title"]
 
     def pre_get_list(self, data: dict) -> None:
@@ -235,14 +262,37 @@ class CaseApi(ApiMixin, ModelRestApi):
         entry = case_acts.add_comment(pk, current_actor(), text=body.get("text"))
         return self.response(201, result=case_json.history_entry_json(entry))
 
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("post", "立项: open a case by hand (the supervision office)", body=s.CaseWriteRequestSchema,
+                answer=(201, s.CaseSchema), refusals=(400, 403, 404, 422))
+    def post(self):
+        """Create a case: title, text, action_id or plan_id, lead_department_id, deadline, …"""
+        body = self.body(s.CaseWriteRequestSchema)
+        case = case_edit.create_case(current_actor(), body)
+        return self.response(201, **_full_case_json(case))
+
     @expose("/<int:pk>", methods=["PUT"])
     @protect()
     @safe
     @answers_errors
-    @documented("put", "Change the deadline (admins)", body=s.DeadlineRequestSchema,
-                answer=(200, s.CaseSummarySchema), refusals=(400, 403, 404, 409, 422))
+    @documented("put", "Edit a case (the office: any field; a task-force lead: milestones and "
+                "targets); a body of only deadline/comment/version is the admins' deadline change",
+                body=s.CaseWriteRequestSchema, answer=(200, s.CaseSchema),
+                refusals=(400, 403, 404, 409, 422))
     def put(self, pk: int):
-        """Admin only: change the deadline."""
+        """Edit the case's fields, or (admins) change its deadline."""
+        try:
+            raw = request.get_json(silent=True)
+        except RecursionError:  # too deep: self.body() answers it (400)
+            raw = None
+        if isinstance(raw, dict) and _EDIT_FIELDS & set(raw):
+            body = self.body(s.CaseWriteRequestSchema)
+            fields = {k: v for k, v in body.items() if k not in ("comment", "version")}
+            case = case_edit.update_case(current_actor(), pk, fields)
+            return self.response(200, **_full_case_json(case))
         body = self.body(s.DeadlineRequestSchema)
         case = case_acts.change_deadline(
             pk, current_actor(), deadline=body["deadline"], comment=body.get("comment"),
