@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _
 from app.labels import RAG_LABELS, STATE_LABELS, label
 from app.security import current_actor
 from app.services.dashboard import DUE_SOON_WORKING_DAYS, dashboard
+from workflows.vocabulary import State
 
 
 class DashboardView(BaseView):
@@ -42,7 +43,7 @@ class DashboardView(BaseView):
             "overdue": url_for("OverdueView.list") if sm.has_access("can_list", "OfficeQueue")
             else url_for(cases, rag="red"),
             "due_soon": url_for(cases, due="soon"),
-            "to_verify": url_for(cases, _flt_3_state="submitted"),
+            "to_verify": url_for(cases, _flt_3_state=State.SUBMITTED.value),
             # Leaders have no list of extension requests: that number stays plain text.
             "extensions": url_for("ExtensionRequestView.list")
             if sm.has_access("can_list", "ExtensionRequest") else None,
