@@ -487,7 +487,11 @@ def _goal_actuals(plan: Plan, today: dt.date, rng: random.Random, office) -> int
                 Kind.CUMULATIVE: share * rng.uniform(0.9, 1.1),
                 Kind.CEILING: rng.uniform(0.8, 0.98),
             }.get(indicator.kind, rng.uniform(0.93, 1.05))
-            fields = {"value": str((target * Decimal(str(round(factor, 3)))).quantize(Decimal("0.01")))}
+            value = target * Decimal(str(round(factor, 3)))
+            # Counts of things (个, 家, 人) are whole numbers; rates and amounts keep 2 places.
+            whole = indicator.kind == Kind.CUMULATIVE and target == target.to_integral_value() \
+                and indicator.unit not in ("亿元", "万元", "万吨", "万平方米", "%")
+            fields = {"value": str(value.quantize(Decimal(1) if whole else Decimal("0.01")))}
         _at(_utc(today - dt.timedelta(days=rng.randint(3, 12)), 10), 0, record_actual, indicator.id,
             office, period=period, source="区统计局（演示）", **fields)
         count += 1

@@ -34,9 +34,10 @@ from app.models import (
     ExtensionRequest,
 )
 from app.security import current_actor
-from app.services import case_acts, evidence, progress, transitions
+from app.services import case_acts, case_edit, evidence, progress, transitions
 from app.services.case_base import LEAD_DEPARTMENT_KINDS, CaseNotFound, case_facts, get_visible_case
 from app.services.cases import DASH, case_targets, case_timeline, to_local
+from app.services.milestones import milestone_rows
 from app.views.case_lists import (
     DEFAULT_URGE_TEXT,
     CaseListBase,
@@ -52,6 +53,7 @@ from app.views.case_lists import (
     iso_date,
     request_rags,
 )
+from workflows.case_form import editable_fields, may_create
 from workflows.case_workflow import available_transitions, required_inputs
 from workflows.errors import DomainError
 from workflows.permissions import (
@@ -62,7 +64,7 @@ from workflows.permissions import (
     can_update_progress,
     can_urge,
 )
-from workflows.vocabulary import Need
+from workflows.vocabulary import Need, Role
 
 
 class CaseView(CaseListBase):
@@ -140,11 +142,13 @@ class CaseView(CaseListBase):
     @has_access
     def urge(self, pk):
         """催办 from the case page."""
-        return self._act(
+        response = self._act(
             pk,
             lambda actor: case_acts.urge(pk, actor, comment=request.form.get("comment")),
             lambda entry: gettext("The case was urged; its department is notified."),
         )
+        _warn_if_nobody_hears(pk)
+        return response
 
     @expose("/extension/<int:pk>", methods=["POST"])
     @has_access
@@ -393,6 +397,20 @@ TRANSITION_DIALOGS = {
 }
 
 
+def _warn_if_nobody_hears(case_id: int) -> None:
+    """After an urge: say so when the case's unit has no user to receive it."""
+    from app.services.notifications import caseworkers_by_department
+
+    case = db.session.get(Case, case_id)
+    if case is None or case.lead_department_id is None:
+        return
+    if not caseworkers_by_department([case.lead_department_id]).get(case.lead_department_id):
+        flash(gettext(
+            "Nobody will be notified: %(department)s has no caseworker account yet. "
+            "Ask the administrator to add one.", department=case.lead_department_name or "—"),
+            "warning")
+
+
 def page_context(case: Case, actor) -> dict:
     """What the case page shows and which of its forms this user may use."""
     facts = case_facts(case)
@@ -438,6 +456,15 @@ def page_context(case: Case, actor) -> dict:
         "pending_extension": pending,
         "departments": departments,
         "targets": case_targets(case),
+        "milestones": milestone_rows(case),
+        "can_report_milestones": Role.CASEWORKER in actor.roles
+        and case.lead_department_id in actor.department_ids and case.state != "closed",
+        "can_edit_case": bool(editable_fields(actor, case.action_id)),
+        "children": (children := case_edit.children_of(case.id)),
+        "rolled_up": case_edit.rolled_up_percent(case, children),
+        "parent": db.session.get(Case, case.parent_id) if case.parent_id else None,
+        "can_add_subtask": may_create(actor),
+        "state_labels": {code: label(STATE_LABELS, code) for code in STATE_LABELS},
         "timeline": case_timeline(case),
         "csrf": generate_csrf(),
         "iso_date": iso_date,
@@ -445,7 +472,28 @@ def page_context(case: Case, actor) -> dict:
         "dash": dash,
         "list_kind_label": label(LIST_KIND_LABELS, case.list_kind),
         "partners": department_names(case.partner_departments),
+        "returned": _returned(case),
+        "can_notice": can_urge(facts, actor),
+        # Read-only users make their documents on the reports page: their case page has no form.
+        "can_dossier": not can_read_only(actor),
     }
+
+
+def _returned(case: Case) -> dict | None:
+    """被退回: who returned the case, when and why — while it is back with its unit."""
+    from app.models import CaseHistory
+
+    if case.state != "in_progress":
+        return None
+    last = db.session.scalars(
+        select(CaseHistory)
+        .where(CaseHistory.case_id == case.id, CaseHistory.kind == "transition")
+        .order_by(CaseHistory.at.desc(), CaseHistory.id.desc())
+        .limit(1)
+    ).first()
+    if last is None or last.transition != "return":
+        return None
+    return {"by": last.actor_name, "at": to_local(last.at), "reason": last.comment or "—"}
 
 
 def register(appbuilder) -> None:
