@@ -13,7 +13,7 @@ from app.models import Case
 from app.settings import get_setting
 from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
-from workflows.rag import DONE_STATES, Rag, elapsed_share, is_overdue, rag_status
+from workflows.rag import DONE_STATES, Rag, elapsed_share, is_overdue, missed_milestones, rag_status
 from workflows.vocabulary import State
 
 
@@ -22,7 +22,17 @@ def rag_settings() -> dict:
     return {
         "soon_working_days": int(get_setting("rag.soon_working_days", 5)),
         "pace_margin": int(get_setting("rag.pace_margin", 20)),
+        # A missed 时间节点 turns a case yellow, then red after this many working days.
+        "milestone_red_working_days": int(get_setting("rag.milestone_red_working_days", 5)),
     }
+
+
+def milestone_marks(case) -> list[tuple[date, bool]]:
+    """(due date, reported done) of a case's milestones (a report snapshot carries its own)."""
+    marks = getattr(case, "milestone_marks", None)
+    if marks is not None:
+        return list(marks)
+    return [(m.due_date, m.done_at is not None) for m in getattr(case, "milestones", None) or ()]
 
 
 def rag_for(
@@ -36,10 +46,11 @@ def rag_for(
     calendar = calendar or current_calendar()
     settings = settings or rag_settings()
     state = State(case.state)
+    missed = missed_milestones(milestone_marks(case), today)
     try:
         return rag_status(
             state=state, deadline=case.deadline, today=today, start=case.start_date,
-            percent_done=case.percent_done, calendar=calendar, **settings,
+            percent_done=case.percent_done, calendar=calendar, missed=missed, **settings,
         )
     except UnknownCalendarYear:
         # No official calendar for that year yet: a light must still show, so count
@@ -48,6 +59,8 @@ def rag_for(
             return Rag.GREEN
         if is_overdue(state, case.deadline, today):
             return Rag.RED
+        if missed:
+            return Rag.YELLOW
         if (case.deadline - today).days <= settings["soon_working_days"]:
             return Rag.YELLOW
         expected = elapsed_share(case.start_date, case.deadline, today) * 100

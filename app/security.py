@@ -45,7 +45,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ADMIN: [(ANY, ANY)],
     OFFICE: [
         (r"^(Case|Report|Notification|ExtensionRequest|Evaluation|CaseList|OfficeQueue|CalendarOverride"
-         r"|Target)$", ANY),
+         r"|Target|CaseEdit)$", ANY),
+        (r"^PlanScope$", r"^can_choose$"),
+        (r"^Indicator$", r"^can_report$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Webhook|Setting)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|Extensions|Evaluations|Lists|PlanDrafts|ToClose|Overdue)$", "menu_access"),
@@ -54,6 +56,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ],
     TASK_FORCE_LEAD: [
         (r"^(Case|Report|Notification|CaseList|LeadQueue)$", ANY),
+        (r"^CaseEdit$", r"^can_edit$"),
+        (r"^PlanScope$", r"^can_choose$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|ToVerify)$", "menu_access"),
@@ -61,6 +65,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ],
     CASEWORKER: [
         (r"^(Case|Report|Notification|CaseList|CaseworkerQueue|Target)$", ANY),
+        (r"^CaseEdit$", r"^can_report_milestone$"),
+        (r"^PlanScope$", r"^can_choose$"),
+        (r"^Indicator$", r"^can_report$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|ToAccept|InProgress|Returned)$", "menu_access"),
@@ -70,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^(Dashboard|Case|Report|Notification|Action|Goal|Indicator|Department|Plan|Evaluation|Target)$",
          READ),
         (r"^(Report)$", r"^can_(post|generate)$"),
+        (r"^PlanScope$", r"^can_choose$"),
         (COMMON_MENUS, "menu_access"),
         (r"^(Departments|Evaluations)$", "menu_access"),
         *OWN_ACCOUNT,

@@ -51,6 +51,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from workflows.calendar import WorkingDayCalendar
+from workflows.errors import N_
 from workflows.vocabulary import State
 
 OPEN_STATES = frozenset({State.ASSIGNED, State.IN_PROGRESS, State.SUBMITTED})
@@ -245,11 +246,6 @@ def _to(recipients: Iterable[int], **fields) -> list[DueNotification]:
 
 
 # --- the rules' registry ---------------------------------------------------------------------
-
-
-def N_(msgid: str) -> str:
-    """Mark an English msgid for the catalogue; the settings page translates it."""
-    return msgid
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from workflows.case_workflow import Actor, Role
 from workflows.periods import PeriodKind
+from workflows.vocabulary import Actor, Role
 
 __all__ = [
     "CASE_KINDS",

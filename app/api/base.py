@@ -175,35 +175,12 @@ class SchemaRefusal(Exception):
         return {"code": code, "message": message, "errors": by_field}
 
 
-def _legacy(exc: Exception) -> tuple[int, str, str] | None:
-    """Service errors not yet DomainErrors: (status, code, message); None when not one."""
-    from app.services import notifications, reports, workflow
-    from workflows.case_workflow import WorkflowError
-
-    if isinstance(exc, (WorkflowError, workflow.InvalidInput, workflow.CaseNotFound)):
-        return workflow.error_status(exc), workflow.error_code(exc), workflow.error_message(exc)
-    if isinstance(exc, reports.ReportError):
-        return exc.status, exc.code, str(exc.message)
-    if isinstance(exc, notifications.NotificationNotFound):
-        error = NotificationNotFound()
-        return error.status, error.code, translate(error)
-    return None
-
-
-class NotificationNotFound(errors.RecordNotFound):
-    msgid = "The notification does not exist, or it is not yours."
-
-
 def error_response(exc: Exception):
     """The JSON answer to a DomainError (or a schema refusal); None for anything else."""
     if isinstance(exc, SchemaRefusal):
         return make_response(jsonify(exc.body()), exc.status)
     if isinstance(exc, DomainError):
         return make_response(jsonify(code=exc.code, message=translate(exc)), exc.status)
-    legacy = _legacy(exc)
-    if legacy is not None:
-        status, code, message = legacy
-        return make_response(jsonify(code=code, message=message), status)
     return None
 
 
@@ -229,7 +206,7 @@ def answers_errors(f):
 class ApiMixin:
     """Errors, request bodies and OpenAPI responses shared by every API of ours."""
 
-    # This API's 404 (a DomainError class, or a legacy service error class).
+    # This API's 404: the DomainError class its service raises for a missing record.
     not_found: type = errors.RecordNotFound
     # Summaries of the FAB methods an API inherits (ModelRestApi get/get_list/info…):
     # {method name: summary}; the mixin puts them in the OpenAPI document.

@@ -1,4 +1,4 @@
-"""Case API: read cases (FAB ModelRestApi) and act on them through app.services.workflow.
+"""Case API: read cases (FAB ModelRestApi) and act on them through the case-act services.
 
 Each write method reads its body with a schema (app/api/schemas.py), calls one service
 function and lets ApiMixin answer the errors: {"code", "message"} in the user's language.
@@ -13,6 +13,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import protect
 from sqlalchemy import select
 
+from app import rag
 from app.access import CaseVisibilityFilter
 from app.api import schemas as s
 from app.api.base import ApiMixin, answers_errors, parse_json_text
@@ -21,7 +22,8 @@ from app.api.errors import BodyNotObject
 from app.extensions import db
 from app.models import Case
 from app.security import current_actor
-from app.services import workflow
+from app.services import bulk, case_acts, case_edit, case_json, evidence, progress, transitions
+from app.services.case_base import CaseNotFound, case_facts
 from workflows.case_workflow import available_transitions
 
 CASE_COLUMNS = [
@@ -36,6 +38,9 @@ CASE_COLUMNS = [
     "lead_department_name",
     "list_kind",
     "percent_done",
+    "plan_id",
+    "parent_id",
+    "action_id",
 ]
 
 
@@ -49,6 +54,28 @@ def _case_json(case: Case) -> dict:
         "lead_department_id": case.lead_department_id,
         "percent_done": case.percent_done,
     }
+
+
+def _full_case_json(case: Case) -> dict:
+    """A case as POST and PUT answer it: the contract fields plus its light."""
+    return {
+        "id": case.id,
+        "title": case.title,
+        "state": case.state,
+        "version": case.version,
+        "plan_id": case.plan_id,
+        "action_id": case.action_id,
+        "parent_id": case.parent_id,
+        "lead_department_id": case.lead_department_id,
+        "deadline": case.deadline.isoformat(),
+        "original_deadline": case.original_deadline.isoformat(),
+        "percent_done": case.percent_done,
+        "rag": str(rag.rag_for(case)),
+    }
+
+
+# PUT fields that are an edit of the case (the rest: the admins' deadline change, as before).
+_EDIT_FIELDS = frozenset(s.CaseWriteRequestSchema().fields) - {"deadline", "comment", "version"}
 
 
 def _extension_json(ext) -> dict:
@@ -72,7 +99,7 @@ class CaseApi(ApiMixin, ModelRestApi):
     allow_browser_login = True
     openapi_spec_tag = "Cases"
     openapi_spec_component_schemas = s.CASE_SCHEMAS
-    not_found = workflow.CaseNotFound
+    not_found = CaseNotFound
     inherited_summaries = {
         "get_list": "List the cases the caller may see",
         "get": "One case, with its RAG status and the transitions the caller may fire",
@@ -81,7 +108,7 @@ class CaseApi(ApiMixin, ModelRestApi):
     base_filters = [["id", CaseVisibilityFilter, None]]
     base_order = ("id", "asc")
     include_route_methods = {
-        "get", "get_list", "info", "put", "transition", "progress", "history", "evidence",
+        "get", "get_list", "info", "post", "put", "transition", "progress", "history", "evidence",
         "urge", "extension", "comment", "bulk",
     }
     # Reads are can_get/can_download (leaders have them); every write is can_post/can_put.
@@ -92,6 +119,7 @@ class CaseApi(ApiMixin, ModelRestApi):
         "history": "get",
         "evidence": "download",
         "put": "put",
+        "post": "post",
         "transition": "post",
         "progress": "post",
         "urge": "post",
@@ -102,22 +130,23 @@ class CaseApi(ApiMixin, ModelRestApi):
     list_columns = CASE_COLUMNS
     show_columns = [*CASE_COLUMNS, "text", "partner_departments.id", "partner_departments.name"]
     edit_columns = ["deadline"]
-    search_columns = ["title", "state", "deadline", "lead_department", "action", "list_kind"]
+    search_columns = ["title", "state", "deadline", "lead_department", "action", "list_kind",
+                      "plan_id", "parent_id"]
     order_columns = ["id", "deadline", "state", "title"]
 
     def pre_get_list(self, data: dict) -> None:
         """Add each case's RAG status (红黄绿灯)."""
         ids = data["ids"]  # aligned with the rows, even when the caller chose no "id" column
-        rags = workflow.rag_by_id(db.session.scalars(select(Case).where(Case.id.in_(ids))).all())
+        rags = rag.rag_by_id(db.session.scalars(select(Case).where(Case.id.in_(ids))).all())
         for case_id, row in zip(ids, data["result"], strict=True):
             row["rag"] = str(rags[case_id])
 
     def pre_get(self, data: dict) -> None:
         """Add the RAG status and the transitions the caller may fire now."""
         case = db.session.get(Case, int(data["id"]))
-        data["result"]["rag"] = str(workflow.rag_for(case))
+        data["result"]["rag"] = str(rag.rag_for(case))
         data["result"]["available_transitions"] = available_transitions(
-            workflow.case_facts(case), current_actor()
+            case_facts(case), current_actor()
         )
 
     @expose("/<int:pk>/transition", methods=["POST"])
@@ -130,7 +159,7 @@ class CaseApi(ApiMixin, ModelRestApi):
     def transition(self, pk: int):
         """Fire a transition on the case."""
         body = self.body(s.TransitionRequestSchema)
-        case = workflow.apply_transition(
+        case = transitions.apply_transition(
             pk,
             current_actor(),
             body["transition"],
@@ -162,11 +191,11 @@ class CaseApi(ApiMixin, ModelRestApi):
             files = request.files.getlist("files") + request.files.getlist("files[]")
         else:
             body = self.body(s.ProgressRequestSchema)
-        update = workflow.add_progress(
+        update = progress.add_progress(
             pk, current_actor(), note=body.get("note"), percent=body.get("percent"),
             indicator_values=body.get("indicators") or {}, files=files,
         )
-        return self.response(201, result=workflow.progress_json(update))
+        return self.response(201, result=case_json.progress_json(update))
 
     @expose("/<int:pk>/history", methods=["GET"])
     @protect()
@@ -176,7 +205,7 @@ class CaseApi(ApiMixin, ModelRestApi):
                 answer=(200, s.HistoryEntrySchema, "result", True), refusals=(404,))
     def history(self, pk: int):
         """The case's history, oldest first."""
-        return self.response(200, result=workflow.history_json(pk, current_actor()))
+        return self.response(200, result=case_json.history_json(pk, current_actor()))
 
     @expose("/<int:pk>/evidence/<int:evidence_id>", methods=["GET"])
     @protect()
@@ -186,7 +215,7 @@ class CaseApi(ApiMixin, ModelRestApi):
                 refusals=(404,))
     def evidence(self, pk: int, evidence_id: int):
         """Download an evidence file (only for users who may see the case)."""
-        row, path = workflow.open_evidence(evidence_id, current_actor(), case_id=pk)
+        row, path = evidence.open_evidence(evidence_id, current_actor(), case_id=pk)
         response = send_file(
             path, mimetype=row.content_type, as_attachment=True, download_name=row.original_name,
         )
@@ -203,8 +232,8 @@ class CaseApi(ApiMixin, ModelRestApi):
     def urge(self, pk: int):
         """催办."""
         body = self.body(s.UrgeRequestSchema)
-        entry = workflow.urge(pk, current_actor(), comment=body.get("comment"))
-        return self.response(201, result=workflow.history_entry_json(entry))
+        entry = case_acts.urge(pk, current_actor(), comment=body.get("comment"))
+        return self.response(201, result=case_json.history_entry_json(entry))
 
     @expose("/<int:pk>/extension", methods=["POST"])
     @protect()
@@ -216,7 +245,7 @@ class CaseApi(ApiMixin, ModelRestApi):
     def extension(self, pk: int):
         """延期申请."""
         body = self.body(s.ExtensionRequestSchema)
-        ext = workflow.request_extension(
+        ext = case_acts.request_extension(
             pk, current_actor(), new_deadline=body["new_deadline"], reason=body.get("reason"),
         )
         return self.response(201, result=_extension_json(ext))
@@ -230,19 +259,42 @@ class CaseApi(ApiMixin, ModelRestApi):
     def comment(self, pk: int):
         """A comment on the case."""
         body = self.body(s.CommentRequestSchema)
-        entry = workflow.add_comment(pk, current_actor(), text=body.get("text"))
-        return self.response(201, result=workflow.history_entry_json(entry))
+        entry = case_acts.add_comment(pk, current_actor(), text=body.get("text"))
+        return self.response(201, result=case_json.history_entry_json(entry))
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("post", "立项: open a case by hand (the supervision office)", body=s.CaseWriteRequestSchema,
+                answer=(201, s.CaseSchema), refusals=(400, 403, 404, 422))
+    def post(self):
+        """Create a case: title, text, action_id or plan_id, lead_department_id, deadline, …"""
+        body = self.body(s.CaseWriteRequestSchema)
+        case = case_edit.create_case(current_actor(), body)
+        return self.response(201, **_full_case_json(case))
 
     @expose("/<int:pk>", methods=["PUT"])
     @protect()
     @safe
     @answers_errors
-    @documented("put", "Change the deadline (admins)", body=s.DeadlineRequestSchema,
-                answer=(200, s.CaseSummarySchema), refusals=(400, 403, 404, 409, 422))
+    @documented("put", "Edit a case (the office: any field; a task-force lead: milestones and "
+                "targets); a body of only deadline/comment/version is the admins' deadline change",
+                body=s.CaseWriteRequestSchema, answer=(200, s.CaseSchema),
+                refusals=(400, 403, 404, 409, 422))
     def put(self, pk: int):
-        """Admin only: change the deadline."""
+        """Edit the case's fields, or (admins) change its deadline."""
+        try:
+            raw = request.get_json(silent=True)
+        except RecursionError:  # too deep: self.body() answers it (400)
+            raw = None
+        if isinstance(raw, dict) and _EDIT_FIELDS & set(raw):
+            body = self.body(s.CaseWriteRequestSchema)
+            fields = {k: v for k, v in body.items() if k not in ("comment", "version")}
+            case = case_edit.update_case(current_actor(), pk, fields)
+            return self.response(200, **_full_case_json(case))
         body = self.body(s.DeadlineRequestSchema)
-        case = workflow.change_deadline(
+        case = case_acts.change_deadline(
             pk, current_actor(), deadline=body["deadline"], comment=body.get("comment"),
             version=body.get("version"),
         )
@@ -258,7 +310,7 @@ class CaseApi(ApiMixin, ModelRestApi):
     def bulk(self):
         """Bulk transition or urge: done at once (200) or queued for the worker (202)."""
         body = self.body(s.BulkRequestSchema)
-        result = workflow.start_bulk(
+        result = bulk.start_bulk(
             body["case_ids"], current_actor(), body["operation"], comment=body.get("comment"),
         )
         return self.response(202 if result["queued"] else 200, **result)
@@ -272,7 +324,7 @@ class ExtensionApi(ApiMixin, BaseApi):
     allow_browser_login = True
     openapi_spec_tag = "Cases"
     openapi_spec_component_schemas = s.EXTENSION_SCHEMAS
-    not_found = workflow.CaseNotFound
+    not_found = CaseNotFound
     method_permission_name = {"decision": "post"}
 
     @expose("/<int:pk>/decision", methods=["POST"])
@@ -285,7 +337,7 @@ class ExtensionApi(ApiMixin, BaseApi):
     def decision(self, pk: int):
         """Approve or refuse an extension request; answers it and the case."""
         body = self.body(s.DecisionRequestSchema)
-        ext = workflow.decide_extension(
+        ext = case_acts.decide_extension(
             pk, current_actor(), approve=body["approve"], comment=body.get("comment"),
         )
         case = db.session.get(Case, ext.case_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.api import schemas as s
-from app.api.base import ApiMixin, NotificationNotFound, answers_errors
+from app.api.base import ApiMixin, answers_errors
 from app.api.docs import documented
 from app.security import request_user
 from app.services import notifications as service
@@ -42,7 +42,7 @@ class NotificationApi(ApiMixin, BaseApi):
     allow_browser_login = True
     openapi_spec_tag = "Notifications"
     openapi_spec_component_schemas = s.NOTIFICATION_SCHEMAS
-    not_found = NotificationNotFound
+    not_found = service.NotificationNotFound
 
     @expose("/", methods=["GET"])
     @protect()

@@ -27,7 +27,8 @@ from app.api.fields import (
     WholeNumber,
 )
 from app.reports import KINDS
-from app.services.workflow import BULK_MAX, MAX_TEXT
+from app.services.bulk import BULK_MAX
+from app.services.case_base import MAX_TEXT
 from workflows.case_workflow import TRANSITIONS
 
 NAME_LENGTH = 40  # a transition, an operation
@@ -255,11 +256,57 @@ class PreferencesSchema(Schema):
     daily_digest = fields.Boolean()
 
 
+class MilestoneInputSchema(RequestSchema):
+    title = Text(max_length=200, required=True)
+    due_date = Text(max_length=DATE_LENGTH, required=True, metadata=_DATE)
+
+
+class TargetInputSchema(RequestSchema):
+    name = Text(max_length=200, required=True)
+    value = NumberOrText(max_length=40, required=True)
+    unit = Text(max_length=30)
+    comparator = Text(max_length=2, metadata={"enum": ["≥", "≤", "="]})
+
+
+class CaseWriteRequestSchema(RequestSchema):
+    """立项 (POST) or an edit (PUT: only the fields given change)."""
+
+    title = Text(max_length=200)
+    text = Text(max_length=5000)
+    source = Text(max_length=200, metadata={"description": "领导批示, a meeting, a document"})
+    action_id = Id()
+    plan_id = Id()
+    parent_id = Id(metadata={"description": "The case this one is a sub-task of"})
+    lead_department_id = Id()
+    partner_department_ids = fields.List(fields.Integer(), metadata={"maxItems": 50})
+    owner_id = Id(metadata={"description": "牵头负责人 (a user id)"})
+    deadline = Text(max_length=DATE_LENGTH, metadata=_DATE)
+    milestones = fields.List(fields.Nested(MilestoneInputSchema), metadata={"maxItems": 50})
+    targets = fields.List(fields.Nested(TargetInputSchema), metadata={"maxItems": 20})
+    # PUT by an admin with only these: the deadline change as before
+    comment = Text(max_length=MAX_TEXT)
+    version = WholeNumber()
+
+
+class CaseSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    state = fields.String()
+    version = fields.Integer()
+    plan_id = fields.Integer()
+    action_id = fields.Integer(allow_none=True)
+    parent_id = fields.Integer(allow_none=True)
+    lead_department_id = fields.Integer(allow_none=True)
+    deadline = fields.Date()
+    percent_done = fields.Integer()
+    rag = fields.String(metadata={"enum": ["green", "yellow", "red"]})
+
+
 CASE_SCHEMAS = (
     TransitionRequestSchema, ProgressRequestSchema, ProgressFormSchema, UrgeRequestSchema,
     ExtensionRequestSchema, CommentRequestSchema, DeadlineRequestSchema, BulkRequestSchema,
     CaseStateSchema, CaseSummarySchema, ExtensionSchema, HistoryEntrySchema, ProgressSchema,
-    BulkResultSchema,
+    BulkResultSchema, CaseWriteRequestSchema, MilestoneInputSchema, TargetInputSchema, CaseSchema,
 )
 EXTENSION_SCHEMAS = (DecisionRequestSchema, ExtensionSchema, CaseSummarySchema)
 REPORT_SCHEMAS = (ReportRequestSchema, ReportSchema)  # ReportOptions: nested, added with it

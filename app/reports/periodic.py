@@ -7,6 +7,7 @@ the end of the period.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from sqlalchemy import select
@@ -45,7 +46,10 @@ RANKING_LIMIT = 30
 
 
 def campaign(plan: Plan) -> str:
-    """The campaign's name from the plan title: “八大行动” for 实施“八大行动”总体方案."""
+    """The campaign's name from the plan title: “八大行动” for 实施“八大行动”总体方案; another
+    plan (a 民生实事 list, a meeting's decisions) by its title, so a report names its plan."""
+    if plan is not None and not re.search(r"实施(.+?)(总体)?方案", plan.title or ""):
+        return f"《{plan.title}》"
     return campaign_of(plan.title if plan else "")
 
 

@@ -45,6 +45,9 @@ class CaseAt:
     done_on: dt.date | None  # local day it was last verified, when verified or closed now
     rag: str = Rag.GREEN.value
     overdue_days: int = 0  # working days past the deadline (0 when not overdue)
+    plan_id: int | None = None
+    # (due date, reported done by then) of each milestone, for the light (app.rag)
+    milestone_marks: tuple = ()
 
     @property
     def done(self) -> bool:
@@ -75,8 +78,10 @@ def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,
     """Every case (of a plan, or the given ids) as it stood at the end of local `day`, by id."""
     moment = moment_after(day)
     query = select(Case).order_by(Case.action_id, Case.seq, Case.id)
-    if plan_id is not None:
-        query = query.where(Case.plan_id == plan_id)
+    if plan_id is not None:  # the plan and its actions' implementation plans
+        from app.plan_family import family_ids
+
+        query = query.where(Case.plan_id.in_(family_ids(plan_id)))
     if case_ids is not None:
         query = query.where(Case.id.in_(list(case_ids)))
     cases = [c for c in db.session.scalars(query) if c.start_date <= day]
@@ -125,6 +130,9 @@ def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,
             state=state,
             percent_done=int(percent or 0),
             done_on=done_on,
+            plan_id=case.plan_id,
+            milestone_marks=tuple((m.due_date, m.done_at is not None and m.done_at < moment)
+                                  for m in case.milestones),
         )
         _assess(snapshot, day, calendar, settings)
         result.append(snapshot)

@@ -27,9 +27,11 @@ BULK_MAX = 500
 
 
 def _bulk_ids(case_ids) -> list[int]:
+    """The different ids, in order: one linear pass that stops at the first one over BULK_MAX
+    (the limit is checked before any per-case work, however long the list)."""
     if not isinstance(case_ids, (list, tuple)) or not case_ids:
         raise InvalidInput(N_("Choose at least one case."))
-    ids = []
+    ids: dict[int, None] = {}
     for value in case_ids:
         if isinstance(value, bool):
             raise InvalidInput(N_("Case ids must be whole numbers."))
@@ -37,11 +39,10 @@ def _bulk_ids(case_ids) -> list[int]:
             number = int(value)
         except (TypeError, ValueError):
             raise InvalidInput(N_("Case ids must be whole numbers.")) from None
-        if number not in ids:
-            ids.append(number)
-    if len(ids) > BULK_MAX:
-        raise InvalidInput(N_("At most %(max)s cases at once."), max=BULK_MAX)
-    return ids
+        ids[number] = None
+        if len(ids) > BULK_MAX:
+            raise InvalidInput(N_("At most %(max)s cases at once."), max=BULK_MAX)
+    return list(ids)
 
 
 def _bulk_operation(operation) -> str:

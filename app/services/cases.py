@@ -100,5 +100,13 @@ def case_timeline(case: Case) -> list[dict]:
                 if a.indicator_id in names
             ],
             "files": update.evidence_files if update else [],
+            "changed_fields": _changed_fields(data) if entry.kind == "edit" else [],
         })
     return entries
+
+
+def _changed_fields(data: dict) -> list[str]:
+    """The names of the fields an edit changed, in the user's language."""
+    from app.services.case_edit import CASE_FIELD_LABELS
+
+    return [str(CASE_FIELD_LABELS.get(name, name)) for name in (data.get("changes") or {})]

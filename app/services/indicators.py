@@ -51,6 +51,13 @@ __all__ = [
 ]
 
 
+class IndicatorNotFound(NotFound):
+    """No such target, or the caller may not see it (its case is not theirs)."""
+
+    code = "indicator_not_found"
+    msgid = "The target does not exist, or you may not see it."
+
+
 def get_visible_indicator(indicator_id: int, actor: Actor, *, for_update: bool = False) -> Indicator:
     """The indicator, if the actor may see it (a case's target: if they may see the case)."""
     from app.access import visible_cases_clause
@@ -60,13 +67,13 @@ def get_visible_indicator(indicator_id: int, actor: Actor, *, for_update: bool =
         query = query.with_for_update()
     ind = db.session.scalar(query) if actor.roles else None
     if ind is None:
-        raise NotFound()
+        raise IndicatorNotFound()
     if ind.case_id is not None:
         visible = db.session.scalar(
             select(Case.id).where(Case.id == ind.case_id, visible_cases_clause(actor))
         )
         if visible is None:
-            raise NotFound()
+            raise IndicatorNotFound()
     return ind
 
 

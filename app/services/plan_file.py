@@ -18,6 +18,7 @@ from app.models import (
     INDICATOR_KINDS,
     LEAD_BASES,
     LIST_KINDS,
+    PLAN_KINDS,
     REPORTING_FREQUENCIES,
 )
 from workflows import errors, organisation
@@ -171,11 +172,14 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
     """
     v = _Validator(file_name)
     year = v.integer(data, "year", "")
+    kind = v.choice(data, "kind", "", PLAN_KINDS, "overall")
     plan = {
         "title": v.text(data, "title", "", max_length=200),
         "year": year,
         "issuer": v.text(data, "issuer", "", required=False),
         "organisation": _organisation(v, data),
+        "kind": kind,
+        "implements": _implements(v, data, kind, year),
     }
     default_deadline = v.date(data, "default_deadline", "", dt.date(year, 12, 31))
 
@@ -257,7 +261,7 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
         return result
 
     goals = []
-    for i, node in enumerate(v.items(data, "goals", "")):
+    for i, node in enumerate(v.items(data, "goals", "", required=kind == "overall")):
         path = f"goals[{i}]"
         title = v.text(node, "title", path, max_length=200)
         text = v.text(node, "text", path, required=False) or ""
@@ -271,14 +275,12 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
         )
     _unique(v, data, "goals", [g["index"] for g in goals])
 
-    actions = []
-    for i, node in enumerate(v.items(data, "actions", "")):
-        path = f"actions[{i}]"
+    def parse_cases(node, path, default_prefix):
         cases = []
         keys = set()
         for j, cnode in enumerate(v.items(node, "cases", path, required=False)):
-            cpath = f"{path}.cases[{j}]"
-            key = str(cnode.get("key") or f"{node.get('index')}-{j + 1}")
+            cpath = f"{path}.cases[{j}]" if path else f"cases[{j}]"
+            key = str(cnode.get("key") or f"{default_prefix}-{j + 1}")
             if key in keys:
                 v.fail(cnode, f"{cpath}.key", f"重复的任务键“{key}”")
             keys.add(key)
@@ -310,6 +312,12 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
                     "indicators": indicators(cnode, cpath),
                 }
             )
+        return cases
+
+    actions = []
+    for i, node in enumerate(v.items(data, "actions", "", required=kind == "overall")):
+        path = f"actions[{i}]"
+        cases = parse_cases(node, path, node.get("index"))
         lead = department(node, "lead_department", path)
         actions.append(
             {
@@ -328,8 +336,30 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
     for i, dept in enumerate(departments):
         if dept["action"] is not None and dept["action"] not in action_indexes:
             v.fail(data["departments"][i], f"departments[{i}].action", f"没有序号为{dept['action']}的行动")
-    plan.update(departments=departments, goals=goals, actions=actions, start=dt.date(year, 1, 1))
+    # Plans other than the overall plan may list their cases directly (an implementation
+    # plan's belong to the action it implements; a 民生实事 list's to no action).
+    plan.update(departments=departments, goals=goals, actions=actions, start=dt.date(year, 1, 1),
+                cases=parse_cases(data, "", "c"))
     return plan
+
+
+def _implements(v: _Validator, data, kind: str, year: int) -> dict | None:
+    """An implementation plan names the action it implements: {plan, year, action}."""
+    node = data.get("implements")
+    if kind != "implementation":
+        if node is not None:
+            v.fail(data, "implements", "只有实施方案（kind: implementation）才能指明所实施的行动")
+        return None
+    if not isinstance(node, dict):
+        v.fail(data, "implements", "实施方案须指明所实施的行动，如 {plan: 总体方案标题, year: 2024, action: 1}")
+    target_year = node.get("year", year)
+    if isinstance(target_year, bool) or not isinstance(target_year, int):
+        v.fail(node, "implements.year", f"应为整数，实为“{target_year}”")
+    return {
+        "plan": v.text(node, "plan", "implements", required=False, max_length=200),
+        "year": target_year,
+        "action": v.integer(node, "action", "implements"),
+    }
 
 
 def _schedule(v: _Validator, node, path):

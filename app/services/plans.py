@@ -107,7 +107,10 @@ def _write_plan(parsed: dict, digest: str) -> LoadResult:
         if demo is not None:
             return LoadResult(plan=demo, created=0, updated=0, demo=True)
         plan = up.add(Plan(title=parsed["title"], year=parsed["year"]))
-    up.assign(plan, issuer=parsed["issuer"], organisation=parsed["organisation"], source_digest=digest)
+    up.assign(plan, issuer=parsed["issuer"], organisation=parsed["organisation"], kind=parsed["kind"],
+              source_digest=digest)
+    implemented = _implemented_action(parsed)
+    up.assign(plan, action_id=implemented.id if implemented else None)
     db.session.flush()
 
     departments = {d.name: d for d in db.session.scalars(select(Department))}
@@ -142,11 +145,34 @@ def _write_plan(parsed: dict, digest: str) -> LoadResult:
         for case in action["cases"]:
             _write_case(up, plan, row, case, departments, parsed["start"])
 
+    for case in parsed["cases"]:
+        _write_case(up, plan, implemented, case, departments, parsed["start"])
+
     for dept in parsed["departments"]:
         if dept["action"] is not None:
             up.assign(departments[dept["name"]], action_id=actions[dept["action"]].id)
     db.session.flush()
     return LoadResult(plan=plan, created=up.created, updated=up.updated)
+
+
+def _implemented_action(parsed: dict) -> Action | None:
+    """The action an implementation plan implements, or PlanFileError if it is not loaded."""
+    target = parsed["implements"]
+    if target is None:
+        return None
+    query = select(Plan).where(Plan.year == target["year"], Plan.kind == "overall")
+    if target["plan"]:
+        query = select(Plan).where(Plan.year == target["year"], Plan.title == target["plan"])
+    parent = db.session.scalar(query.order_by(Plan.id.desc()).limit(1))
+    action = parent and db.session.scalar(
+        select(Action).where(Action.plan_id == parent.id, Action.index == target["action"])
+    )
+    if action is None:
+        raise PlanFileError(
+            f"implements：找不到{target['year']}年"
+            f"{'《' + target['plan'] + '》' if target['plan'] else '总体方案'}的第{target['action']}项行动，请先导入总体方案"
+        )
+    return action
 
 
 def _living_demo_plan(parsed: dict) -> Plan | None:
@@ -174,7 +200,7 @@ def _write_case(up, plan, action, case, departments, start):
     # Extra lead units become partners: a case has one accountable department.
     partners = [departments[n] for n in case["lead_departments"][1:] + case["partner_departments"]]
     descriptive = {
-        "action_id": action.id,
+        "action_id": action.id if action is not None else None,
         "seq": case["seq"],
         "title": case["title"],
         "text": case["text"],
@@ -297,11 +323,39 @@ def dump_plan(plan: Plan) -> dict:
             if getattr(ind, column):
                 by_owner.setdefault((column, getattr(ind, column)), []).append(indicator_json(ind))
     cases_by_action: dict[int, list[Case]] = {}
+    own_actions = set(db.session.scalars(select(Action.id).where(Action.plan_id == plan.id)))
     for case in db.session.scalars(select(Case).where(Case.plan_id == plan.id).order_by(Case.seq, Case.id)):
-        cases_by_action.setdefault(case.action_id, []).append(case)
+        cases_by_action.setdefault(case.action_id if case.action_id in own_actions else None, []).append(case)
+
+    def case_json(c: Case) -> dict:
+        data = {
+            "key": c.source_key,
+            "title": c.title,
+            "text": c.text,
+            "list_kind": c.list_kind,
+            "lead_departments": [c.lead_department.name] if c.lead_department else [],
+            "partner_departments": [d.name for d in c.partner_departments],
+            "deadline": c.deadline.isoformat(),
+            "indicators": by_owner.get(("case_id", c.id), []),
+        }
+        if c.milestones:
+            data["milestones"] = [{"title": m.title, "due": m.due_date.isoformat()} for m in c.milestones]
+        if c.requires_evidence:
+            data["requires_evidence"] = True
+        return data
+
+    extra: dict = {}
+    if plan.kind != "overall":
+        extra["kind"] = plan.kind
+    if plan.action is not None:
+        extra["implements"] = {"plan": plan.action.plan.title, "year": plan.action.plan.year,
+                               "action": plan.action.index}
+    if cases_by_action.get(None):
+        extra["cases"] = [case_json(c) for c in cases_by_action[None]]
     return {
         "title": plan.title,
         "year": plan.year,
+        **extra,
         "goals": [
             {"index": g.index, "title": g.title, "indicators": by_owner.get(("goal_id", g.id), [])}
             for g in goal_rows
@@ -313,18 +367,7 @@ def dump_plan(plan: Plan) -> dict:
                 "subtitle": a.subtitle,
                 "lead_department": a.lead_department.name if a.lead_department else None,
                 "indicators": by_owner.get(("action_id", a.id), []),
-                "cases": [
-                    {
-                        "title": c.title,
-                        "text": c.text,
-                        "list_kind": c.list_kind,
-                        "lead_departments": [c.lead_department.name] if c.lead_department else [],
-                        "partner_departments": [d.name for d in c.partner_departments],
-                        "deadline": c.deadline.isoformat(),
-                        "indicators": by_owner.get(("case_id", c.id), []),
-                    }
-                    for c in cases_by_action.get(a.id, [])
-                ],
+                "cases": [case_json(c) for c in cases_by_action.get(a.id, [])],
             }
             for a in db.session.scalars(select(Action).where(Action.plan_id == plan.id).order_by(Action.index))
         ],
@@ -332,5 +375,10 @@ def dump_plan(plan: Plan) -> dict:
 
 
 def latest_plan() -> Plan | None:
-    """The most recent plan (by year, then load time)."""
-    return db.session.scalar(select(Plan).order_by(Plan.year.desc(), Plan.id.desc()).limit(1))
+    """The most recent overall plan (by year, then load time); else the most recent plan.
+
+    A 民生实事 list or next year's implementation plan loaded beside it does not take over.
+    """
+    from app.services.plan_scope import default_plan
+
+    return default_plan()

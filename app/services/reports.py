@@ -28,12 +28,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.access import visible_cases_clause
 from app.clock import local_day, local_today
 from app.extensions import db
-from app.models import Case, Report, utcnow
+from app.models import Case, Plan, Report, utcnow
 from app.reports import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, render
 from app.reports.casefile import task_force_of
 from app.services.after_commit import send_task_now
 from app.services.case_base import CaseNotFound, case_facts, get_visible_case
-from app.services.plans import latest_plan
+from app.services.plan_scope import default_plan
 from workflows import report_kinds
 from workflows.errors import DomainError
 from workflows.periods import parse_period, periods_due_on
@@ -229,7 +229,7 @@ def _case_for(kind: str, case_id, actor: Actor) -> Case:
 def clean_options(kind: str, options) -> dict:
     """The options a kind takes (its registry entry's schema), checked; others are ignored."""
     try:
-        return report_kinds.clean_options(kind, options)
+        clean = report_kinds.clean_options(kind, options)
     except report_kinds.OptionError as exc:
         if exc.reason == "object":
             raise InvalidReportRequest(lazy_gettext("Options must be an object.")) from None
@@ -237,6 +237,17 @@ def clean_options(kind: str, options) -> dict:
             raise InvalidReportRequest(lazy_gettext("Text fields must be text.")) from None
         raise InvalidReportRequest(lazy_gettext("Text is too long (at most %(max)s characters).",
                                                 max=exc.max_length)) from None
+    # A periodic report covers one plan (the requester's choice; else the default plan).
+    plan_id = (options or {}).get("plan_id")
+    if plan_id not in (None, "") and KINDS[kind].subject == "period":
+        try:
+            plan = db.session.get(Plan, int(plan_id))
+        except (TypeError, ValueError):
+            plan = None
+        if plan is None:
+            raise InvalidReportRequest(lazy_gettext("The plan does not exist."))
+        clean["plan_id"] = plan.id
+    return clean
 
 
 # --- generating -----------------------------------------------------------------------------
@@ -287,7 +298,9 @@ def subject_of(report: Report) -> dict:
     """What the builder of the report's kind needs: the period and plan, or the case and date."""
     options = dict(report.options or {})
     if KINDS[report.kind].subject == "period":
-        return {"period": parse_period(report.period_key), "plan": latest_plan(), "options": options}
+        plan = db.session.get(Plan, options["plan_id"]) if options.get("plan_id") else None
+        return {"period": parse_period(report.period_key), "plan": plan or default_plan(),
+                "options": options}
     case = db.session.get(Case, report.case_id)
     if case is None:
         raise ReportNotFound()

@@ -1,6 +1,7 @@
 """Pages (Flask-AppBuilder views), one module per area; each has `register(appbuilder)`."""
 
 from app.views import (
+    case_edit,
     cases,
     dashboard,
     demo,
@@ -9,6 +10,7 @@ from app.views import (
     lists,
     notifications,
     plan,
+    plan_scope,
     reports,
     targets,
 )
@@ -18,8 +20,10 @@ def init_app(appbuilder) -> None:
     """Register every area's views, in menu order."""
     dashboard.register(appbuilder)
     cases.register(appbuilder)
+    case_edit.register(appbuilder)
     plan.register(appbuilder)
     targets.register(appbuilder)
+    plan_scope.register(appbuilder)
     evaluations.register(appbuilder)
     lists.register(appbuilder)
     drafts.register(appbuilder)

@@ -44,6 +44,7 @@ from app.models import (
 )
 from app.rag import rag_by_id
 from app.security import current_actor
+from app.services import plan_scope
 from app.services import saved_filters as saved
 from app.services.bulk import start_bulk
 from app.services.calendar import current_calendar, local_today
@@ -142,6 +143,16 @@ class ExtensionInterface(SQLAInterface):
 _ID_FILTERS = itertools.count()
 
 
+class PlanScopeFilter(BaseFilter):
+    """The plan the user works in (with its actions' implementation plans), or all plans."""
+
+    name = "plan"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(plan_scope.case_clause(plan_scope.chosen_plan(current_user.id)))
+
+
 class IdsFilter(BaseFilter):
     """Only the given case ids (the RAG quick filter, computed in Python by rag_for)."""
 
@@ -214,7 +225,7 @@ class CaseListBase(ModelView):
     datamodel = CaseInterface(Case)
     class_permission_name = "Case"
     base_permissions = ["can_list", "can_show"]
-    base_filters = [["id", CaseVisibilityFilter, None]]
+    base_filters = [["id", CaseVisibilityFilter, None], ["plan_id", PlanScopeFilter, None]]
     base_order = ("deadline", "asc")
     page_size = 25
     list_template = "case/list.html"

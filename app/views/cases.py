@@ -34,9 +34,10 @@ from app.models import (
     ExtensionRequest,
 )
 from app.security import current_actor
-from app.services import case_acts, evidence, progress, transitions
+from app.services import case_acts, case_edit, evidence, progress, transitions
 from app.services.case_base import LEAD_DEPARTMENT_KINDS, CaseNotFound, case_facts, get_visible_case
 from app.services.cases import DASH, case_targets, case_timeline, to_local
+from app.services.milestones import milestone_rows
 from app.views.case_lists import (
     DEFAULT_URGE_TEXT,
     CaseListBase,
@@ -52,6 +53,7 @@ from app.views.case_lists import (
     iso_date,
     request_rags,
 )
+from workflows.case_form import editable_fields, may_create
 from workflows.case_workflow import available_transitions, required_inputs
 from workflows.errors import DomainError
 from workflows.permissions import (
@@ -62,7 +64,7 @@ from workflows.permissions import (
     can_update_progress,
     can_urge,
 )
-from workflows.vocabulary import Need
+from workflows.vocabulary import Need, Role
 
 
 class CaseView(CaseListBase):
@@ -454,6 +456,15 @@ def page_context(case: Case, actor) -> dict:
         "pending_extension": pending,
         "departments": departments,
         "targets": case_targets(case),
+        "milestones": milestone_rows(case),
+        "can_report_milestones": Role.CASEWORKER in actor.roles
+        and case.lead_department_id in actor.department_ids and case.state != "closed",
+        "can_edit_case": bool(editable_fields(actor, case.action_id)),
+        "children": (children := case_edit.children_of(case.id)),
+        "rolled_up": case_edit.rolled_up_percent(case, children),
+        "parent": db.session.get(Case, case.parent_id) if case.parent_id else None,
+        "can_add_subtask": may_create(actor),
+        "state_labels": {code: label(STATE_LABELS, code) for code in STATE_LABELS},
         "timeline": case_timeline(case),
         "csrf": generate_csrf(),
         "iso_date": iso_date,

@@ -22,14 +22,25 @@ def _subclasses(cls):
         yield from _subclasses(sub)
 
 
-def test_every_api_error_has_a_chinese_message():
-    import app.api.base  # noqa: F401 - defines NotificationNotFound
+def _import_all(package: str) -> None:
+    import importlib
+    import pkgutil
 
+    root = importlib.import_module(package)
+    for info in pkgutil.walk_packages(root.__path__, f"{package}."):
+        importlib.import_module(info.name)
+
+
+def test_every_error_class_has_a_chinese_message():
+    """Each DomainError subclass of app/ and workflows/ with its own msgid is translated."""
+    for package in ("workflows", "app.services", "app.api"):
+        _import_all(package)
     with CATALOGUE.open("rb") as f:
         translated = {m.id: m.string for m in read_po(f) if m.id and m.string}
-    ours = [c for c in _subclasses(DomainError) if c.__module__.startswith("app.api")]
-    assert len(ours) > 20
-    missing = [c.__name__ for c in ours if c.msgid not in translated]
+    ours = [c for c in _subclasses(DomainError) if c.__module__.startswith(("app.", "workflows."))]
+    assert len([c for c in ours if c.__module__.startswith("app.api")]) > 20
+    missing = sorted({f"{c.__module__}.{c.__name__}: {c.msgid}" for c in ours
+                      if "msgid" in vars(c) and c.msgid not in translated})
     assert not missing, missing
 
 
@@ -96,3 +107,17 @@ def test_nesting_depth_is_measured_without_recursion():
     assert not _body_depth_ok({"a": deep}, 8)
     assert _body_depth_ok({"a": [[{"b": 1}]]}, 8)
     assert not _body_depth_ok({"a": [[[[[[[[1]]]]]]]]}, 8)
+
+
+def test_the_bulk_service_limits_in_one_linear_pass():
+    """The service's own check (the pages call it too): linear, limit before per-case work."""
+    from app.services.bulk import BULK_MAX, _bulk_ids
+    from app.services.case_base import InvalidInput
+
+    assert _bulk_ids([3, "1", 3, 2, 1]) == [3, 1, 2]
+    assert _bulk_ids([9] * 80_000) == [9]
+    started = time.perf_counter()
+    with pytest.raises(InvalidInput) as caught:
+        _bulk_ids(list(range(1, 80_001)))
+    assert time.perf_counter() - started < 0.05
+    assert caught.value.params == {"max": BULK_MAX}
