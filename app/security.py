@@ -31,10 +31,14 @@ ANY = r".*"
 # Menu entries everyone with a role may open.
 COMMON_MENUS = r"^(Dashboard|Cases|MyCases|AllCases|Plan|Actions|Goals|Indicators|Reports|ReportList|Notifications)$"
 
+# Everyone signed in may change their own password (/resetmypassword/form).
+OWN_PASSWORD = (r"^ResetMyPasswordView$", r"^can_this_form_(get|post)$")
+
 # View (class_permission_name) → what each role may do there.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ADMIN: [(ANY, ANY)],
     OFFICE: [
+        OWN_PASSWORD,
         (r"^(Case|Report|Notification|ExtensionRequest|Evaluation|CaseList|OfficeQueue|CalendarOverride)$", ANY),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Webhook|Setting)$", READ),
         (COMMON_MENUS, "menu_access"),
@@ -42,18 +46,21 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^(Reminders|ReminderSettings|TimerStatus|CalendarOverrides|Webhooks)$", "menu_access"),
     ],
     TASK_FORCE_LEAD: [
+        OWN_PASSWORD,
         (r"^(Case|Report|Notification|CaseList|LeadQueue)$", ANY),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|ToVerify)$", "menu_access"),
     ],
     CASEWORKER: [
+        OWN_PASSWORD,
         (r"^(Case|Report|Notification|CaseList|CaseworkerQueue)$", ANY),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|ToAccept|InProgress|Returned)$", "menu_access"),
     ],
     LEADER: [
+        OWN_PASSWORD,
         (r"^(Dashboard|Case|Report|Notification|Action|Goal|Indicator|Department|Plan|Evaluation)$", READ),
         (r"^(Report)$", r"^can_(post|generate)$"),
         (COMMON_MENUS, "menu_access"),
@@ -68,7 +75,17 @@ def fab_roles() -> dict[str, list[list[str]]]:
 
 
 class DubanSecurityManager(SecurityManager):
-    """FAB's security manager; the place for login hooks of our own."""
+    """FAB's security manager with lock-out, the security stamp and the audit log (app.accounts)."""
+
+    def auth_user_db(self, username, password):
+        from app import accounts
+
+        return accounts.authenticate(self, super().auth_user_db, username, password)
+
+    def on_user_logout(self, user) -> None:
+        from app import accounts
+
+        accounts.on_logout(user)
 
 
 def actor_for(user) -> Actor:

@@ -1,6 +1,16 @@
 """Pages (Flask-AppBuilder views), one module per area; each has `register(appbuilder)`."""
 
-from app.views import cases, dashboard, drafts, evaluations, lists, notifications, plan, reports
+from app.views import (
+    audit,
+    cases,
+    dashboard,
+    drafts,
+    evaluations,
+    lists,
+    notifications,
+    plan,
+    reports,
+)
 
 
 def init_app(appbuilder) -> None:
@@ -13,3 +23,4 @@ def init_app(appbuilder) -> None:
     drafts.register(appbuilder)
     notifications.register(appbuilder)
     reports.register(appbuilder)
+    audit.register(appbuilder)

@@ -1,0 +1,86 @@
+"""Browser-facing protections: CSRF on every cookie-authenticated write, security headers.
+
+CSRF: app.errors exempts requests that carry `Authorization: Bearer …` (API clients have no
+cookie to abuse). A signed-in browser session plus any such header used to skip the check,
+so here, first, every unsafe request whose session cookie holds a signed-in user must carry
+a valid CSRF token, whatever other headers come with it. A pure API call (a valid JWT and no
+signed-in session) is unaffected.
+
+Headers on every response: Content-Security-Policy (frame-ancestors 'none'), X-Frame-Options
+DENY, X-Content-Type-Options nosniff, Referrer-Policy, Permissions-Policy; behind TLS
+(PREFERRED_URL_SCHEME=https or DUBAN_TLS=1) also Strict-Transport-Security, and cookies are
+Secure. docs/security.md says what the CSP allows and why.
+"""
+
+from __future__ import annotations
+
+from flask import request, session
+
+# FAB's pages and ours still carry inline <script> blocks and on*= handlers, and FAB's
+# widgets inline styles: 'unsafe-inline' stays for both until they are moved to files
+# (docs/security.md lists them). Everything else is same-origin only: no CDN, no plugins,
+# no framing, forms post only here.
+CSP = "; ".join((
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+# Swagger UI (FAB's /swagger/v1) needs eval-free inline bootstrapping only; same policy.
+
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_CREDENTIAL_ENDPOINTS = ("/api/v1/security/login", "/api/v1/security/refresh")
+
+
+def behind_tls(app) -> bool:
+    return bool(app.config.get("DUBAN_TLS")) or app.config.get("PREFERRED_URL_SCHEME") == "https"
+
+
+def init_app(app) -> None:
+    from app.errors import csrf
+
+    if behind_tls(app):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config.setdefault("PREFERRED_URL_SCHEME", "https")
+    if app.config.get("DUBAN_PROXY_FIX"):
+        # Behind the TLS-terminating proxy (docs/security.md): trust ONE hop's
+        # X-Forwarded-For/-Proto, so rate limits see the client's address and URLs are https.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    @app.before_request
+    def csrf_for_signed_in_sessions():
+        if not app.config.get("WTF_CSRF_ENABLED", True) or request.method not in _UNSAFE:
+            return None
+        if request.path in _CREDENTIAL_ENDPOINTS or "_user_id" not in session:
+            return None
+        csrf.protect()  # raises CSRFError (400, Chinese page or JSON) when the token is missing
+        return None
+
+    tls = behind_tls(app)
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if tls:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        return response
