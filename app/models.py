@@ -39,6 +39,10 @@ DEPARTMENT_KINDS = ("district_department", "township", "task_force", "office")
 LIST_KINDS = ("task", "policy", "project")
 CASE_STATES = ("assigned", "in_progress", "submitted", "verified", "closed")
 LEAD_BASES = ("named", "implied", "none")
+# workflows.targets: Kind, Frequency, Judgement
+INDICATOR_KINDS = ("growth", "cumulative", "level", "ceiling", "qualitative")
+REPORTING_FREQUENCIES = ("monthly", "quarterly", "yearly")
+JUDGEMENTS = ("done", "mostly_done", "not_done")
 
 user_department = Table(
     "user_department",
@@ -223,7 +227,12 @@ class Milestone(Model):
 
 
 class Indicator(Model):
-    """指标: a measurable target quoted from the plan (goal, action or case level)."""
+    """指标: a measurable target quoted from the plan (goal, action or case level).
+
+    `kind` says what the number means (workflows.targets); a qualitative target has no
+    value. The responsible unit reports actuals; for a case's target it defaults to the
+    case's lead department.
+    """
 
     __tablename__ = "indicator"
     id = Column(Integer, primary_key=True)
@@ -236,24 +245,47 @@ class Indicator(Model):
     case = relationship("Case", back_populates="indicators")
     position = Column(Integer, nullable=False, default=0)
     name = Column(String(200), nullable=False)
-    value = Column(Numeric(18, 4), nullable=False)
+    value = Column(Numeric(18, 4))
     value_max = Column(Numeric(18, 4))
     unit = Column(String(30), nullable=False, default="")
     comparator = Column(String(2), nullable=False, default="=")
     year = Column(Integer, nullable=False)
     quote = Column(Text, nullable=False, default="")
+    kind = Column(String(12), nullable=False, default="cumulative", server_default="cumulative")
+    responsible_department_id = Column(Integer, ForeignKey("department.id", ondelete="SET NULL"))
+    responsible_department = relationship("Department")
+    frequency = Column(String(10), nullable=False, default="monthly", server_default="monthly")
+    baseline = Column(Numeric(18, 4))
+    # Cumulative targets: the running totals expected at the end of Q1..Q4, if given.
+    schedule = Column(JSON)
 
     __table_args__ = (
         CheckConstraint("comparator IN ('≥', '≤', '=')", name="ck_indicator_comparator"),
+        CheckConstraint(f"kind IN {INDICATOR_KINDS}", name="ck_indicator_kind"),
+        CheckConstraint(f"frequency IN {REPORTING_FREQUENCIES}", name="ck_indicator_frequency"),
+        CheckConstraint("value IS NOT NULL OR kind = 'qualitative'", name="ck_indicator_value"),
         Index("ix_indicator_case", "case_id"),
     )
 
     def __str__(self) -> str:
+        if self.value is None:
+            return self.name
         return f"{self.name} {self.comparator} {self.value:g}{self.unit}"
 
 
+def _local_month(context) -> str:
+    """The statistical period of an actual recorded without one: the local month it was typed."""
+    at = context.get_current_parameters().get("recorded_at") or utcnow()
+    local = at + dt.timedelta(hours=8)  # Asia/Shanghai has no daylight saving
+    return f"{local.year:04d}-{local.month:02d}"
+
+
 class IndicatorActual(Model):
-    """An actual value reported for an indicator (with a progress update)."""
+    """An actual value of an indicator for a statistical period (e.g. 2024-06).
+
+    Rows are never updated: a correction is a new row for the same period, and the latest
+    recorded row of a period is its value. A qualitative target gets a judgement instead.
+    """
 
     __tablename__ = "indicator_actual"
     id = Column(Integer, primary_key=True)
@@ -262,8 +294,20 @@ class IndicatorActual(Model):
     )
     indicator = relationship("Indicator")
     progress_update_id = Column(Integer, ForeignKey("progress_update.id", ondelete="CASCADE"))
-    value = Column(Numeric(18, 4), nullable=False)
+    period = Column(String(7), nullable=False, default=_local_month)
+    value = Column(Numeric(18, 4))
+    judgement = Column(String(12))
+    note = Column(Text, nullable=False, default="", server_default="")
+    source = Column(String(100), nullable=False, default="", server_default="")
+    author_id = Column(Integer, ForeignKey("ab_user.id"))
+    author = relationship("User")
     recorded_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(f"judgement IS NULL OR judgement IN {JUDGEMENTS}", name="ck_actual_judgement"),
+        CheckConstraint("value IS NOT NULL OR judgement IS NOT NULL", name="ck_actual_value"),
+        Index("ix_actual_indicator_period", "indicator_id", "period", "recorded_at"),
+    )
 
 
 class ProgressUpdate(Model):
@@ -549,6 +593,23 @@ class Evaluation(Model):
     @property
     def total(self):
         return (self.kan_score or 0) + (self.ping_score or 0) + (self.bi_score or 0)
+
+
+class SavedFilter(Model):
+    """A user's saved search on one case list: its name and the list's query string."""
+
+    __tablename__ = "saved_filter"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    # The list it belongs to: the FAB view's endpoint name (CaseView, OverdueView, …).
+    list_name = Column(String(60), nullable=False)
+    name = Column(String(60), nullable=False)
+    query = Column(Text, nullable=False, default="")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "list_name", "name", name="uq_saved_filter_user_list_name"),
+    )
 
 
 class AccountState(Model):

@@ -29,7 +29,10 @@ ROLE_BY_NAME = {
 READ = r"^(can_list|can_show|can_get|can_info|can_read|can_download|menu_access)$"
 ANY = r".*"
 # Menu entries everyone with a role may open.
-COMMON_MENUS = r"^(Dashboard|Cases|MyCases|AllCases|Plan|Actions|Goals|Indicators|Reports|ReportList|Notifications)$"
+COMMON_MENUS = (
+    r"^(Dashboard|Cases|MyCases|AllCases|Plan|Actions|Goals|Indicators|GoalTargets|Reports|ReportList"
+    r"|Notifications)$"
+)
 
 # Everyone signed in may change their own password (/resetmypassword/form).
 OWN_PASSWORD = (r"^ResetMyPasswordView$", r"^can_this_form_(get|post)$")
@@ -39,7 +42,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ADMIN: [(ANY, ANY)],
     OFFICE: [
         OWN_PASSWORD,
-        (r"^(Case|Report|Notification|ExtensionRequest|Evaluation|CaseList|OfficeQueue|CalendarOverride)$", ANY),
+        (r"^(Case|Report|Notification|ExtensionRequest|Evaluation|CaseList|OfficeQueue|CalendarOverride"
+         r"|Target)$", ANY),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Webhook|Setting)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|Extensions|Evaluations|Lists|PlanDrafts|ToClose|Overdue)$", "menu_access"),
@@ -48,20 +52,21 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     TASK_FORCE_LEAD: [
         OWN_PASSWORD,
         (r"^(Case|Report|Notification|CaseList|LeadQueue)$", ANY),
-        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan)$", READ),
+        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|ToVerify)$", "menu_access"),
     ],
     CASEWORKER: [
         OWN_PASSWORD,
-        (r"^(Case|Report|Notification|CaseList|CaseworkerQueue)$", ANY),
+        (r"^(Case|Report|Notification|CaseList|CaseworkerQueue|Target)$", ANY),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|ToAccept|InProgress|Returned)$", "menu_access"),
     ],
     LEADER: [
         OWN_PASSWORD,
-        (r"^(Dashboard|Case|Report|Notification|Action|Goal|Indicator|Department|Plan|Evaluation)$", READ),
+        (r"^(Dashboard|Case|Report|Notification|Action|Goal|Indicator|Department|Plan|Evaluation|Target)$",
+         READ),
         (r"^(Report)$", r"^can_(post|generate)$"),
         (COMMON_MENUS, "menu_access"),
         (r"^(Departments|Evaluations)$", "menu_access"),

@@ -22,6 +22,8 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
+from workflows.numerals import cn_to_int
+
 __all__ = [
     "DEADLINE_PHRASE",
     "DateParseError",
@@ -41,9 +43,6 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 # Serials between these bounds are dates from 1954 to 2119; outside them a bare number is
 # more likely a year or a typo than a date.
 _EXCEL_SERIAL_MIN, _EXCEL_SERIAL_MAX = 20000, 80000
-
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 # Words that mean "no fixed deadline": the task is ongoing.
 _NO_DEADLINE = re.compile(r"^(?:长期|长期坚持|持续|持续推进|持续开展|常态化|常态长效|长效|"
@@ -79,17 +78,6 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def _cn_int(text: str) -> int:
-    """Convert a small Chinese or Arabic numeral ("三", "十二", "6") to an int."""
-    if text.isdigit():
-        return int(text)
-    if text.startswith("十"):
-        return 10 + (_CN_DIGITS[text[1]] if len(text) > 1 else 0)
-    if len(text) == 1:
-        return _CN_DIGITS[text]
-    raise ValueError(text)
-
-
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -108,9 +96,9 @@ def _resolve(kind: str, match: re.Match[str], year: int) -> date:
     y = _resolve_year(match, year)
     g = match.groupdict()
     if kind == "ymd" or kind == "md":
-        return date(y, _cn_int(g["month"]), int(g["day"]))
+        return date(y, cn_to_int(g["month"]), int(g["day"]))
     if kind in ("ym", "m"):
-        month = _cn_int(g["month"])
+        month = cn_to_int(g["month"])
         part = g.get("part")
         if part == "上旬":
             return date(y, month, 10)
@@ -118,7 +106,7 @@ def _resolve(kind: str, match: re.Match[str], year: int) -> date:
             return date(y, month, 20)
         return _month_end(y, month)
     if kind == "q":
-        return _month_end(y, _cn_int(g["q"]) * 3)
+        return _month_end(y, cn_to_int(g["q"]) * 3)
     if kind == "half":
         return date(y, 12, 31) if g["half"] == "下半年" else date(y, 6, 30)
     return date(y, 12, 31)  # yend

@@ -17,14 +17,14 @@ from app.models import (
     Department,
     EvidenceFile,
     ExtensionRequest,
-    IndicatorActual,
     ProgressUpdate,
 )
 from app.reports.document import Document, date_zh, document_number, office_name
-from app.reports.figures import cn_number, indicator_status, plain_number
+from app.reports.figures import cn_number, plain_number
 from app.reports.snapshot import cases_at
 from app.services.calendar import current_calendar
 from app.services.cases import history_summary, to_local
+from app.services.indicators import latest_actuals, status
 from workflows.calendar import UnknownCalendarYear
 
 REPLY_WORKING_DAYS = 5
@@ -132,12 +132,17 @@ def build_dossier(case: Case, as_of: dt.date, options: dict) -> dict:
         )
     ]
     indicators = []
+    latest = latest_actuals(ind.id for ind in case.indicators)
     for ind in case.indicators:
-        actual = latest_actual(ind.id)
-        ratio, met = indicator_status(ind.comparator, ind.value, actual)
-        indicators.append({"name": ind.name, "comparator": ind.comparator, "target": plain_number(ind.value),
-                           "unit": ind.unit, "actual": plain_number(actual) if actual is not None else "",
-                           "ratio": ratio, "met": met})
+        actual = latest.get(ind.id)
+        state = status(ind, actual)
+        indicators.append({"name": ind.name, "comparator": ind.comparator,
+                           "target": plain_number(ind.value) if ind.value is not None else "",
+                           "unit": ind.unit,
+                           "actual": plain_number(actual.value)
+                           if actual is not None and actual.value is not None else "",
+                           "period": state["period"] or "", "gap": state["gap_text"],
+                           "light": state["light"]})
     issuer = office_name(case.plan)
     doc = Document(
         kind="dossier",
@@ -151,14 +156,6 @@ def build_dossier(case: Case, as_of: dt.date, options: dict) -> dict:
     )
     return {"doc": doc, "case": facts, "history": history, "updates": updates, "evidence": evidence,
             "extensions": extensions, "indicators": indicators}
-
-
-def latest_actual(indicator_id: int):
-    """The latest actual value of an indicator, or None."""
-    return db.session.scalar(
-        select(IndicatorActual.value).where(IndicatorActual.indicator_id == indicator_id)
-        .order_by(IndicatorActual.recorded_at.desc(), IndicatorActual.id.desc()).limit(1)
-    )
 
 
 def _size(size: int) -> str:

@@ -20,15 +20,14 @@ from app.models import (
     ExtensionRequest,
     Goal,
     Indicator,
-    IndicatorActual,
     ProgressUpdate,
 )
 from app.reports.snapshot import CaseAt, local_day, moment_after
+from workflows.numerals import int_to_cn
 from workflows.periods import Period
 
 STATES = ("assigned", "in_progress", "submitted", "verified", "closed")
 RAGS = ("green", "yellow", "red")
-CN_DIGITS = "〇一二三四五六七八九"
 
 # Activity counted per period: label → what is counted.
 ACTIVITY = (
@@ -45,10 +44,7 @@ ACTIVITY = (
 
 def cn_number(n: int) -> str:
     """1 → 一, 12 → 十二, 36 → 三十六 (for headings and action numbers)."""
-    if n < 10:
-        return CN_DIGITS[n]
-    tens, units = divmod(n, 10)
-    return f"{'' if tens == 1 else CN_DIGITS[tens]}十{CN_DIGITS[units] if units else ''}"
+    return int_to_cn(n)
 
 
 def short_action(title: str) -> str:
@@ -201,8 +197,12 @@ def extensions_in(period: Period, plan_id: int) -> list[dict]:
 
 
 def indicator_status(comparator: str, target, actual) -> tuple[int | None, bool | None]:
-    """Completion (% of target) and whether the target is met; None without an actual."""
-    if actual is None:
+    """Actual as a share of target and whether it is reached; None without an actual.
+
+    Only meaningful for amounts and levels; growth rates and ceilings are read with their
+    kind through app.services.indicators.status.
+    """
+    if actual is None or target is None:
         return None, None
     target, actual = Decimal(target), Decimal(actual)
     if comparator == "≤":
@@ -214,23 +214,30 @@ def indicator_status(comparator: str, target, actual) -> tuple[int | None, bool 
     return min(ratio, 999), met
 
 
+def _pace_ratio(state: dict) -> int | None:
+    """Actual as a share of the expected value, for amounts and levels (not for % or ceilings)."""
+    if state["actual"] is None or not state["expected"] or state["gap_unit"] == "pp" \
+            or state["kind"] in ("ceiling", "qualitative", "growth"):
+        return None
+    return min(round(100 * state["actual"] / state["expected"]), 999)
+
+
 def indicator_rows(plan_id: int, period: Period) -> list[dict]:
-    """Every indicator of the plan: target, latest actual by the period's end, the one before."""
-    now, before = moment_after(period.end), moment_after(period.previous().end)
-    latest: dict[int, tuple] = {}
-    previous: dict[int, tuple] = {}
-    for indicator_id, recorded_at, value in db.session.execute(
-        select(IndicatorActual.indicator_id, IndicatorActual.recorded_at, IndicatorActual.value)
-        .join(Indicator, Indicator.id == IndicatorActual.indicator_id)
-        .where(Indicator.plan_id == plan_id, IndicatorActual.recorded_at < now)
-        .order_by(IndicatorActual.indicator_id, IndicatorActual.recorded_at, IndicatorActual.id)
-    ):
-        latest[indicator_id] = value
-        if recorded_at < before:
-            previous[indicator_id] = value
+    """Every indicator of the plan: target, the actual of the latest statistical period up to the
+    report's period (as recorded by its end), the one before, and the gap and light by kind."""
+    from app.services.indicators import latest_actuals, status
+    from workflows.targets import Frequency, StatPeriod
+
+    now = moment_after(period.end)
+    up_to = StatPeriod(period.end.year, period.end.month, Frequency.MONTHLY)
+    previous_end = period.previous().end
+    before = StatPeriod(previous_end.year, previous_end.month, Frequency.MONTHLY)
     goals = {g.id: g.index for g in db.session.scalars(select(Goal).where(Goal.plan_id == plan_id))}
+    indicators = list(db.session.scalars(select(Indicator).where(Indicator.plan_id == plan_id)))
+    ids = [ind.id for ind in indicators]
+    latest = latest_actuals(ids, up_to=up_to, recorded_before=now)
+    previous = latest_actuals(ids, up_to=before, recorded_before=moment_after(previous_end))
     rows = []
-    indicators = db.session.scalars(select(Indicator).where(Indicator.plan_id == plan_id))
     for ind in indicators:
         if ind.goal_id:
             scope, order = f"目标{cn_number(goals.get(ind.goal_id, 0))}", (0, goals.get(ind.goal_id, 0), 0)
@@ -241,30 +248,43 @@ def indicator_rows(plan_id: int, period: Period) -> list[dict]:
             scope = f"行动{cn_number(ind.action.index)}" if ind.action else ""
             order = (1, ind.action.index if ind.action else 0, 0)
         actual = latest.get(ind.id)
-        ratio, met = indicator_status(ind.comparator, ind.value, actual)
+        state = status(ind, actual)
+        before_row = previous.get(ind.id)
         rows.append({
             "id": ind.id,
             "order": (*order, ind.position, ind.id),
             "scope": scope,
             "name": ind.name,
+            "kind": ind.kind,
             "comparator": ind.comparator,
-            "target": plain_number(ind.value),
+            "target": plain_number(ind.value) if ind.value is not None else "",
             "unit": ind.unit,
-            "actual": plain_number(actual) if actual is not None else "",
-            "previous": plain_number(previous.get(ind.id)) if ind.id in previous else "",
-            "ratio": ratio,
-            "met": met,
+            "actual": plain_number(actual.value) if actual is not None and actual.value is not None
+            else (state["judgement_label"] if actual is not None else ""),
+            "period": state["period"] or "",
+            "previous": plain_number(before_row.value)
+            if before_row is not None and before_row.value is not None else "",
+            "expected": state["expected_text"],
+            "gap": state["gap_text"],
+            "light": state["light"],
+            "reported": actual is not None,
+            "ratio": _pace_ratio(state),
+            "met": state["light"] == "green",
         })
     rows.sort(key=lambda r: r["order"])
     return rows
 
 
 def indicator_summary(rows: list[dict]) -> dict:
-    """How many indicators have an actual, and how many of those meet their target."""
-    reported = [r for r in rows if r["ratio"] is not None]
+    """How many indicators have an actual, and how many of those are green, yellow and red."""
+    reported = [r for r in rows if r["reported"]]
+    lights = Counter(r["light"] for r in reported)
     return {
         "total": len(rows),
         "reported": len(reported),
-        "met": sum(1 for r in reported if r["met"]),
+        "met": lights["green"],
+        "green": lights["green"],
+        "yellow": lights["yellow"],
+        "red": lights["red"],
         "missing": len(rows) - len(reported),
     }

@@ -129,7 +129,7 @@ def overview(period: Period, plan: Plan) -> dict:
         "completed": capped(events_in(period, plan.id, "verify")),
         "returned": capped(events_in(period, plan.id, "return")),
         "extensions": capped(extensions_in(period, plan.id)),
-        "indicators": capped([r for r in indicators if r["ratio"] is not None], 25),
+        "indicators": capped([r for r in indicators if r["reported"]], 25),
         "indicator_summary": indicator_summary(indicators),
         "overdue": capped([case_row(c) for c in overdue]),
         "at_risk": capped([case_row(c) for c in at_risk]),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.labels import STATE_LABELS, TRANSITION_LABELS, label
-from app.models import Case, CaseHistory, IndicatorActual, ProgressUpdate
+from app.models import Case, CaseHistory, ProgressUpdate
 
 DASH = "—"
 
@@ -56,29 +56,28 @@ def history_entries(case_id: int) -> list[dict]:
 
 
 def case_targets(case: Case) -> list[dict]:
-    """The case's indicators with their latest reported actual value."""
-    latest = {}
-    if case.indicators:
-        rows = db.session.execute(
-            select(IndicatorActual.indicator_id, IndicatorActual.value, IndicatorActual.recorded_at)
-            .where(IndicatorActual.indicator_id.in_([i.id for i in case.indicators]))
-            .order_by(IndicatorActual.recorded_at, IndicatorActual.id)
-        )
-        for indicator_id, value, at in rows:
-            latest[indicator_id] = (value, at)
-    return [
-        {
+    """The case's indicators with their latest actual (by statistical period), gap and light."""
+    from app.services.indicators import latest_actuals, status
+
+    latest = latest_actuals(i.id for i in case.indicators)
+    rows = []
+    for i in case.indicators:
+        actual = latest.get(i.id)
+        rows.append({
             "indicator": i,
             "target": target_text(i),
-            "actual": f"{number(latest[i.id][0])}{i.unit}" if i.id in latest else DASH,
-            "actual_at": to_local(latest[i.id][1]) if i.id in latest else "",
-        }
-        for i in case.indicators
-    ]
+            "actual": f"{number(actual.value)}{i.unit}"
+            if actual is not None and actual.value is not None else DASH,
+            "actual_at": to_local(actual.recorded_at) if actual is not None else "",
+            "status": status(i, actual),
+        })
+    return rows
 
 
 def target_text(indicator) -> str:
     """A target as the plan states it: ≥ 8.5%, ≤ 3, or just the value for "="."""
+    if indicator.value is None:
+        return DASH
     value = number(indicator.value)
     if indicator.value_max is not None:
         value = f"{value}–{number(indicator.value_max)}"

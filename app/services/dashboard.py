@@ -12,14 +12,16 @@ from sqlalchemy import func, select
 
 from app.access import visible_cases_clause
 from app.extensions import db
-from app.models import Case, ExtensionRequest, Goal, Indicator, IndicatorActual
+from app.models import Case, ExtensionRequest
 from app.reports.charts import action_progress_chart
-from app.reports.figures import action_rows, cn_number, indicator_status, plain_number, totals
+from app.reports.figures import action_rows, cn_number, totals
 from app.reports.snapshot import CaseAt, cases_at
 from app.services.calendar import current_calendar, local_today
+from app.services.indicators import goal_targets
 from app.services.plans import latest_plan
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
 from workflows.case_workflow import Actor
+from workflows.rag import DONE_STATES
 
 DUE_SOON_WORKING_DAYS = 5
 MOST_OVERDUE = 10
@@ -53,18 +55,24 @@ def dashboard(actor: Actor, today: dt.date | None = None) -> dict:
         "actions": actions,
         "chart": action_progress_chart(actions),
         "most_overdue": [_overdue_row(c) for c in overdue[:MOST_OVERDUE]],
-        "indicators": goal_indicators(plan.id),
+        "indicators": goal_indicators(plan.id, actor),
     }
 
 
 def _due_soon(case: CaseAt, today: dt.date, calendar: WorkingDayCalendar) -> bool:
-    """Open, not yet overdue, and due within DUE_SOON_WORKING_DAYS working days."""
-    if case.done or case.deadline < today:
+    return is_due_soon(case.state, case.deadline, today, calendar)
+
+
+def is_due_soon(state: str, deadline: dt.date, today: dt.date,
+                calendar: WorkingDayCalendar) -> bool:
+    """Open, not yet overdue, and due within DUE_SOON_WORKING_DAYS working days (即将到期;
+    the case lists' ?due=soon uses the same rule, so the dashboard's number is the list's)."""
+    if state in DONE_STATES or deadline < today:
         return False
     try:
-        return calendar.within_working_days(today, case.deadline, DUE_SOON_WORKING_DAYS)
+        return calendar.within_working_days(today, deadline, DUE_SOON_WORKING_DAYS)
     except UnknownCalendarYear:  # as rag_for: count calendar days rather than fail the page
-        return (case.deadline - today).days <= DUE_SOON_WORKING_DAYS
+        return (deadline - today).days <= DUE_SOON_WORKING_DAYS
 
 
 def _pending_extensions(case_ids: list[int]) -> int:
@@ -89,36 +97,6 @@ def _overdue_row(case: CaseAt) -> dict:
     }
 
 
-def goal_indicators(plan_id: int) -> list[dict]:
-    """The plan's goal-level targets (主要目标) with their latest actual value, if any."""
-    indicators = db.session.execute(
-        select(Indicator, Goal.index)
-        .join(Goal, Goal.id == Indicator.goal_id)
-        .where(Indicator.plan_id == plan_id)
-        .order_by(Goal.index, Indicator.position, Indicator.id)
-    ).all()
-    latest = {}
-    # Ordered by time, so each indicator keeps its most recent actual.
-    for indicator_id, value in db.session.execute(
-        select(IndicatorActual.indicator_id, IndicatorActual.value)
-        .join(Indicator, Indicator.id == IndicatorActual.indicator_id)
-        .where(Indicator.plan_id == plan_id, Indicator.goal_id.is_not(None))
-        .order_by(IndicatorActual.recorded_at, IndicatorActual.id)
-    ):
-        latest[indicator_id] = value
-    rows = []
-    for ind, goal_index in indicators:
-        actual = latest.get(ind.id)
-        ratio, met = indicator_status(ind.comparator, ind.value, actual)
-        rows.append({
-            "id": ind.id,
-            "goal": f"目标{cn_number(goal_index)}",
-            "name": ind.name,
-            "comparator": ind.comparator,
-            "target": plain_number(ind.value),
-            "unit": ind.unit,
-            "actual": plain_number(actual) if actual is not None else "",
-            "ratio": ratio,
-            "met": met,
-        })
-    return rows
+def goal_indicators(plan_id: int, actor: Actor | None = None) -> list[dict]:
+    """The plan's goal-level targets (主要目标), each with its latest actual, gap and light."""
+    return goal_targets(plan_id, actor)

@@ -19,8 +19,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     DEPARTMENT_KINDS,
+    INDICATOR_KINDS,
     LEAD_BASES,
     LIST_KINDS,
+    REPORTING_FREQUENCIES,
     Action,
     Case,
     Department,
@@ -29,6 +31,7 @@ from app.models import (
     Plan,
     utcnow,
 )
+from workflows.targets import Kind, classify
 
 DEFAULT_PLAN_FILE = Path(__file__).resolve().parents[1] / "data" / "plans" / "hecheng-eight-actions-2024.yaml"
 COMPARATORS = ("≥", "≤", "=")
@@ -226,28 +229,52 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
         result = []
         for i, ind in enumerate(v.items(node, "indicators", path, required=False)):
             ipath = f"{path}.indicators[{i}]"
-            result.append(
-                {
-                    "name": v.text(ind, "name", ipath, max_length=200),
-                    "value": v.number(ind, "value", ipath),
-                    "value_max": v.number(ind, "value_max", ipath, required=False),
-                    "unit": v.text(ind, "unit", ipath, required=False) or "",
-                    "comparator": v.choice(ind, "comparator", ipath, COMPARATORS, "="),
-                    "year": ind.get("year", year),
-                    "quote": v.text(ind, "quote", ipath, required=False) or "",
-                }
+            qualitative = ind.get("kind") == Kind.QUALITATIVE
+            item = {
+                "name": v.text(ind, "name", ipath, max_length=200),
+                "value": v.number(ind, "value", ipath, required=not qualitative),
+                "value_max": v.number(ind, "value_max", ipath, required=False),
+                "unit": v.text(ind, "unit", ipath, required=False) or "",
+                "comparator": v.choice(ind, "comparator", ipath, COMPARATORS, "="),
+                "year": ind.get("year", year),
+                "quote": v.text(ind, "quote", ipath, required=False) or "",
+                "responsible_department": department(ind, "responsible_department", ipath),
+                "frequency": v.choice(ind, "frequency", ipath, REPORTING_FREQUENCIES, "monthly"),
+                "baseline": v.number(ind, "baseline", ipath, required=False),
+                "schedule": _schedule(v, ind, ipath),
+            }
+            # The kind is read from the plan's words unless the file says it.
+            item["kind"] = v.choice(
+                ind, "kind", ipath, INDICATOR_KINDS,
+                classify(item["name"], item["quote"], item["unit"], item["comparator"],
+                         has_value=item["value"] is not None),
             )
+            result.append(item)
+        return result
+
+    def goal_indicators(node, path, title, text):
+        """A goal's targets; a goal without a number is one qualitative target (goals 4, 7, 8)."""
+        result = indicators(node, path)
+        if not result:
+            result.append({
+                "name": title, "value": None, "value_max": None, "unit": "", "comparator": "=",
+                "year": year, "quote": text, "responsible_department": None,
+                "frequency": "quarterly", "baseline": None, "schedule": None,
+                "kind": Kind.QUALITATIVE.value, "generated": True,
+            })
         return result
 
     goals = []
     for i, node in enumerate(v.items(data, "goals", "")):
         path = f"goals[{i}]"
+        title = v.text(node, "title", path, max_length=200)
+        text = v.text(node, "text", path, required=False) or ""
         goals.append(
             {
                 "index": v.integer(node, "index", path),
-                "title": v.text(node, "title", path, max_length=200),
-                "text": v.text(node, "text", path, required=False) or "",
-                "indicators": indicators(node, path),
+                "title": title,
+                "text": text,
+                "indicators": goal_indicators(node, path, title, text),
             }
         )
     _unique(v, data, "goals", [g["index"] for g in goals])
@@ -311,6 +338,19 @@ def parse_plan(data: dict, file_name: str, known_departments: dict[str, str]) ->
             v.fail(data["departments"][i], f"departments[{i}].action", f"没有序号为{dept['action']}的行动")
     plan.update(departments=departments, goals=goals, actions=actions, start=dt.date(year, 1, 1))
     return plan
+
+
+def _schedule(v: _Validator, node, path):
+    """A cumulative target's per-quarter running totals: four numbers, or nothing."""
+    value = node.get("schedule")
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 4:
+        v.fail(node, f"{path}.schedule", "应为四个季度末的累计目标值，如 [2, 5, 8, 10]")
+    numbers = [v.number({"q": item}, "q", f"{path}.schedule") for item in value]
+    if numbers != sorted(numbers):
+        v.fail(node, f"{path}.schedule", "季度累计目标值应逐季不减")
+    return [str(n) for n in numbers]
 
 
 def _unique(v: _Validator, node, key, indexes):
@@ -398,7 +438,7 @@ def _write_plan(parsed: dict, digest: str) -> LoadResult:
         row = goals.get(goal["index"]) or up.add(Goal(plan_id=plan.id, index=goal["index"]))
         up.assign(row, title=goal["title"], text=goal["text"])
         db.session.flush()
-        _write_indicators(up, plan, goal["indicators"], goal_id=row.id)
+        _write_indicators(up, plan, goal["indicators"], departments, goal_id=row.id)
 
     actions = {a.index: a for a in db.session.scalars(select(Action).where(Action.plan_id == plan.id))}
     for action in parsed["actions"]:
@@ -414,7 +454,7 @@ def _write_plan(parsed: dict, digest: str) -> LoadResult:
         )
         db.session.flush()
         actions[action["index"]] = row
-        _write_indicators(up, plan, action["indicators"], action_id=row.id)
+        _write_indicators(up, plan, action["indicators"], departments, action_id=row.id)
         for case in action["cases"]:
             _write_case(up, plan, row, case, departments, parsed["start"])
 
@@ -480,11 +520,12 @@ def _write_case(up, plan, action, case, departments, start):
         if (milestone["title"], milestone["due"]) not in existing:
             row.milestones.append(up.add(Milestone(title=milestone["title"], due_date=milestone["due"])))
     db.session.flush()
-    _write_indicators(up, plan, case["indicators"], case_id=row.id)
+    _write_indicators(up, plan, case["indicators"], departments, case_id=row.id)
 
 
-def _write_indicators(up, plan, indicators, **owner):
+def _write_indicators(up, plan, indicators, departments=None, **owner):
     (column, owner_id), = owner.items()
+    departments = departments or {}
     rows = {
         i.position: i
         for i in db.session.scalars(select(Indicator).where(getattr(Indicator, column) == owner_id))
@@ -500,7 +541,13 @@ def _write_indicators(up, plan, indicators, **owner):
             comparator=ind["comparator"],
             year=ind["year"],
             quote=ind["quote"],
+            kind=ind["kind"],
+            frequency=ind["frequency"],
+            baseline=ind["baseline"],
+            schedule=ind["schedule"],
         )
+        if ind["responsible_department"]:
+            up.assign(row, responsible_department_id=departments[ind["responsible_department"]].id)
     for position, row in rows.items():
         if position > len(indicators):
             db.session.delete(row)
@@ -522,9 +569,18 @@ def indicator_json(ind: Indicator) -> dict:
         "unit": ind.unit,
         "comparator": ind.comparator,
         "quote": ind.quote,
+        "kind": ind.kind,
     }
     if ind.value_max is not None:
         data["value_max"] = _number(ind.value_max)
+    if ind.frequency != "monthly":
+        data["frequency"] = ind.frequency
+    if ind.baseline is not None:
+        data["baseline"] = _number(ind.baseline)
+    if ind.schedule:
+        data["schedule"] = [_number(Decimal(v)) for v in ind.schedule]
+    if ind.responsible_department is not None:
+        data["responsible_department"] = ind.responsible_department.name
     return data
 
 
@@ -536,6 +592,8 @@ def dump_plan(plan: Plan) -> dict:
     )
     by_owner: dict[tuple[str, int], list[dict]] = {}
     for ind in indicators:
+        if ind.value is None and ind.goal_id:
+            continue  # a goal's qualitative target: loading makes it again from the goal
         for column in ("goal_id", "action_id", "case_id"):
             if getattr(ind, column):
                 by_owner.setdefault((column, getattr(ind, column)), []).append(indicator_json(ind))

@@ -10,6 +10,7 @@ from app.views import (
     notifications,
     plan,
     reports,
+    targets,
 )
 
 
@@ -18,6 +19,7 @@ def init_app(appbuilder) -> None:
     dashboard.register(appbuilder)
     cases.register(appbuilder)
     plan.register(appbuilder)
+    targets.register(appbuilder)
     evaluations.register(appbuilder)
     lists.register(appbuilder)
     drafts.register(appbuilder)

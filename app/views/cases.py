@@ -8,25 +8,32 @@ workflows.case_workflow; the service checks everything again.
 
 from __future__ import annotations
 
+import itertools
+import re
 from datetime import date
+from urllib.parse import quote, urlencode
 
-from flask import flash, g, redirect, request, send_file, url_for
+from flask import Response, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action
+from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.urltools import get_filter_args
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from wtforms import SelectField
 
 from app.access import CaseVisibilityFilter, MyQueueFilter, QueueFilter, RelatedCaseVisibilityFilter
+from app.errors import translate
 from app.extensions import db
 from app.labels import (
     EXTENSION_STATUS_LABELS,
@@ -43,8 +50,13 @@ from app.models import (
     ExtensionRequest,
 )
 from app.security import current_actor
+from app.services import saved_filters as saved
 from app.services import workflow
+from app.services.calendar import current_calendar, local_today
+from app.services.case_search import search_clause, search_words
 from app.services.cases import DASH, case_targets, case_timeline, to_local
+from app.services.dashboard import DUE_SOON_WORKING_DAYS, is_due_soon
+from app.services.status_export import RAG_NAMES, export_status
 from workflows.access import can_read_only
 from workflows.case_workflow import (
     Need,
@@ -144,6 +156,9 @@ class ExtensionInterface(SQLAInterface):
 # --- queue filters -------------------------------------------------------------------------
 
 
+_ID_FILTERS = itertools.count()
+
+
 class IdsFilter(BaseFilter):
     """Only the given case ids (the RAG quick filter, computed in Python by rag_for)."""
 
@@ -153,13 +168,23 @@ class IdsFilter(BaseFilter):
     def apply(self, query, value):
         # Ids rendered inline, not one bind parameter each: with thousands of red cases the
         # parameters cost most of the page (bench/cases_bench.py). They are ints we computed.
-        ids = bindparam("rag_ids", [int(v) for v in value], expanding=True, literal_execute=True)
+        # One bind name per filter (the light and 即将到期 may both narrow a list).
+        ids = bindparam(f"ids_{next(_ID_FILTERS)}", [int(v) for v in value], expanding=True,
+                        literal_execute=True)
         return query.filter(Case.id.in_(ids))
 
 
+class WordsFilter(BaseFilter):
+    """The search box (?q=WORDS): every word in the title, plan text, 编号 or departments."""
+
+    name = "words"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(search_clause(list(value)))
+
+
 # --- forms ---------------------------------------------------------------------------------
-
-
 
 
 def _form_int(name: str):
@@ -214,7 +239,8 @@ class CaseListBase(ModelView):
     list_columns = ["rag", "case_link", "action", "lead_department", "state", "deadline",
                     "percent_done"]
     order_columns = ["deadline", "state", "percent_done"]
-    search_columns = ["action", "lead_department", "state", "deadline", "title", "list_kind"]
+    # Words are searched with the search box (?q=); the panel filters by column.
+    search_columns = ["action", "lead_department", "state", "deadline", "list_kind"]
     search_form_extra_fields = {
         "action": relation_choices(_("Action"), Action),
         "lead_department": relation_choices(
@@ -247,14 +273,185 @@ class CaseListBase(ModelView):
         "list_kind": lambda v: label(LIST_KIND_LABELS, v),
     }
 
+    method_permission_name = {
+        "export": "list", "save_filter": "list", "delete_filter": "list",
+    }
+
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
         """Queues and lists have no page of their own: the case page is CaseView's."""
         return redirect(url_for("CaseView.show", pk=pk))
 
+    @expose("/list/")
+    @has_access
+    def list(self):
+        """The list, titled by what it shows, with the search box, filter chips and saved filters."""
+        cleaned = _without_empty_filters()
+        if cleaned is not None:
+            return redirect(_list_url(self, cleaned))
+        self.update_redirect()
+        try:
+            widgets = self._list()
+        except FABException:
+            flash(gettext("The list's filters are not valid."), "warning")
+            return redirect(url_for(f"{self.__class__.__name__}.list"))
+        chips = self._chips()
+        title = str(self.list_title)
+        if chips:
+            title = f"{title}：{'；'.join(chip['text'] for chip in chips)}"
+        return self.render_template(
+            self.list_template, title=title, widgets=widgets, chips=chips,
+            search_words=" ".join(search_words(request.args.get("q"))),
+            search_hidden=[(k, v) for k, v in request.args.items(multi=True)
+                           if k not in ("q", "csrf_token") and not k.startswith("page_")],
+            clear_url=url_for(f"{self.__class__.__name__}.list"),
+            export_url=_list_url(self, request.args.items(multi=True), endpoint="export"),
+            saved=self._saved_filters(), csrf=generate_csrf(),
+            filter_query=saved.filter_query(request.args),
+        )
+
+    @expose("/export/")
+    @has_access
+    def export(self):
+        """The status export (督办事项状态) of exactly this list: its queue, filters, words, light."""
+        get_filter_args(self._filters)
+        filters = self._with_words(self._filters)
+        joined = filters.get_joined_filters(self._base_filters)
+        try:
+            ids = joined.apply_all(db.session.query(Case.id)).subquery()
+            rag = request.args.get("rag")
+            chips = self._chips()
+            what = ([] if isinstance(self, CaseView) else [str(self.list_title)]) + [
+                chip["short"] for chip in chips]
+            result = export_status(
+                current_actor(), rag=rag if rag in RAG_LABELS else None,
+                within=select(ids.c.id), what=what,
+            )
+        except FABException:
+            flash(gettext("The list's filters are not valid."), "warning")
+            return redirect(url_for(f"{self.__class__.__name__}.list"))
+        response = Response(
+            result.data,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response.headers["Content-Disposition"] = (
+            "attachment; filename=\"status.xlsx\"; "
+            f"filename*=UTF-8''{quote(result.file_name)}"
+        )
+        return response
+
+    @expose("/savefilter/", methods=["POST"])
+    @has_access
+    def save_filter(self):
+        """Save the list's current filter under a name (我的筛选)."""
+        query = request.form.get("query", "")
+        try:
+            saved.save_filter(current_user.id, self.__class__.__name__,
+                              request.form.get("name", ""), query)
+        except saved.SavedFilterError as exc:
+            flash(translate(exc), "danger")
+        else:
+            flash(gettext("Filter saved."), "success")
+        return redirect(_list_url(self, _pairs(query)))
+
+    @expose("/deletefilter/<int:filter_id>", methods=["POST"])
+    @has_access
+    def delete_filter(self, filter_id):
+        """Delete one of the user's saved filters."""
+        if saved.delete_filter(current_user.id, filter_id):
+            flash(gettext("Saved filter deleted."), "success")
+        return redirect(url_for(f"{self.__class__.__name__}.list"))
+
+    def _saved_filters(self) -> list[dict]:
+        name = self.__class__.__name__
+        return [
+            {"id": row.id, "name": row.name, "url": _list_url(self, _pairs(row.query)),
+             "delete_url": url_for(f"{name}.delete_filter", filter_id=row.id)}
+            for row in saved.saved_filters(current_user.id, name)
+        ]
+
+    def _with_words(self, filters):
+        """The list's filters plus the search box's words (?q=) and ?due=soon, if any."""
+        words = search_words(request.args.get("q"))
+        due_soon = request.args.get("due") == "soon"
+        if not words and not due_soon:
+            return filters
+        filters = filters.copy()
+        if words:
+            filters.add_filter("id", WordsFilter, tuple(words))
+        if due_soon:
+            rows = filters.get_joined_filters(self._base_filters).apply_all(
+                db.session.query(Case.id, Case.state, Case.deadline)).all()
+            today, calendar = local_today(), current_calendar()
+            filters.add_filter("id", IdsFilter, tuple(
+                row.id for row in rows if is_due_soon(row.state, row.deadline, today, calendar)))
+        return filters
+
+    def _chips(self) -> list[dict]:
+        """The applied filters, each with its text and a link that removes it."""
+        args = list(request.args.items(multi=True))
+        chips = []
+
+        def without(predicate):
+            return _list_url(self, [(k, v) for k, v in args if not predicate(k, v)])
+
+        words = search_words(request.args.get("q"))
+        for word in words:
+            rest = " ".join(w for w in words if w != word)
+            chips.append({
+                "text": gettext("search “%(word)s”", word=word),
+                "short": f"含{word}",
+                "url": _list_url(self, [(k, v) for k, v in args if k != "q"]
+                                 + ([("q", rest)] if rest else [])),
+            })
+        for key, value in args:
+            match = re.fullmatch(r"_flt_(\d)_(\w+)", key)
+            if not match:
+                continue
+            column = match.group(2)
+            options = self._filters.get_search_filters().get(column) or []
+            index = int(match.group(1))
+            how = str(options[index].name) if index < len(options) else ""
+            shown = self._filter_value(column, value)
+            chips.append({
+                "text": f"{self.label_columns.get(column, column)} {how} {shown}".strip(),
+                "short": shown if how in (gettext("Equal to"), gettext("Relation")) or not how
+                else f"{self.label_columns.get(column, column)}{how}{shown}",
+                "url": without(lambda k, v, key=key, value=value: (k, v) == (key, value)),
+            })
+        if request.args.get("due") == "soon":
+            chips.append({
+                "text": gettext("Due within %(days)s working days", days=DUE_SOON_WORKING_DAYS),
+                "short": f"{DUE_SOON_WORKING_DAYS}个工作日内到期",
+                "url": without(lambda k, v: k == "due"),
+            })
+        rag = request.args.get("rag")
+        if rag in RAG_LABELS:
+            chips.append({
+                "text": f"{gettext('RAG status')}：{label(RAG_LABELS, rag)}",
+                "short": RAG_NAMES[rag],
+                "url": without(lambda k, v: k == "rag"),
+            })
+        return chips
+
+    @staticmethod
+    def _filter_value(column: str, value: str) -> str:
+        """A filter's value as the user chose it (a name, a label), not an id or a code."""
+        models = {"action": Action, "lead_department": Department}
+        if column in models and value.isdigit():
+            row = db.session.get(models[column], int(value))
+            if row is not None:
+                return str(row)
+        if column == "state":
+            return label(STATE_LABELS, value)
+        if column == "list_kind":
+            return label(LIST_KIND_LABELS, value)
+        return value
+
     def _get_list_widget(self, filters, **kwargs):
-        """Add the RAG quick filter (?rag=red|yellow|green) with its counts to the list."""
+        """Add the search words and the RAG quick filter (?rag=red|yellow|green) with its counts."""
+        filters = self._with_words(filters)
         # Only the columns the light needs, for every case the list's filters select (not
         # just this page), so the counts match the record count.
         light_columns = db.session.query(
@@ -294,6 +491,29 @@ class CaseListBase(ModelView):
             return back_to_list(self)
         flash_bulk_result(result, done_message, titles)
         return back_to_list(self)
+
+
+def _pairs(query: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(query or "")
+
+
+def _list_url(view, pairs, endpoint: str = "list") -> str:
+    """The view's list (or export) URL with these query arguments."""
+    base = url_for(f"{view.__class__.__name__}.{endpoint}")
+    pairs = [(k, v) for k, v in pairs if k != "csrf_token"]
+    return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
+def _without_empty_filters():
+    """The query arguments without empty column filters (FAB's blank choice is "__None"), or
+    None when there are none: a filter the user did not fill in never narrows the list."""
+    pairs = list(request.args.items(multi=True))
+    kept = [(k, v) for k, v in pairs
+            if not (k.startswith("_flt_") and v.strip() in ("", "__None"))
+            and not (k in ("q", "rag") and not v.strip())]
+    return kept if len(kept) != len(pairs) else None
 
 
 def back_to_list(view):
@@ -338,7 +558,7 @@ class CaseView(CaseListBase):
         "can_list", "can_show", "can_transition", "can_progress", "can_urge",
         "can_extension", "can_decide", "can_comment", "can_download",
     ]
-    method_permission_name = {"evidence": "download"}
+    method_permission_name = {**CaseListBase.method_permission_name, "evidence": "download"}
     list_columns = ["rag", "case_link", "action", "lead_department", "partners", "state",
                     "deadline", "percent_done"]
 

@@ -26,27 +26,39 @@ class DashboardView(BaseView):
         """The dashboard for the cases the user may see."""
         data = dashboard(current_actor())
         return self.render_template(
-            "dashboard/index.html", d=data, links=self._links(),
+            "dashboard/index.html", d=data, links=self._links(), table_link=self._table_link,
             due_soon_days=DUE_SOON_WORKING_DAYS, title=gettext("Dashboard"),
             state_labels={code: label(STATE_LABELS, code) for code in STATE_LABELS},
             rag_labels={code: label(RAG_LABELS, code) for code in RAG_LABELS},
         )
 
     def _links(self) -> dict:
-        """Where each headline count leads, as far as the user may go there."""
+        """Where each headline count leads: the list of exactly the cases it counts."""
         sm = self.appbuilder.sm
-        # 即将到期 has no list filter of its own (yellow also means behind pace): no link.
-        links = {
-            "total": url_for("CaseView.list"),
-            # The office works overdue cases in its queue; others get the list's red filter.
+        cases = "CaseView.list"
+        return {
+            "total": url_for(cases),
+            # The office works overdue cases in its queue (the same cases as the red light).
             "overdue": url_for("OverdueView.list") if sm.has_access("can_list", "OfficeQueue")
-            else url_for("CaseView.list", rag="red"),
-            "to_verify": url_for("ToVerifyView.list") if sm.has_access("can_list", "LeadQueue")
-            else url_for("CaseView.list", _flt_0_state="submitted"),
+            else url_for(cases, rag="red"),
+            "due_soon": url_for(cases, due="soon"),
+            "to_verify": url_for(cases, _flt_3_state="submitted"),
+            # Leaders have no list of extension requests: that number stays plain text.
             "extensions": url_for("ExtensionRequestView.list")
             if sm.has_access("can_list", "ExtensionRequest") else None,
         }
-        return links
+
+    @staticmethod
+    def _table_link(action_id=None, state=None, rag=None) -> str:
+        """The case list behind one number of the per-action table."""
+        args = {}
+        if action_id is not None:
+            args["_flt_0_action"] = action_id
+        if state:
+            args["_flt_3_state"] = state
+        if rag:
+            args["rag"] = rag
+        return url_for("CaseView.list", **args)
 
 
 def register(appbuilder) -> None:

@@ -114,9 +114,10 @@ def test_one_bad_row_means_nothing_is_written(app, fresh_db, lists_helper):
 def test_a_failure_while_writing_rolls_back_every_row(app, fresh_db, lists_helper, monkeypatch):
     from app.extensions import db
     from app.services import lists
+    from app.services.lists import writing
 
     before = lists_helper.case_count()
-    real_create = lists._create_case
+    real_create = writing._create_case
     calls = []
 
     def failing_create(plan, row, next_seq, today):
@@ -127,7 +128,7 @@ def test_a_failure_while_writing_rolls_back_every_row(app, fresh_db, lists_helpe
         db.session.flush()  # the first rows are in the database's transaction when row 3 fails
         return case
 
-    monkeypatch.setattr(lists, "_create_case", failing_create)
+    monkeypatch.setattr(writing, "_create_case", failing_create)
     rows = [_row(任务内容=f"新建社区便民服务点第{i}批") for i in range(1, 5)]
     with app.app_context(), pytest.raises(RuntimeError):
         lists.apply_import(simple_list(rows), "x.xlsx")

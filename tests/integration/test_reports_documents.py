@@ -215,7 +215,8 @@ def test_monthly_bulletin(app, pdfs, texts, report_progress):
         ProgressUpdate.created_at >= at("2024-05-01", 0), ProgressUpdate.created_at < at("2024-06-01", 0)))
     assert f"进展反馈{june}{may}{june - may:+d}".replace("+0", "0") in text.replace(" ", "")
     # Indicator target against actual: the goal indicator entered as 8.7 against 8.5.
-    assert ["目标一", "规模工业增加值增长", "8.5%", "7.9%", "8.7%", "102%"] in pdf_rows(pdfs["monthly"])
+    # A growth rate: compared in percentage points, never as actual ÷ target.
+    assert ["目标一", "规模工业增加值增长", "8.5%", "7.9%", "8.7%", "高于目标0.2个百分点"] in pdf_rows(pdfs["monthly"])
     # Action one's row: its cases and how many are done.
     action_one = select(func.count()).select_from(Case).join(Case.action).where(Case.action.has(index=1))
     assert any(r[:2] == ["一、产业培塑行动", str(db_scalar(app, action_one))] for r in pdf_rows(pdfs["monthly"]))

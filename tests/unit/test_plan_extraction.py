@@ -119,17 +119,22 @@ def test_metric_counts_misses_and_false_alarms():
 IND_KEYS = {"name", "value", "unit", "comparator", "quote"}
 CASE_KEYS = {"title", "text", "list_kind", "lead_departments", "partner_departments",
              "deadline", "indicators"}
+# Present only when the text gives them (issue 13): actual values reached, people named.
+OPTIONAL_CASE_KEYS = {"actuals", "persons"}
+GOAL_KEYS = {"index", "title", "indicators", "lead_departments", "partner_departments"}
 
 
 def _check_shape(plan: dict, text: str) -> None:
     assert set(plan) == {"title", "year", "goals", "actions"}
     indicators = [i for g in plan["goals"] for i in g["indicators"]]
+    for goal in plan["goals"]:
+        assert GOAL_KEYS <= set(goal) <= GOAL_KEYS | {"actuals"}
     for action in plan["actions"]:
-        assert set(action) == {"index", "title", "subtitle", "lead_department", "indicators",
-                               "cases"}
+        assert {"index", "title", "subtitle", "lead_department", "indicators", "cases"} <= set(action) \
+            <= {"index", "title", "subtitle", "lead_department", "indicators", "cases", "actuals"}
         indicators += action["indicators"]
         for case in action["cases"]:
-            assert set(case) == CASE_KEYS
+            assert CASE_KEYS <= set(case) <= CASE_KEYS | OPTIONAL_CASE_KEYS
             assert case["list_kind"] in ("task", "policy", "project")
             assert len(case["deadline"]) == 10 and case["deadline"][4] == "-"
             indicators += case["indicators"]
@@ -176,7 +181,7 @@ EXPECTED_OUTLINES = {
     "city-livelihood-2025": (0, [("就业和收入", 2), ("教育", 2), ("医疗和养老", 2),
                                  ("住房和出行", 2), ("食品和环境", 2)]),
     # continuous item numbers 1.–14. across the 二、–五、 sections
-    "prefecture-duty-division": (8, [("坚定不移推进产业强市", 4), ("全力扩大有效需求", 3),
+    "prefecture-duty-division": (9, [("坚定不移推进产业强市", 4), ("全力扩大有效需求", 3),
                                      ("持续增进民生福祉", 4), ("深入推进生态文明建设", 3)]),
     # category rows inside the table group its rows
     "county-minsheng-table": (0, [("教育卫生类", 3), ("城乡建设类", 4), ("社会保障类", 3)]),

@@ -10,15 +10,18 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "app" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+# workflows/ is plain Python: it marks the msgids it hands to the service layer with N_().
+WORKFLOW_KEYWORDS = {"N_": None}
 
 
 def extracted_msgids() -> set[str]:
-    """Message ids used in app/ and templates/, as pybabel would extract them."""
+    """Message ids used in app/, templates/ and (marked N_) workflows/, as pybabel would extract them."""
     ids: set[str] = set()
-    for folder, method in (("app", "python"), ("templates", "jinja2")):
+    for folder, method, keywords in (("app", "python", KEYWORDS), ("templates", "jinja2", KEYWORDS),
+                                     ("workflows", "python", WORKFLOW_KEYWORDS)):
         pattern = "**.py" if method == "python" else "**.html"
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / folder, method_map=[(pattern, method)], keywords=KEYWORDS
+            ROOT / folder, method_map=[(pattern, method)], keywords=keywords
         ):
             ids.add(message[0] if isinstance(message, tuple) else message)
     return ids

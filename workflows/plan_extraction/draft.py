@@ -22,11 +22,11 @@ from datetime import date
 
 from ..dates import find_all_deadlines, parse_deadline
 from .errors import PlanTextError
-from .model import Action, Case, Goal, Indicator, PlanDraft, Unit
+from .model import Action, Actual, Case, Goal, Indicator, PlanDraft, Unit
 from .structure import Section, Table, parse_outline
 from .targets import find_targets
 from .textutil import Span, SpanSet, has_cjk, protected_spans, split_sentences
-from .units import LABEL_LINE, find_units, split_unit_list
+from .units import LABEL_LINE, find_units, split_unit_list_marked
 
 _GOAL_TITLE = re.compile(r"目标|指标")
 _NOT_GOAL_TITLE = re.compile(r"任务|措施|举措|分工")
@@ -52,6 +52,12 @@ _POLICY = re.compile(r"(?:出台|制定|修订|印发|完善|研究制定|落实
 _PROJECT = re.compile(r"(?:建成|建设|开工|竣工|投产|新建|改扩建|续建|实施|推进|启动)[^。；]{0,30}"
                       r"(?:项目|工程)|项目建设|工程建设")
 _KIND_WORDS = {"任务": "task", "政策": "policy", "项目": "project"}
+# Headings of sections that report results ("一、上半年执行情况", "（一）主要经济指标完成情况").
+_RESULTS_HEADING = re.compile(r"执行情况|完成情况|进展情况|进度情况|推进情况|工作回顾|工作成效|基本情况|取得成效")
+_NOT_RESULTS_HEADING = re.compile(r"目标|安排|计划|打算|任务|措施|要求")
+# A line opening one item of a label block ("项目名称：…" then "建设内容：…", "牵头单位：…").
+_ITEM_LABEL = re.compile(r"^(?:项目名称|任务名称|工作任务|重点任务|项目|事项|实事名称|名称|工作内容|任务)\s*[:：]\s*")
+_ANY_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,6}\s*[:：]")
 
 
 def draft_plan(text: str, *, year: int | None = None) -> PlanDraft:
@@ -102,10 +108,22 @@ class _Builder:
         self.protected: SpanSet = protected_spans(text)
         self.cases: list[Case] = []  # every case so far, for table rows restating them
         self._spawned: dict[int, list[Action]] = {}  # section action → table group actions
+        self.results = SpanSet([])  # sections reporting results, where 完成… is an actual
 
     # -- top level --------------------------------------------------------------------------
 
+    def _results_spans(self, section: Section) -> list[Span]:
+        spans = []
+        for child in section.children:
+            heading = self.heading_title(child)
+            if _RESULTS_HEADING.search(heading) and not _NOT_RESULTS_HEADING.search(heading):
+                spans.append((child.content[0], child.end()))
+            else:
+                spans.extend(self._results_spans(child))
+        return spans
+
     def build(self, root: Section, title: str) -> PlanDraft:
+        self.results = SpanSet(self._results_spans(root))
         goal_sections: list[Section] = []
         task_sections: list[Section] = []
         annexes: list[Section] = []
@@ -124,6 +142,8 @@ class _Builder:
 
         goals = [g for s in goal_sections for g in self.goals_of(s)]
         actions: list[Action] = []
+        if root.children:  # the preamble: a 通知's "主要预期目标是：…" stands before any heading
+            goals = self.preamble_goals(root) + goals
         if not root.children:
             goals, actions = self.paragraph_plan(root, title)
         elif task_sections and all(self.is_single_task(s) for s in task_sections):
@@ -200,24 +220,56 @@ class _Builder:
     # -- goals -------------------------------------------------------------------------------
 
     def goals_of(self, section: Section) -> list[Goal]:
-        goals = []
+        goals: list[Goal] = []
         if section.children:
+            for line in section.body:  # an introduction above the sub-items
+                goals.extend(g for g in self.goals_of_paragraph(line.span) if g.indicators)
             for child in section.children:
                 span = (child.content[0], child.end())
-                goals.append(Goal(0, self.heading_title(child) or self._snippet(span),
-                                  self.targets(*span)))
+                goal = Goal(0, self.heading_title(child) or self._snippet(span))
+                goal.indicators = self.targets(*span, owner=goal)
+                self.add_goal_units(goal, span)
+                goals.append(goal)
             return goals
         for line in section.body:
+            if goals and self._is_annotation(line.span):
+                self.add_goal_units(goals[-1], line.span)  # "牵头单位：…" under the goal
+                continue
             goals.extend(self.goals_of_paragraph(line.span))
         return goals
 
+    def add_goal_units(self, goal: Goal, span: Span) -> None:
+        found = find_units(self.text, *span)
+        for names, holder in ((found.leads, goal.leads), (found.partners, goal.partners)):
+            for unit in _units(names):
+                same = next((u for u in holder if u.name == unit.name), None)
+                if same is None:
+                    holder.append(unit)
+                else:
+                    same.spans.extend(unit.spans)
+
     def goals_of_paragraph(self, span: Span) -> list[Goal]:
         """One goal per sentence or semicolon clause of a paragraph of goals."""
-        goals = []
+        goals: list[Goal] = []
         for s, e in split_sentences(self.text, *span):
+            if goals and self._is_annotation((s, e)):
+                self.add_goal_units(goals[-1], (s, e))
+                continue
             title = self._strip_annotations(s, e)
             if title:
-                goals.append(Goal(0, _shorten(title), self.targets(s, e)))
+                goal = Goal(0, _shorten(title))
+                goal.indicators = self.targets(s, e, owner=goal)
+                self.add_goal_units(goal, (s, e))
+                goals.append(goal)
+        return goals
+
+    def preamble_goals(self, root: Section) -> list[Goal]:
+        """Goals stated before the first heading (a notice's or a plan's opening paragraph)."""
+        goals: list[Goal] = []
+        for line in root.body:
+            if not self.targets(*line.span):
+                continue
+            goals.extend(g for g in self.goals_of_paragraph(line.span) if g.indicators)
         return goals
 
     # -- actions -----------------------------------------------------------------------------
@@ -233,8 +285,11 @@ class _Builder:
         action = Action(0, title or self._snippet(head), subtitle)
         leads = self.annotation_leads(section, head)
         action.leads = leads
-        action.indicators = self.targets(*head)
+        action.indicators = self.targets(*head, owner=action)
         if section.children:
+            for line in section.body:  # an introduction above the sub-items
+                if not self._is_annotation(line.span):
+                    action.indicators += self.targets(*line.span, owner=action)
             for leaf in section.leaves():
                 inherited = self.inherited_leads(leaf, section) or leads
                 action.cases.append(self.case_of_span((leaf.content[0], leaf.end()), inherited,
@@ -336,9 +391,10 @@ class _Builder:
             span=span,
             list_kind=_list_kind(body, case_title),
             leads=_units(found.leads) or list(inherited),
-            partners=_units(found.partners),
-            indicators=self.targets(s, e),
+            partners=_units(found.partners, "partner"),
+            persons=list(dict.fromkeys(found.persons)),
         )
+        case.indicators = self.targets(s, e, owner=case)
         case.deadline = self.deadline(found.deadline_text, self.text[s:e])
         self.cases.append(case)
         return case
@@ -352,8 +408,16 @@ class _Builder:
         found = find_all_deadlines(text, self.year)
         return max(found) if found else None
 
-    def targets(self, start: int, end: int) -> list[Indicator]:
-        return find_targets(self.text, start, end, self.protected)
+    def targets(self, start: int, end: int, owner=None, all_actual: bool = False) -> list[Indicator]:
+        """Targets of text[start:end]; values reported as reached go to ``owner.actuals``."""
+        actuals: list[Actual] = []
+        found = find_targets(self.text, start, end, self.protected, actuals=actuals,
+                             results_section=self.results.covers(start), all_actual=all_actual,
+                             year=self.year)
+        if owner is not None:
+            taken = {a.span for a in owner.actuals}
+            owner.actuals.extend(a for a in actuals if a.span not in taken)
+        return found
 
     def _snippet(self, span: Span) -> str:
         return _shorten(self.text[span[0]:span[1]])
@@ -363,10 +427,22 @@ class _Builder:
     def paragraph_plan(self, root: Section, title: str) -> tuple[list[Goal], list[Action]]:
         goals: list[Goal] = []
         actions: list[Action] = []
-        for line in root.body:
+        lines = list(root.body)
+        if any(_ITEM_LABEL.match(line.text) for line in lines):
+            block = self.label_blocks(lines, title)
+            if block is not None:
+                return goals, [block]
+        for line in lines:
             text = line.text
-            if text.strip() == title or (len(text) <= 60 and not re.search(r"[。；;！!]", text)):
+            if text.strip() == title or (len(text) <= 60 and not re.search(r"[。；;！!]", text)
+                                         and not self.targets(*line.span)):
                 continue  # title lines, the document number, the addressee
+            if actions and actions[-1].cases and self._is_annotation(line.span):
+                case = actions[-1].cases[-1]  # "牵头单位：…" under the paragraph above
+                self.cases.remove(case)
+                actions[-1].cases[-1] = self.case_of_span((case.span[0], line.span[1]), [],
+                                                          title=case.title)
+                continue
             if _PREAMBLE.search(text) or _CLOSING.search(text):
                 continue
             sentences = split_sentences(self.text, *line.span)
@@ -383,6 +459,30 @@ class _Builder:
             action.cases = self.cases_of_sentences(rest, [])
             actions.append(action)
         return goals, actions
+
+    def label_blocks(self, lines: list, title: str) -> Action | None:
+        """"项目名称：A / 建设内容：… / 牵头单位：… / 完成时限：…" blocks, one case each."""
+        action = Action(0, title, None)
+        block: list = []
+
+        def close() -> None:
+            if block:
+                m = _ITEM_LABEL.match(block[0].text)
+                name = block[0].text[m.end():].strip() if m else None
+                action.cases.append(self.case_of_span((block[0].span[0], block[-1].span[1]), [],
+                                                      title=name or None))
+
+        for line in lines:
+            if _ITEM_LABEL.match(line.text):
+                close()
+                block = [line]
+            elif block and _ANY_LABEL.match(line.text):
+                block.append(line)
+            else:
+                close()
+                block = []
+        close()
+        return action if action.cases else None
 
     # -- tables ------------------------------------------------------------------------------
 
@@ -409,7 +509,8 @@ class _Builder:
                 group_value = cells["group"].text  # merged cells come through empty: carry on
             elif n < len(table.row_groups) and table.row_groups[n] is not None:
                 group_value = table.row_groups[n].text  # a category row above the row
-            case = self.case_of_row(cells)
+            case = self.case_of_row(cells, [c for r, c in zip(table.roles, row, strict=False)
+                                            if r == "actual"])
             existing = self.find_case(case.title)
             if existing is not None:
                 _merge(existing, case)
@@ -430,21 +531,33 @@ class _Builder:
                     actions.append(target)
             target.cases.append(case)
 
-    def case_of_row(self, cells: dict) -> Case:
+    def case_of_row(self, cells: dict, actual_cells: list = ()) -> Case:
         title_cell = cells.get("title")
         detail = cells.get("detail")
-        spans = [c.span for c in (title_cell, detail) if c is not None and c.text]
+        spans = [p for c in (title_cell, detail) if c is not None and c.text for p in c.parts]
         text = "：".join(self.text[s:e] for s, e in spans)
         leads: list[tuple[str, Span]] = []
         partners: list[tuple[str, Span]] = []
+
+        def units_of(cell) -> list[tuple[str, Span, str | None]]:
+            return [u for s, e in cell.parts for u in split_unit_list_marked(self.text, s, e)]
+
         if "lead" in cells:
-            leads = split_unit_list(self.text, *cells["lead"].span)
+            leads = [(n, s) for n, s, _ in units_of(cells["lead"])]
         elif "lead_list" in cells:
-            units = split_unit_list(self.text, *cells["lead_list"].span)
-            leads, partners = units[:1], units[1:]
+            units = units_of(cells["lead_list"])
+            flagged = [(n, s) for n, s, mark in units if mark == "lead"]
+            rest = [(n, s) for n, s, mark in units if mark != "lead"]
+            leads, partners = (flagged, rest) if flagged else (rest[:1], rest[1:])
         if "partner" in cells:
-            partners += split_unit_list(self.text, *cells["partner"].span)
-        indicators = [i for s, e in spans for i in self.targets(s, e)]
+            for n, s, mark in units_of(cells["partner"]):
+                (leads if mark == "lead" and not leads else partners).append((n, s))
+        persons = [n for n, _, _ in units_of(cells["person"])] if "person" in cells else []
+        holder = Case("", "", (0, 0))
+        indicators = [i for s, e in spans for i in self.targets(s, e, owner=holder)]
+        for cell in actual_cells:  # 完成情况 / 完成率 columns: values reached, not targets
+            for s, e in cell.parts:
+                self.targets(s, e, owner=holder, all_actual=True)
         deadline_text = cells["deadline"].text if "deadline" in cells else None
         kind = cells["kind"].text if "kind" in cells else ""
         row_span = (min(c.span[0] for c in cells.values()), max(c.span[1] for c in cells.values()))
@@ -455,9 +568,11 @@ class _Builder:
             list_kind=next((v for k, v in _KIND_WORDS.items() if k in kind),
                            _list_kind(text, title_cell.text if title_cell else "")),
             leads=_units(leads),
-            partners=[u for u in _units(partners) if u.name not in {x for x, _ in leads}],
+            partners=[u for u in _units(partners, "partner") if u.name not in {x for x, _ in leads}],
             deadline=self.deadline(deadline_text, text),
             indicators=indicators,
+            actuals=holder.actuals,
+            persons=persons,
         )
 
     def find_case(self, title: str) -> Case | None:
@@ -475,11 +590,11 @@ class _Builder:
 # Small helpers
 # ---------------------------------------------------------------------------------------------
 
-def _units(found: list[tuple[str, Span]]) -> list[Unit]:
+def _units(found: list[tuple[str, Span]], role: str = "lead") -> list[Unit]:
     """Group (name, span) findings by name, keeping every span."""
     units: dict[str, Unit] = {}
     for name, span in found:
-        units.setdefault(name, Unit(name)).spans.append(span)
+        units.setdefault(name, Unit(name, role=role)).spans.append(span)
     return list(units.values())
 
 

@@ -7,6 +7,9 @@ Annotation format (one file per text, ``NAME.annotated.txt``):
   "【1-2个】", "新建【三所】学校".
 - 〖…〗 wraps each lead unit where the text names it: "（牵头单位：〖区发改局〗；…）",
   "〖区教育局〗负责…"; in a 责任单位 list only the first (the lead) is wrapped.
+- 〘…〙 (optional) wraps every other unit named (the rest of a 责任单位 list, 配合单位…).
+- 〚…〛 (optional) wraps an actual value or a gap ("完成〚21.91亿元〛", "高于目标〚2.1个百分点〛"):
+  not a target; reading it as one is a false alarm.
 
 Removing the comment lines and the brackets gives back the plain text. A finding matches a
 gold annotation when it has the same value and unit (targets) or the same name (units) and
@@ -22,11 +25,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..numerals import CN_NUMERAL_CHARS, cn_to_int
 from .draft import draft_plan
 from .model import PlanDraft
-from .textutil import CN_NUMERAL_CHARS, Span, cn_to_int
+from .textutil import Span
 
-_MARKS = {"【": "target", "】": "target", "〖": "lead", "〗": "lead"}
+_MARKS = {"【": "target", "】": "target", "〖": "lead", "〗": "lead",
+          "〘": "unit", "〙": "unit", "〚": "actual", "〛": "actual"}
 
 
 @dataclass
@@ -36,6 +41,10 @@ class Annotated:
     text: str
     targets: list[tuple[int | float, int | float | None, str, Span]] = field(default_factory=list)
     leads: list[tuple[str, Span]] = field(default_factory=list)
+    # Other named units (responsible / partner units after the lead), and actual values
+    # (完成…, 同比增长…, 高于目标…个百分点): these are not targets.
+    units: list[tuple[str, Span]] = field(default_factory=list)
+    actuals: list[tuple[int | float, int | float | None, str, Span]] = field(default_factory=list)
 
 
 def parse_annotated(source: str) -> Annotated:
@@ -54,13 +63,17 @@ def parse_annotated(source: str) -> Annotated:
             plain.append(char)
             pos += 1
             continue
-        if char in "【〖":
+        if char in "【〖〘〚":
             open_at[kind] = pos
             continue
         start = open_at.pop(kind)
         wrapped = "".join(plain[start:pos])
         if kind == "target":
             result.targets.append((*_parse_target(wrapped), (start, pos)))
+        elif kind == "actual":
+            result.actuals.append((*_parse_target(wrapped), (start, pos)))
+        elif kind == "unit":
+            result.units.append((wrapped.strip(), (start, pos)))
         else:
             result.leads.append((wrapped.strip(), (start, pos)))
     result.text = "".join(plain)
@@ -188,6 +201,43 @@ def evaluate(annotated: Annotated, *, year: int | None = None) -> tuple[Score, S
     """(targets score, lead-units score) of the extractor on one annotated text."""
     draft = draft_plan(annotated.text, year=year)
     return score_targets(annotated, draft), score_leads(annotated, draft)
+
+
+@dataclass
+class CorpusScore:
+    """Micro-averaged figures over many annotated texts (a refused text misses everything)."""
+
+    targets: Score = field(default_factory=Score)
+    leads: Score = field(default_factory=Score)
+    documents: int = 0
+    refused: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"{self.documents} documents, {len(self.refused)} refused\n"
+                f"  targets: {self.targets}\n  leads:   {self.leads}")
+
+
+def evaluate_corpus(paths, *, year: int | None = None, per_text=None) -> CorpusScore:
+    """Score every annotated text of ``paths``; ``per_text(path, targets, leads)`` sees each."""
+    from .errors import PlanTextError
+
+    total = CorpusScore()
+    for path in paths:
+        annotated = parse_annotated(Path(path).read_text(encoding="utf-8"))
+        total.documents += 1
+        try:
+            targets, leads = evaluate(annotated, year=year)
+        except PlanTextError:
+            total.refused.append(Path(path).name)
+            targets = Score(gold=len(annotated.targets),
+                            misses=[f"{v}{u} (refused)" for v, _m, u, _s in annotated.targets])
+            leads = Score(gold=len(annotated.leads),
+                          misses=[f"{n} (refused)" for n, _s in annotated.leads])
+        total.targets.add(targets)
+        total.leads.add(leads)
+        if per_text is not None:
+            per_text(path, targets, leads)
+    return total
 
 
 def main(paths: list[str]) -> int:

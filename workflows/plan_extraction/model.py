@@ -40,11 +40,30 @@ class Indicator:
 
 
 @dataclass
+class Actual:
+    """A value already reached, read from a progress report ("完成21.91亿元", "同比增长1.3%",
+    "高于目标2.1个百分点"): not a target, but offered as an indicator's value for ``period``."""
+
+    name: str
+    value: int | float
+    unit: str
+    quote: str
+    span: Span
+    kind: str = "actual"  # "actual", "growth" (同比…), "share" (占计划的…), "gap" (高于目标…)
+    period: str | None = None  # "1-6月份", "截至10月底", "上半年", as written
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "value": self.value, "unit": self.unit, "quote": self.quote,
+                "kind": self.kind, "period": self.period}
+
+
+@dataclass
 class Unit:
     """A department named in the text (牵头单位 / 配合单位), with every place it was read from."""
 
     name: str
     spans: list[Span] = field(default_factory=list)
+    role: str = "lead"  # lead / responsible / partner (as the text assigns it)
 
 
 @dataclass
@@ -59,10 +78,12 @@ class Case:
     partners: list[Unit] = field(default_factory=list)
     deadline: date | None = None
     indicators: list[Indicator] = field(default_factory=list)
+    actuals: list[Actual] = field(default_factory=list)
+    persons: list[str] = field(default_factory=list)  # 责任领导 / 责任人 named in the text
 
     def to_dict(self, year: int) -> dict:
         deadline = self.deadline or date(year, 12, 31)
-        return {
+        data = {
             "title": self.title,
             "text": self.text,
             "list_kind": self.list_kind,
@@ -71,6 +92,11 @@ class Case:
             "deadline": deadline.isoformat(),
             "indicators": [i.to_dict() for i in self.indicators],
         }
+        if self.actuals:
+            data["actuals"] = [a.to_dict() for a in self.actuals]
+        if self.persons:
+            data["persons"] = list(self.persons)
+        return data
 
 
 @dataclass
@@ -83,9 +109,10 @@ class Action:
     leads: list[Unit] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
+    actuals: list[Actual] = field(default_factory=list)
 
     def to_dict(self, year: int) -> dict:
-        return {
+        data = {
             "index": self.index,
             "title": self.title,
             "subtitle": self.subtitle,
@@ -93,6 +120,9 @@ class Action:
             "indicators": [i.to_dict() for i in self.indicators],
             "cases": [c.to_dict(year) for c in self.cases],
         }
+        if self.actuals:
+            data["actuals"] = [a.to_dict() for a in self.actuals]
+        return data
 
 
 @dataclass
@@ -102,10 +132,19 @@ class Goal:
     index: int
     title: str
     indicators: list[Indicator] = field(default_factory=list)
+    # Units a goal names ("1.地区生产总值增长6.2%左右。\n牵头单位：区发改局\n责任单位：…").
+    leads: list[Unit] = field(default_factory=list)
+    partners: list[Unit] = field(default_factory=list)
+    actuals: list[Actual] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "title": self.title,
-                "indicators": [i.to_dict() for i in self.indicators]}
+        data = {"index": self.index, "title": self.title,
+                "indicators": [i.to_dict() for i in self.indicators],
+                "lead_departments": [u.name for u in self.leads],
+                "partner_departments": [u.name for u in self.partners]}
+        if self.actuals:
+            data["actuals"] = [a.to_dict() for a in self.actuals]
+        return data
 
 
 @dataclass
@@ -136,9 +175,27 @@ class PlanDraft:
                 found.update((id(i), i) for i in case.indicators)
         return list(found.values())
 
+    def all_actuals(self) -> list[Actual]:
+        """Every actual value read (goals, actions, cases)."""
+        found: dict[int, Actual] = {}
+        for owner in [*self.goals, *self.actions, *(c for a in self.actions for c in a.cases)]:
+            found.update((id(x), x) for x in owner.actuals)
+        return list(found.values())
+
+    def unit_mentions(self) -> set[tuple[str, Span]]:
+        """Every (unit name, position) the draft reads as a partner / responsible unit."""
+        mentions: set[tuple[str, Span]] = set()
+        for owner in [*self.goals, *(c for a in self.actions for c in a.cases)]:
+            for unit in owner.partners:
+                mentions.update((unit.name, s) for s in unit.spans)
+        return mentions
+
     def lead_mentions(self) -> set[tuple[str, Span]]:
         """Every (unit name, position) the draft reads as a lead, of actions and cases."""
         mentions: set[tuple[str, Span]] = set()
+        for goal in self.goals:
+            for unit in goal.leads:
+                mentions.update((unit.name, s) for s in unit.spans)
         for action in self.actions:
             for unit in action.leads:
                 mentions.update((unit.name, s) for s in unit.spans)

@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
+from ..numerals import int_to_cn
 from .errors import PlanTextError
 
 __all__ = ["decode_plan_bytes", "read_plan_document"]
@@ -137,21 +138,9 @@ def _read_numbering(xml: bytes) -> dict[str, dict[int, tuple[str, str, int]]]:
     }
 
 
-_CN_NUMERALS = "零一二三四五六七八九"
-
-
-def _chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十 (enough for list numbers)."""
-    if n < 10:
-        return _CN_NUMERALS[n]
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 1 else _CN_NUMERALS[tens]
-    return head + "十" + (_CN_NUMERALS[ones] if ones else "")
-
-
 def _format_number(fmt: str, n: int) -> str:
     if fmt.startswith(("chinese", "ideograph")) or fmt == "taiwaneseCounting":
-        return _chinese_number(n)
+        return int_to_cn(n)
     if fmt.startswith("decimalEnclosedCircle") and 1 <= n <= 20:
         return chr(0x2460 + n - 1)
     if fmt == "lowerLetter":

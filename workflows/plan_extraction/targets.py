@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 
 from ..dates import DEADLINE_PHRASE
-from .model import Indicator
-from .textutil import CN_NUMERAL_CHARS, SpanSet, cn_to_int
+from ..numerals import CN_NUMERAL_CHARS, cn_to_int
+from .model import Actual, Indicator
+from .textutil import SpanSet
 
 # Units of measure, grouped for reading. A magnitude (万, 亿, 千万…) may precede any of them.
 _BASE_UNITS = [
@@ -172,8 +173,102 @@ def _describe(text: str, start: int, end: int, lo: int, hi: int,
     return name or quote, quote
 
 
-def find_targets(text: str, start: int, end: int, protected: SpanSet) -> list[Indicator]:
-    """All targets in ``text[start:end]``, in order, with absolute spans."""
+# ---------------------------------------------------------------------------------------------
+# Targets, actuals and gaps
+# ---------------------------------------------------------------------------------------------
+# A progress or execution report states what was reached: "完成21.91亿元，同比增长1.3%，完成全年
+# 目标的48.7%，高于目标2.1个百分点", "截至10月底已建成24个". Such numbers are actuals, not targets.
+
+# "高于目标2.1个百分点": a gap to a target or an average.
+_GAP_BEFORE = re.compile(r"(?:高于|低于|超过|超出|快于|慢于|领先|落后)于?(?:全年|年度|同期)?"
+                         r"(?:目标|预期目标|预期|计划|序时进度|序时|全省|全市|全国|平均水平|平均)[^，,；;。]{0,4}$")
+# "占年计划的53.3%", "完成年度目标任务的55%", "完成率60%".
+_SHARE_BEFORE = re.compile(
+    r"(?:占|完成|达到)(?:了)?(?:全年|年度|年|总)?(?:计划|目标|任务|目标任务|总计划|计划投资|总投资|计划任务)"
+    r"[^，,；;。]{0,14}的$|(?:完成率|完成比例|执行率|完成进度)(?:达到?|为)?$")
+# "同比增长1.3%", "较上年同期下降2%".
+_GROWTH_BEFORE = re.compile(r"(?:同比|比上年同期|较上年同期|比去年同期|较去年同期|同口径)[^，,；;。]{0,4}"
+                            r"(?:增长|下降|提高|减少|回落|上升|增加)了?$")
+# What a sentence says when it reports what was reached so far.
+_PROGRESS_SIGNAL = re.compile(
+    r"截至|截止|截止到|上半年|前三季度|今年以来|年初以来|1\s*[-—–~～至]\s*\d{1,2}\s*月|\d{1,2}\s*[-—–~～至]\s*\d{1,2}\s*月份|"
+    r"实际完成|完成情况[:：]|进展情况[:：]|已(?:经)?(?:完成|建成|投放|新辟|完工|加装|筛查|开工|实现|新增|解决|"
+    r"培训|改造|发放|覆盖|落地|签约|接待|办结|累计|全部|提前|超额)|累计[^，,；;。]{0,8}了|(?:实现|完成)了")
+_PERIOD = re.compile(r"截至[^，,；;。]{1,12}?(?:底|末|日|止)|截止[^，,；;。]{1,12}?(?:底|末|日|止)|上半年|前三季度|"
+                     r"1\s*[-—–~～至]\s*\d{1,2}\s*月(?:份)?|\d{1,2}\s*[-—–~～至]\s*\d{1,2}\s*月份")
+# Words that make a number in a progress sentence a target after all.
+_TARGET_WORDS = re.compile(r"目标|计划|力争|确保|争取|预期|下半年|全年|年度|到20\d\d年|今年要|将")
+# In a section reporting results ("一、上半年执行情况"), these verbs report an actual.
+_REACHED_VERBS = re.compile(r"完成|实现|达到|达|新增|建成|解决|完工|投放|培训|发放|改造")
+# "分解任务15项", "146项工作任务", "30件民生实事": counts of the document's own items.
+_META_AFTER = re.compile(r"^[\u4e00-\u9fff]{0,4}?(?:工作任务|重点任务|任务|民生实事|实事|事项|具体工作|重点工作|"
+                         r"目标任务|个方面|方面)|^[\u4e00-\u9fff]{0,8}?(?:票决项目|实事项目|民生项目)")
+_META_BEFORE = re.compile(r"(?:任务|实事|事项|工作)(?:共|计|共计|合计)?$")
+# "从4周延长至12周", "由60%提高到80%": the first number is the starting point.
+_BASELINE_BEFORE = re.compile(r"(?:从|由)$")
+_BASELINE_AFTER = re.compile(r"^[^，,；;。]{0,6}?(?:延长|提高|提升|增加|增长|扩大|缩短|压缩|降低|下降|减少|调整|放宽)(?:至|到)")
+
+
+def _is_meta_count(text: str, m: re.Match[str], lo: int) -> bool:
+    unit = m["unit"]
+    if unit not in ("项", "件", "个"):
+        return False
+    after = text[m.end():m.end() + 12]
+    if unit == "个":
+        return after.startswith("方面")
+    if text[max(0, m.start() - 1):m.start()] in ("（", "(") and after[:1] in ("）", ")"):
+        return True  # "一、城建综合治理类（11件）": the count of a category's items
+    return bool(_META_AFTER.match(after) or _META_BEFORE.search(text[max(lo, m.start() - 6):m.start()]))
+
+
+def _is_baseline(text: str, m: re.Match[str], lo: int) -> bool:
+    return (_BASELINE_BEFORE.search(text[max(lo, m.start() - 1):m.start()]) is not None
+            and _BASELINE_AFTER.match(text[m.end():m.end() + 12]) is not None)
+
+
+# "2023年，全市地区生产总值增长5.8%" in a 2024 plan, "去年全区…": last year's results.
+_PAST_OPENING = re.compile(r"^(?:去年|上年|过去一年|(?P<year>20\d{2})\s*年(?:全年|以来|度)?)[，,]")
+
+
+def actual_kind(text: str, start: int, end: int, lo: int, unit: str,
+                results_section: bool = False, year: int | None = None) -> str | None:
+    """"gap" / "share" / "growth" / "actual" if text[start:end] reports a value reached, else None."""
+    clause = text[_clause_start(text, start, lo, _CLAUSE_BREAK):start]
+    if unit in ("个百分点", "百分点") and _GAP_BEFORE.search(clause):
+        return "gap"
+    if _SHARE_BEFORE.search(clause):
+        return "share"
+    # The sentence may begin before ``lo`` (a case is one clause of "预计1-6月份，完成…；…；…").
+    sentence = text[_clause_start(text, start, text.rfind("\n", 0, start) + 1, "。！？!?\n"):start]
+    targeted = _TARGET_WORDS.search(clause) is not None
+    if _GROWTH_BEFORE.search(clause) and not _TARGET_WORDS.search(sentence):
+        return "growth"
+    if _PROGRESS_SIGNAL.search(sentence) and not targeted:
+        return "actual"
+    past = _PAST_OPENING.match(sentence.strip())
+    if past and not _TARGET_WORDS.search(sentence) and (
+            past["year"] is None or (year is not None and int(past["year"]) < year)):
+        return "actual"
+    if results_section and _REACHED_VERBS.search(clause) and not targeted:
+        return "actual"
+    return None
+
+
+def _period(text: str, start: int, lo: int) -> str | None:
+    sentence = text[_clause_start(text, start, text.rfind("\n", 0, start) + 1, "。！？!?\n"):start]
+    found = _PERIOD.findall(sentence)
+    return found[-1].strip() if found else None
+
+
+def find_targets(text: str, start: int, end: int, protected: SpanSet, *,
+                 actuals: list[Actual] | None = None, results_section: bool = False,
+                 all_actual: bool = False, year: int | None = None) -> list[Indicator]:
+    """All targets in ``text[start:end]``, in order, with absolute spans.
+
+    Values the text reports as reached (see ``actual_kind``; every value when ``all_actual``,
+    as in a table's 完成情况 column) are not targets: they go to ``actuals`` if given.
+    ``results_section``: the text stands under a heading such as "一、上半年执行情况".
+    """
     found: list[tuple[int, int, re.Match[str], bool]] = []
     for m in ARABIC_TARGET.finditer(text, start, end):
         if _is_name_or_ordinal(text, m, start, protected):
@@ -193,6 +288,21 @@ def find_targets(text: str, start: int, end: int, protected: SpanSet) -> list[In
         if _is_qualifier(text, e, found[i + 1:], end):
             continue
         if _counts_listed_names(text, s, m, max(start, prev_end)):
+            continue
+        if not chinese and (_is_meta_count(text, m, start) or _is_baseline(text, m, start)):
+            continue
+        if chinese and m["value"] == "一" and any(
+                not c and fs < _clause_end(text, e, end, _CLAUSE_BREAK) for fs, _fe, _fm, c in found[i + 1:]):
+            continue  # "建设一座日供水30万吨的净水厂": "一座" is the article, the target follows
+        unit_text = m["unit"].replace("％", "%")
+        kind = "actual" if all_actual else actual_kind(text, s, e, start, unit_text, results_section, year)
+        if kind is not None:
+            if actuals is not None:
+                value_a = cn_to_int(m["value"]) if chinese else _number(m["value"])
+                name_a, quote_a = _describe(text, s, e, start, end, prev_end)
+                actuals.append(Actual(name_a, value_a, unit_text, quote_a, (s, e), kind,
+                                      _period(text, s, start)))
+            prev_end = e
             continue
         if chinese:
             value: int | float = cn_to_int(m["value"])

@@ -1,4 +1,6 @@
-"""Small text helpers shared by the extractor's modules: numerals, quoted spans, sentences.
+"""Small text helpers shared by the extractor's modules: quoted spans, sentences.
+
+Chinese numerals are `workflows.numerals` (the project's one implementation).
 
 The extractor never rewrites the text: every finding keeps offsets into the original string,
 so quotes stay verbatim. Helpers therefore work on ``(start, end)`` spans, not on copies.
@@ -10,26 +12,6 @@ import bisect
 import re
 
 Span = tuple[int, int]
-
-CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-             "六": 6, "七": 7, "八": 8, "九": 9}
-CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-CN_NUMERAL_CHARS = "〇零一二两三四五六七八九十百千"
-
-
-def cn_to_int(text: str) -> int:
-    """Chinese numeral below 10,000 → int ("三" 3, "十二" 12, "二十" 20, "一百零五" 105)."""
-    total, digit = 0, 0
-    for char in text:
-        if char in CN_DIGITS:
-            digit = CN_DIGITS[char]
-        elif char in CN_UNITS:
-            total += (digit or 1) * CN_UNITS[char]
-            digit = 0
-        else:
-            raise ValueError(text)
-    return total + digit
-
 
 # Spans in which numbers are names, not targets: short quotations (“5+N”, “三查一曝光”,
 # “15分钟健身圈”), book titles 《…》 and document-number years 〔2024〕.

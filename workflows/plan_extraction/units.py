@@ -35,7 +35,7 @@ UNIT_NAME = re.compile(_UNIT)
 _NOT_UNITS = {"全区", "全市", "全县", "各地", "各级", "街道", "乡镇", "社区", "城区", "区域", "市场"}
 
 # Verbs that follow a unit acting as a sentence's subject.
-_LEAD_VERBS = (r"牵头负责|具体负责|负总责|按职责分工负责|按照职责分工负责|分别负责|共同负责|负责|牵头|"
+_LEAD_VERBS = (r"共同牵头|牵头负责|具体负责|负总责|按职责分工负责|按照职责分工负责|分别负责|共同负责|负责|牵头|"
                r"主办|要|应|会同|联合|做好|组织|抓好|推进|落实|开展|完成|实施|加快|持续|全力|积极|"
                r"认真|切实|着力|统筹|督促|指导|聚焦|围绕|确保|力争|在")
 _PARTNER_VERBS = r"配合|协助|协同|参与|协办"
@@ -47,7 +47,7 @@ _SUBJECT = re.compile(
 _WITH_PARTNERS = re.compile(rf"(?:会同|联合|协调)(?P<units>{_UNIT}(?:[、和及与]{_UNIT}){{0,5}})")
 _PARTNER_CLAUSE = re.compile(
     rf"[，,](?P<units>{_UNIT}(?:[、和及与]{_UNIT}){{0,5}})(?:{_PARTNER_VERBS})")
-_BY_UNIT = re.compile(rf"由(?P<units>{_UNIT}(?:[、和及与]{_UNIT}){{0,5}})(?:牵头|负责|主办)")
+_BY_UNIT = re.compile(rf"由(?P<units>{_UNIT}(?:[、和及与]{_UNIT}){{0,5}})(?P<verb>共同牵头|共同负责|牵头|负责|主办)")
 
 # ---------------------------------------------------------------------------------------------
 # Labels
@@ -62,11 +62,14 @@ def _labels(*roles: str) -> tuple[str, ...]:
     return tuple(role + noun for role in roles for noun in _LABEL_NOUNS)
 
 
-_LEAD_LABELS = (*_labels("牵头", "主办", "主责"), "主办", "牵头")
-_RESPONSIBLE_LABELS = _labels("责任", "承办", "实施")
-_PARTNER_LABELS = (*_labels("配合", "协办", "参与", "协同"), "协办", "配合")
+_LEAD_LABELS = (*_labels("牵头", "主办", "主责", "牵头责任", "主要责任", "牵头负责"), "主办", "牵头")
+_RESPONSIBLE_LABELS = (*_labels("责任", "承办", "实施"), "责任站所", "责任所站", "责任股室")
+_PARTNER_LABELS = (*_labels("配合", "协办", "参与", "协同", "协同责任", "配合责任", "其他责任"),
+                   "协办", "配合")
 _DEADLINE_LABELS = ("完成时限", "完成时间", "时间节点", "时限要求", "截止时间", "时限")
-_PERSON_LABELS = ("牵头领导", "责任领导", "责任人", "牵头负责人")
+_PERSON_LABELS = ("牵头领导", "责任领导", "责任人", "牵头负责人", "牵头负责领导", "项目责任人",
+                  "牵头县领导", "牵头市领导", "牵头区领导", "责任县领导", "责任市领导", "责任区领导",
+                  "分管领导", "联系领导", "包保领导", "牵头镇领导", "责任镇领导")
 LABEL = re.compile(
     r"(?P<label>" + "|".join(sorted(
         _LEAD_LABELS + _RESPONSIBLE_LABELS + _PARTNER_LABELS + _DEADLINE_LABELS + _PERSON_LABELS,
@@ -86,6 +89,7 @@ class UnitFindings:
     leads: list[tuple[str, Span]] = field(default_factory=list)
     partners: list[tuple[str, Span]] = field(default_factory=list)
     deadline_text: str | None = None
+    persons: list[str] = field(default_factory=list)  # 责任领导 / 责任人: people, not units
     # Spans of the annotations themselves, to cut from a task's title.
     annotation_spans: list[Span] = field(default_factory=list)
 
@@ -103,11 +107,27 @@ class UnitFindings:
         return {n for n, _ in self.leads}
 
 
+# A role word written on a listed name: "县教育局（牵头）", "区交通局(牵头)", "市财政局（配合）".
+_ROLE_MARK = re.compile(r"[（(]\s*(?P<role>牵头(?:单位|部门)?|主办|主责|总牵头|配合(?:单位|部门)?|协办|参与)\s*[）)]$")
+# References to units in general, not units: "各牵头单位要…", "各有关部门要…".
+GENERIC_UNIT = re.compile(r"^(?:各地)?各?(?:级)?(?:牵头|责任|配合|协同|相关|有关|成员|参与|承办|主办)"
+                          r"(?:责任)?(?:单位|部门)$|^各[\u4e00-\u9fff]{1,4}各(?:有关|相关|级)?(?:部门|单位)$")
+
+
+def unit_role_mark(name: str) -> str | None:
+    """"lead" / "partner" if a listed name carries a role word in brackets, else None."""
+    m = _ROLE_MARK.search(name.strip(" \t\u3000。.；;"))
+    if not m:
+        return None
+    return "partner" if m["role"].startswith(("配合", "协办", "参与")) else "lead"
+
+
 def clean_unit_name(name: str) -> str:
-    """Trim a unit name as listed: whitespace, a leading 由, a trailing 等 / 负责."""
+    """Trim a unit name as listed: whitespace, a leading 由, role words, a trailing 等 / 负责."""
     name = name.strip(" \t\u3000。.；;")
-    name = re.sub(r"^由", "", name)
-    name = re.sub(r"(?:等单位|等部门|等|按职责分工负责|按职责负责|负责|牵头)$", "", name)
+    name = re.sub(r"^(?:由|其中|包括)", "", name)
+    name = _ROLE_MARK.sub("", name).strip()
+    name = re.sub(r"(?:等单位|等部门|等相关单位|等|按职责分工负责|按职责负责|负责|共同牵头|牵头)$", "", name)
     return name.strip()
 
 
@@ -124,7 +144,12 @@ def _plausible_name(name: str) -> bool:
 
 def split_unit_list(text: str, start: int, end: int) -> list[tuple[str, Span]]:
     """Split "A、B，C" into names with spans; separators inside brackets do not split."""
-    units: list[tuple[str, Span]] = []
+    return [(n, s) for n, s, _ in split_unit_list_marked(text, start, end)]
+
+
+def split_unit_list_marked(text: str, start: int, end: int) -> list[tuple[str, Span, str | None]]:
+    """Like ``split_unit_list``, with each name's role mark ("lead" for "A（牵头）")."""
+    units: list[tuple[str, Span, str | None]] = []
     depth, begin = 0, start
     for i in range(start, end + 1):
         char = text[i] if i < end else "、"
@@ -133,7 +158,8 @@ def split_unit_list(text: str, start: int, end: int) -> list[tuple[str, Span]]:
         elif char in "）)":
             depth = max(0, depth - 1)
         if depth == 0 and char in _LIST_SEPARATORS:
-            units.extend(_split_conjunction(text, begin, i))
+            mark = unit_role_mark(text[begin:i])
+            units.extend((n, s, mark) for n, s in _split_conjunction(text, begin, i))
             begin = i + 1
     return units
 
@@ -166,10 +192,19 @@ def _label_value_end(text: str, start: int, end: int) -> int:
             if depth == 0:
                 return i
             depth -= 1
-        elif char in "；;。\n" or (char in "，, " and LABEL.match(text, i + 1)):
+        elif char in "；;。\n":
             return i
+        elif char in "，, \t\u3000":
+            j = i + 1
+            while j < end and text[j] in " \t\u3000":
+                j += 1
+            if LABEL.match(text, j) or (char in "\t\u3000" and _PERSON_LABEL_AHEAD.match(text, j)):
+                return i
         i += 1
     return end
+
+
+_PERSON_LABEL_AHEAD = re.compile(r"[\u4e00-\u9fff]{0,4}(?:领导|责任人|负责人)\s*[:：]")
 
 
 def find_units(text: str, start: int, end: int) -> UnitFindings:
@@ -184,7 +219,7 @@ def find_units(text: str, start: int, end: int) -> UnitFindings:
 
 
 def _read_labels(text: str, start: int, end: int, found: UnitFindings) -> None:
-    responsible: list[tuple[str, Span]] = []
+    responsible: list[tuple[str, Span, str | None]] = []
     for m in LABEL.finditer(text, start, end):
         label = m["label"]
         value_end = _label_value_end(text, m.end(), end)
@@ -193,19 +228,25 @@ def _read_labels(text: str, start: int, end: int, found: UnitFindings) -> None:
             found.deadline_text = found.deadline_text or text[m.end():value_end].strip()
             continue
         if label in _PERSON_LABELS:
+            found.persons.extend(n for n, _ in split_unit_list(text, m.end(), value_end))
             continue
-        units = split_unit_list(text, m.end(), value_end)
+        marked = split_unit_list_marked(text, m.end(), value_end)
+        units = [(n, s) for n, s, _ in marked]
         if label in _LEAD_LABELS:
             found.add_leads(units)
         elif label in _RESPONSIBLE_LABELS:
-            responsible.extend(units)
+            responsible.extend(marked)
         else:
             found.add_partners(units)
     if responsible:
-        if not found.leads:
-            found.add_leads(responsible[:1])
-            responsible = responsible[1:]
-        found.add_partners(responsible)
+        flagged = [(n, s) for n, s, mark in responsible if mark == "lead"]
+        rest = [(n, s) for n, s, mark in responsible if mark != "lead"]
+        if flagged:  # "责任单位：县教育局（牵头）、县财政局等"
+            found.add_leads(flagged)
+        elif not found.leads:
+            found.add_leads(rest[:1])
+            rest = rest[1:]
+        found.add_partners(rest)
 
 
 def _annotation_span(text: str, label_start: int, value_end: int, lo: int, hi: int) -> Span:
@@ -222,7 +263,7 @@ def _annotation_span(text: str, label_start: int, value_end: int, lo: int, hi: i
 
 
 _PAREN = re.compile(r"[（(](?P<body>(?:[^（）()]|（[^（）]*）|\([^()]*\))+)[）)]")
-_ROLE_SUFFIX = re.compile(r"(?P<role>牵头负责|牵头|负责|主办|配合|协办|参与|协助|共同负责)$")
+_ROLE_SUFFIX = re.compile(r"(?P<role>共同牵头|牵头负责|牵头|负责|主办|配合|协办|参与|协助|共同负责)$")
 
 
 def _read_trailing_parentheses(text: str, start: int, end: int, found: UnitFindings) -> None:
@@ -252,8 +293,9 @@ def _read_trailing_parentheses(text: str, start: int, end: int, found: UnitFindi
             elif role["role"] in ("配合", "协办", "参与", "协助"):
                 partners.extend(units)
             else:
-                leads.extend(units[:1] if role["role"] != "共同负责" else units)
-                partners.extend(units[1:] if role["role"] != "共同负责" else [])
+                jointly = role["role"] in ("共同负责", "共同牵头")
+                leads.extend(units if jointly else units[:1])
+                partners.extend([] if jointly else units[1:])
         if not ok:
             continue
         if not leads and bare:
@@ -276,8 +318,21 @@ def _sentence_starts(text: str, start: int, end: int) -> list[int]:
 
 
 def _units_of(text: str, m: re.Match[str]) -> list[tuple[str, Span]]:
-    return [(n, s) for n, s in split_unit_list(text, m.start("units"), m.end("units"))
-            if is_unit_name(n)]
+    units = []
+    for name, span in split_unit_list(text, m.start("units"), m.end("units")):
+        if not is_unit_name(name) or GENERIC_UNIT.match(name):
+            continue
+        units.extend(_split_and(name, span))
+    return units
+
+
+def _split_and(name: str, span: Span) -> list[tuple[str, Span]]:
+    """"市水利局和市住建局" (a subject joined by 和/及/与) → two units, when both look like units."""
+    for m in re.finditer(r"[和及与]", name):
+        left, right = name[:m.start()], name[m.end():]
+        if is_unit_name(left) and is_unit_name(right):
+            return [(left, (span[0], span[0] + len(left))), *_split_and(right, (span[0] + m.end(), span[1]))]
+    return [(name, span)]
 
 
 def _read_subjects(text: str, start: int, end: int, found: UnitFindings) -> None:
@@ -294,8 +349,11 @@ def _read_subjects(text: str, start: int, end: int, found: UnitFindings) -> None
         if m.re is _SUBJECT and re.fullmatch(_PARTNER_VERBS, m["verb"]):
             found.add_partners(units)
             continue
-        found.add_leads(units[:1])
-        found.add_partners(units[1:])
+        if m["verb"] in ("共同牵头", "共同负责"):
+            found.add_leads(units)
+        else:
+            found.add_leads(units[:1])
+            found.add_partners(units[1:])
         after_subject = m.start("verb") if m.re is _SUBJECT else m.end()  # "A会同B…"
         for pm in list(_WITH_PARTNERS.finditer(text, after_subject, sentence_end)) + list(
                 _PARTNER_CLAUSE.finditer(text, m.end(), sentence_end)):

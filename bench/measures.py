@@ -1,0 +1,285 @@
+"""The measures of `python -m bench`: Duban's path and a raw-SQL baseline, timed in one run.
+
+Each measure is a pair of callables. Duban's side goes through the app as users do (the
+Flask test client for pages and the API, the service for the reminder tick); the baseline
+is psycopg on its own connection, fetching or writing the same rows. A result holds the
+median and p95 of Duban's side, the baseline's median, their ratio and the goal ratio
+(issue 14), and the SQL statements Duban ran per request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bench.generate import PASSWORD, TICK_DAY
+
+LIST_SQL = """
+SELECT c.id, c.title, c.state, c.deadline, c.start_date, c.percent_done, a.index, a.title,
+       d.short_name, d.name
+FROM "case" c LEFT JOIN action a ON a.id = c.action_id
+LEFT JOIN department d ON d.id = c.lead_department_id
+{where} ORDER BY c.{order}, c.id LIMIT {limit} OFFSET {offset}
+"""
+MINE = """(c.lead_department_id = ANY(%(departments)s)
+   OR c.id IN (SELECT case_id FROM case_partner WHERE department_id = ANY(%(departments)s))
+   OR c.action_id = ANY(%(actions)s))"""
+OPEN = "c.state NOT IN ('verified', 'closed')"
+
+
+@dataclass
+class Result:
+    """One measure's figures."""
+
+    measure: str
+    size: int
+    median_ms: float
+    p95_ms: float
+    baseline_ms: float | None
+    goal: float | None
+    statements: float
+
+    @property
+    def ratio(self) -> float | None:
+        return round(self.median_ms / self.baseline_ms, 2) if self.baseline_ms else None
+
+    def as_dict(self) -> dict:
+        return {
+            "measure": self.measure, "size": self.size, "median_ms": round(self.median_ms, 2),
+            "p95_ms": round(self.p95_ms, 2),
+            "baseline_ms": round(self.baseline_ms, 3) if self.baseline_ms else None,
+            "ratio": self.ratio, "goal": self.goal, "statements": round(self.statements, 1),
+        }
+
+    def as_row(self) -> str:
+        base = f"{self.baseline_ms:.2f}" if self.baseline_ms else "—"
+        ratio = f"{self.ratio:.1f}×" if self.ratio is not None else "—"
+        over = " ⚠" if self.ratio and self.goal and self.ratio > self.goal else ""
+        goal = f"{self.goal:g}×" if self.goal else "—"
+        return (f"| {self.measure} | {self.size:,} | {self.median_ms:.1f} | {self.p95_ms:.1f} | "
+                f"{base} | {ratio}{over} | {goal} | {self.statements:.0f} |")
+
+
+class StatementCounter:
+    """Counts the statements an engine executes (an N+1 shows up here)."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args):
+        self.count += 1
+
+
+def timed(run: Callable[[], object], runs: int, counter: StatementCounter | None = None):
+    """(median ms, p95 ms, statements per run) of `run` after one warm-up."""
+    run()
+    samples, before = [], counter.count if counter else 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+    statements = (counter.count - before) / runs if counter else 0.0
+    return statistics.median(samples), p95, statements
+
+
+class Bench:
+    """The app, logged-in clients, a raw connection and the facts the measures need."""
+
+    def __init__(self, url: str):
+        from flask_appbuilder.security.sqla.models import User
+        from sqlalchemy import select
+
+        from app import create_app
+        from app.extensions import db
+        from app.models import Case, Department, user_department
+
+        self.app = create_app(SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False)
+        with self.app.app_context():
+            self.engine = db.engine
+            self.size = db.session.scalar(select(db.func.count(Case.id)))
+            users = dict(db.session.execute(select(User.username, User.id)).all())
+            self.worker_departments = list(db.session.scalars(
+                select(user_department.c.department_id).where(user_department.c.user_id == users["worker1"])))
+            lead_forces = list(db.session.scalars(
+                select(user_department.c.department_id).where(user_department.c.user_id == users["lead1"])))
+            self.lead_actions = [a for a in db.session.scalars(
+                select(Department.action_id).where(Department.id.in_(lead_forces))) if a]
+            # A closed synthetic case half way through the table, with its 5–20 history rows.
+            middle = db.session.scalar(select(db.func.max(Case.id))) // 2
+            self.page_case = db.session.scalar(
+                select(Case.id).where(Case.source_key.like("bench-%"), Case.state == "closed",
+                                      Case.id > middle).order_by(Case.id).limit(1))
+            self.moving_case = db.session.scalar(
+                select(Case.id).where(Case.lead_department_id.in_(self.worker_departments),
+                                      Case.action_id.in_(self.lead_actions),
+                                      Case.requires_evidence.is_(False), Case.state == "assigned")
+                .order_by(Case.id))
+        self.counter = StatementCounter(self.engine)
+        self.raw = self.engine.raw_connection()
+        self.cursor = self.raw.cursor()
+        self.clients = {name: self._login(name) for name in ("office", "worker1", "lead1")}
+        self.tokens = {name: self._token(name) for name in ("office", "worker1", "lead1")}
+
+    def _login(self, name: str):
+        client = self.app.test_client()
+        response = client.post("/login/", data={"username": name, "password": PASSWORD})
+        assert response.status_code == 302, f"login {name}: {response.status_code}"
+        return client
+
+    def _token(self, name: str) -> str:
+        response = self.app.test_client().post("/api/v1/security/login", json={
+            "username": name, "password": PASSWORD, "provider": "db"})
+        assert response.status_code == 200, f"API login {name}: {response.status_code}"
+        return response.get_json()["access_token"]
+
+    def sql(self, statement: str, params=None):
+        self.cursor.execute(statement, params)
+        rows = self.cursor.fetchall() if self.cursor.description else None
+        self.raw.commit()  # end the read transaction as an autocommit read would
+        return rows
+
+    def get(self, name: str, path: str, *, api: bool = False):
+        client = self.clients[name]
+        headers = {"Authorization": f"Bearer {self.tokens[name]}"} if api else None
+
+        def run():
+            response = (self.app.test_client() if api else client).get(path, headers=headers)
+            assert response.status_code == 200, f"{path}: {response.status_code}"
+        return run
+
+    def mine(self) -> dict:
+        return {"departments": self.worker_departments, "actions": []}
+
+    def lead(self) -> dict:
+        return {"departments": [], "actions": self.lead_actions}
+
+
+def _list(where: str = "", order: str = "deadline", limit: int = 25, offset: int = 0) -> str:
+    return LIST_SQL.format(where=f"WHERE {where}" if where else "", order=order, limit=limit, offset=offset)
+
+
+def measures(b: Bench) -> Iterator[tuple[str, Callable, Callable | None, float | None]]:
+    """(name, Duban's run, baseline run, goal ratio) for every measure."""
+    yield ("case list page, office", b.get("office", "/caseview/list/"),
+           lambda: b.sql(_list()), 3)
+    yield ("case list page, caseworker", b.get("worker1", "/caseview/list/"),
+           lambda: b.sql(_list(MINE), b.mine()), 3)
+    yield ("case list page, task-force lead", b.get("lead1", "/caseview/list/"),
+           lambda: b.sql(_list(MINE), b.lead()), 3)
+    yield ("queue 待核验, task-force lead", b.get("lead1", "/toverifyview/list/"),
+           lambda: b.sql(_list(f"c.state = 'submitted' AND {MINE}"), b.lead()), 3)
+    yield ("queue 待办结, office", b.get("office", "/tocloseview/list/"),
+           lambda: b.sql(_list("c.state = 'verified'")), 3)
+    yield ("queue 逾期, office", b.get("office", "/overdueview/list/"),
+           lambda: b.sql(_list(f"c.deadline < current_date AND {OPEN}")), 3)
+    yield ("红灯 filter, office", b.get("office", "/caseview/list/?rag=red"),
+           lambda: b.sql(_list(f"c.deadline < current_date AND {OPEN}")), 3)
+    yield ("deep page (page 200), office", b.get("office", "/caseview/list/?page_CaseView=200"),
+           lambda: b.sql(_list(offset=200 * 25)), 3)
+    yield ("API case list, office (100 rows)", b.get("office", "/api/v1/case/?q=(page_size:100)", api=True),
+           lambda: b.sql(_list(order="id", limit=100)), 3)
+    yield ("API case list, caseworker (100 rows)",
+           b.get("worker1", "/api/v1/case/?q=(page_size:100)", api=True),
+           lambda: b.sql(_list(MINE, order="id", limit=100), b.mine()), 3)
+
+    def case_rows():
+        b.sql('SELECT * FROM "case" WHERE id = %s', (b.page_case,))
+        b.sql("SELECT * FROM case_history WHERE case_id = %s ORDER BY at, id", (b.page_case,))
+
+    yield ("case page, office", b.get("office", f"/caseview/show/{b.page_case}"), case_rows, 3)
+    yield ("API case detail, office", b.get("office", f"/api/v1/case/{b.page_case}", api=True),
+           lambda: b.sql('SELECT * FROM "case" WHERE id = %s', (b.page_case,)), 3)
+    yield ("API case history, office", b.get("office", f"/api/v1/case/{b.page_case}/history", api=True),
+           lambda: b.sql("SELECT * FROM case_history WHERE case_id = %s ORDER BY at, id", (b.page_case,)), 3)
+    yield ("dashboard, office", b.get("office", "/dashboard/"),
+           lambda: b.sql('SELECT action_id, state, count(*) FROM "case" GROUP BY action_id, state'), 3)
+    yield ("三看三评三比 list, office", b.get("office", "/evaluationview/list/"),
+           lambda: b.sql("SELECT e.*, d.name FROM evaluation e JOIN department d ON d.id = e.department_id "
+                         "ORDER BY e.period_key DESC, e.id LIMIT 25"), 3)
+    yield from _transition(b)
+    yield from _tick(b)
+
+
+def _transition(b: Bench):
+    """Submit / return through the API, against the same writes in one raw transaction."""
+    steps = iter(range(10**7))
+    worker = {"Authorization": f"Bearer {b.tokens['worker1']}"}
+    lead = {"Authorization": f"Bearer {b.tokens['lead1']}"}
+    with b.app.app_context():
+        from app.extensions import db
+        from app.models import Case
+
+        case = db.session.get(Case, b.moving_case)
+        version = case.version
+    client = b.app.test_client()
+    accepted = client.post(f"/api/v1/case/{b.moving_case}/transition", headers=worker,
+                           json={"transition": "accept", "version": version})
+    assert accepted.status_code == 200, accepted.get_data(as_text=True)
+    state = {"version": accepted.get_json().get("result", accepted.get_json()).get("version", version + 1)}
+
+    def through_api():
+        submit = next(steps) % 2 == 0
+        body = {"transition": "submit" if submit else "return", "version": state["version"],
+                "comment": "已完成，请核验。" if submit else "请补充材料。"}
+        response = client.post(f"/api/v1/case/{b.moving_case}/transition",
+                               headers=worker if submit else lead, json=body)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        state["version"] += 1
+
+    raw_steps = iter(range(10**7))
+
+    def raw_transaction():
+        to = "submitted" if next(raw_steps) % 2 == 0 else "in_progress"
+        cur = b.cursor
+        cur.execute('SELECT state, version FROM "case" WHERE id = %s FOR UPDATE', (b.page_case,))
+        cur.execute('UPDATE "case" SET state = state, version = version + 1, state_changed_at = now() '
+                    "WHERE id = %s", (b.page_case,))
+        cur.execute("INSERT INTO case_history (case_id, at, actor_name, kind, transition, from_state, to_state, comment) "
+                    "VALUES (%s, now(), 'bench', 'transition', 'submit', 'in_progress', %s, '已完成')",
+                    (b.page_case, to))
+        cur.execute("INSERT INTO outbox_event (created_at, kind, case_id, payload, attempts) "
+                    "VALUES (now(), 'transition', %s, '{}', 0)", (b.page_case,))
+        b.raw.commit()
+
+    yield ("transition through the API", through_api, raw_transaction, 3)
+
+
+def _tick(b: Bench):
+    """The reminder tick on TICK_DAY, against one indexed SELECT of the cases due that day."""
+    zone = ZoneInfo("Asia/Shanghai")
+    days = iter(TICK_DAY + dt.timedelta(days=k) for k in range(400))
+
+    def tick():
+        from app.services.reminders import run_reminders
+
+        # The same day each run would find everything recorded already; a day later is a new
+        # tick with (nearly) the same due set.
+        at = dt.datetime.combine(next(days), dt.time(10)).replace(tzinfo=zone)
+        with b.app.app_context():
+            run_reminders(at)
+
+    due = f"""SELECT c.id, c.deadline, c.lead_department_id FROM "case" c
+              WHERE {OPEN} AND (c.deadline <= %(horizon)s OR c.last_progress_at < %(stale)s
+                    OR (c.state = 'submitted' AND c.submitted_at < %(stale)s))"""
+    params = {"horizon": TICK_DAY + dt.timedelta(days=8), "stale": dt.datetime.combine(TICK_DAY, dt.time()) - dt.timedelta(days=10)}
+    yield ("reminder tick (fixed due set)", tick, lambda: b.sql(due, params), 2)
+
+
+def run_all(url: str, runs: int, only: list[str] | None = None) -> Iterator[Result]:
+    """Measure everything on the database at `url`."""
+    b = Bench(url)
+    for name, duban, baseline, goal in measures(b):
+        if only and not any(word in name for word in only):
+            continue
+        median, p95, statements = timed(duban, runs, b.counter)
+        base = timed(baseline, runs)[0] if baseline else None
+        yield Result(name, b.size, median, p95, base, goal, statements)
