@@ -8,7 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from workflows.lists.cells import KEEP, cell_text, is_cleared, norm, split_departments, strip_role_note, title_from
+from workflows.lists.cells import (
+    KEEP,
+    cell_text,
+    is_cleared,
+    norm,
+    split_departments,
+    strip_role_note,
+    title_from,
+)
 from workflows.lists.columns import is_header, kind_of, match_headers, sheet_kind
 from workflows.lists.matching import find_action, suggest
 from workflows.lists.milestones import milestones_text, parse_milestones
