@@ -78,18 +78,15 @@ def _state(user_id: int, session=None) -> AccountState:
     with session.no_autoflush:
         state = session.get(AccountState, user_id)
     if state is None:
-        state = AccountState(user_id=user_id, stamp=secrets.token_hex(16), failures=0)
+        state = AccountState(user_id=user_id, stamp="", failures=0)
         session.add(state)
     return state
 
 
 def current_stamp(user_id: int) -> str:
-    """The user's stamp (created, and committed, on first use)."""
+    """The user's stamp: "" until the first rotation (no row yet), then a random one."""
     state = db.session.get(AccountState, user_id)
-    if state is None:
-        state = _state(user_id)
-        db.session.commit()
-    return state.stamp
+    return state.stamp if state is not None else ""
 
 
 def rotate_stamp(user_id: int, session=None) -> str:

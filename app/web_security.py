@@ -14,15 +14,17 @@ Secure. docs/security.md says what the CSP allows and why.
 
 from __future__ import annotations
 
-from flask import request, session
+import secrets
 
-# FAB's pages and ours still carry inline <script> blocks and on*= handlers, and FAB's
-# widgets inline styles: 'unsafe-inline' stays for both until they are moved to files
-# (docs/security.md lists them). Everything else is same-origin only: no CDN, no plugins,
-# no framing, forms post only here.
-CSP = "; ".join((
+from flask import g, request, session
+
+# Scripts: same-origin files, plus inline blocks that carry this response's nonce (FAB's
+# templates and ours print it through baselib.get_nonce(); there are no on*= handlers or
+# javascript: URLs). Styles keep 'unsafe-inline': FAB's widgets and ours use style=""
+# attributes (docs/security.md). No CDN, no plugins, no framing; forms post only here.
+CSP_TEMPLATE = "; ".join((
     "default-src 'self'",
-    "script-src 'self' 'unsafe-inline'",
+    "script-src 'self' 'nonce-{nonce}'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self' data:",
@@ -32,10 +34,8 @@ CSP = "; ".join((
     "form-action 'self'",
     "frame-ancestors 'none'",
 ))
-# Swagger UI (FAB's /swagger/v1) needs eval-free inline bootstrapping only; same policy.
 
 HEADERS = {
-    "Content-Security-Policy": CSP,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -77,8 +77,18 @@ def init_app(app) -> None:
 
     tls = behind_tls(app)
 
+    def nonce() -> str:
+        if "csp_nonce" not in g:
+            g.csp_nonce = secrets.token_urlsafe(16)
+        return g.csp_nonce
+
+    # FAB's baselib.get_nonce() calls csp_nonce(); a global, because macros are imported
+    # without the page's context.
+    app.jinja_env.globals["csp_nonce"] = nonce
+
     @app.after_request
     def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP_TEMPLATE.format(nonce=nonce()))
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         if tls:

@@ -27,6 +27,7 @@ from app.labels import STATE_LABELS, label
 from app.models import CASE_STATES, Action, Case, Department, ProgressUpdate
 from app.services.calendar import current_calendar, local_today, office_zone
 from app.services.case_search import search_clause, search_words
+from app.services.excel_safety import keep_text
 from app.services.workflow import rag_for, rag_settings
 from workflows.calendar import UnknownCalendarYear
 from workflows.case_workflow import Actor, State
@@ -52,7 +53,6 @@ COLUMNS = [
     ("原完成时限", 12),
 ]
 HEADERS = [header for header, _width in COLUMNS]
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 class ExportError(Exception):
@@ -183,9 +183,7 @@ def _person(user) -> str:
 def _text_cell(ws, value: str) -> WriteOnlyCell:
     """A cell that holds text, whatever it starts with (never a formula)."""
     cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"
-    if value.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True  # Excel keeps it text when the cell is edited
+    keep_text(cell)
     return cell
 
 

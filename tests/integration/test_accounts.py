@@ -13,6 +13,18 @@ from app.models import AccountState, AuditEntry
 from tests.integration.conftest import DEMO_PASSWORD, TEST_DATABASE_URL, TEST_REDIS_URL, login
 
 
+@pytest.fixture(autouse=True)
+def _forget_account_state(app):
+    """Later tests reuse signed-in clients (as_user): leave no rotated stamp or lock behind."""
+    yield
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.query(AccountState).delete()
+        db.session.commit()
+        db.session.remove()
+
+
 def _api_login(client, username, password=DEMO_PASSWORD, refresh=False, **kw):
     return client.post(
         "/api/v1/security/login",
@@ -216,8 +228,15 @@ def test_role_changes_are_audited_and_the_admin_reads_the_log(app, fresh_db):
         user.roles = [*user.roles, sm.find_role("Leader")]
         sm.update_user(user)
 
+    def restore_roles(sm, db):
+        user = sm.find_user(username="worker2")
+        user.roles = [r for r in user.roles if r.name != "Leader"]
+        sm.update_user(user)
+
     _in_app(app, change_roles)
     assert ("roles_changed", "worker2", "增加：Leader；移除：无") in _audit(app, "worker2")
+    _in_app(app, restore_roles)  # later tests reuse worker2's signed-in client
+    assert ("roles_changed", "worker2", "增加：无；移除：Leader") in _audit(app, "worker2")
     login(app.test_client(), "worker1", "wrong-password")
     admin = app.test_client()
     login(admin, "admin")

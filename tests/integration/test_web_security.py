@@ -89,3 +89,41 @@ def test_behind_tls_cookies_are_secure_and_hsts_is_sent(app):
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_inline_scripts_carry_the_responses_nonce_and_nothing_else_runs_inline(app):
+    from tests.integration.conftest import login
+
+    client = app.test_client()
+    login(client, "office")
+    for path in ("/caseview/list/", "/dashboard/", "/reports/", "/auditlogview/list/"):
+        response = client.get(path, follow_redirects=True)
+        policy = response.headers["Content-Security-Policy"]
+        script_src = next(p for p in policy.split("; ") if p.startswith("script-src"))
+        assert "'unsafe-inline'" not in script_src, path
+        nonce = re.search(r"'nonce-([^']+)'", script_src).group(1)
+        page = response.get_data(as_text=True)
+        for tag in re.findall(r"<script\b[^>]*>", page):
+            if "src=" in tag or "application/json" in tag:
+                continue
+            assert f'nonce="{nonce}"' in tag, (path, tag)
+        assert not re.search(r"\son(click|change|submit|load)=", page), path
+
+
+@pytest.mark.browser
+def test_pages_run_under_the_policy_without_violations(live_server, browser):
+    from tests.integration.test_ui_browser_flow import sign_in
+
+    page = sign_in(browser, live_server, "office")
+    violations = []
+    page.on("console", lambda m: violations.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    for path in ("/caseview/list/", "/dashboard/", "/reports/", "/webhookview/list/"):
+        page.goto(f"{live_server}{path}")
+        page.wait_for_load_state("networkidle")
+    first_case = page.locator("a[href*='/caseview/show/']").first
+    page.goto(f"{live_server}/caseview/list/")
+    first_case.click()
+    page.wait_for_load_state("networkidle")
+    assert not violations, violations[:5]
+    page.context.close()

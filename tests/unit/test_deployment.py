@@ -62,3 +62,19 @@ def test_supervise_starts_a_killed_process_again(tmp_path):
     finally:
         os.killpg(supervisor.pid, signal.SIGKILL)
         supervisor.wait(5)
+
+
+def test_the_tls_compose_file_puts_a_restarting_proxy_in_front_and_turns_tls_on():
+    text = (ROOT / "docker-compose.tls.yml").read_text()
+    # yaml.safe_load does not know compose's !reset tag: read it with a loader that ignores it.
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!reset", lambda loader, node: [])
+    tls = yaml.load(text, Loader=Loader)
+    assert tls["services"]["proxy"]["restart"] == "unless-stopped"
+    assert tls["services"]["web"]["environment"] == {"DUBAN_TLS": "1", "DUBAN_PROXY_FIX": "1"}
+    assert tls["services"]["web"]["ports"] == []
+    nginx = (ROOT / "deploy" / "nginx-tls.conf").read_text()
+    assert "X-Forwarded-Proto https" in nginx and "return 301 https://" in nginx
