@@ -49,6 +49,9 @@ def plan_load(file: str | None) -> None:
         result = load_plan(file or DEFAULT_PLAN_FILE)
     except PlanFileError as exc:
         fail(str(exc))
+    if result.demo:
+        click.echo(f"方案《{result.plan.title}》已作为演示数据移至 {result.plan.year} 年并有办理记录，未重新导入。")
+        return
     click.echo(
         f"已导入方案《{result.plan.title}》（{result.plan.year}）：新增 {result.created} 条，"
         f"更新 {result.updated} 条。"
@@ -93,16 +96,37 @@ def plan_extract(file: str, as_json: bool, year: int | None) -> None:
 @click.command("demo")
 @with_appcontext
 @click.option("--force", is_flag=True, help="Create demo users even in production.")
-def demo_command(force: bool) -> None:
-    """Create demo departments' users: admin, office, lead1, worker1, worker2, leader."""
+@click.option("--users-only", is_flag=True,
+              help="Only the demo users; leave the plan's cases as loaded (no living demo).")
+def demo_command(force: bool, users_only: bool) -> None:
+    """Demo users, and the living demo: the plan's cases in this year, part-way done."""
     from app.services.demo import DemoError, create_demo
+    from app.services.living_demo import build_living_demo
 
     try:
         users, password = create_demo(force=force)
+        living = None if users_only else build_living_demo(password)
     except DemoError as exc:
         fail(str(exc))
+    if living is not None:
+        states = "，".join(f"{_state_label(s)} {n} 项" for s, n in sorted(
+            living.states.items(), key=lambda item: _STATE_ORDER.index(item[0])))
+        head = "已生成演示数据" if living.built else "演示数据已存在，未重复生成"
+        click.echo(f"{head}（{living.year}年，页面顶部标有“演示数据”）：{states}。")
     click.echo(f"演示用户（密码均为：{password}）：")
     for user in users:
         click.echo(f"  {user.username:<8} {user.description}")
+    if living is not None:
+        click.echo("  另有各牵头单位的经办人 worker3 起、各行动专班负责人 lead2 起（同一密码，"
+                   "名单见“安全 → 用户列表”）。")
     if not current_app.config.get("DEMO_PASSWORD"):
         click.echo("（设置环境变量 DEMO_PASSWORD 可指定密码）")
+
+
+_STATE_ORDER = ("assigned", "in_progress", "submitted", "verified", "closed")
+
+
+def _state_label(state: str) -> str:
+    from app.labels import STATE_LABELS, label
+
+    return str(label(STATE_LABELS, state))

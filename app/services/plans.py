@@ -73,6 +73,7 @@ class LoadResult:
     plan: Plan
     created: int
     updated: int
+    demo: bool = False  # the plan is the living demo's shifted copy: left as it is
 
 
 def read_plan_file(path: Path | str) -> tuple[_Node, str]:
@@ -422,6 +423,9 @@ def _write_plan(parsed: dict, digest: str) -> LoadResult:
         select(Plan).where(Plan.title == parsed["title"], Plan.year == parsed["year"])
     )
     if plan is None:
+        demo = _living_demo_plan(parsed)
+        if demo is not None:
+            return LoadResult(plan=demo, created=0, updated=0, demo=True)
         plan = up.add(Plan(title=parsed["title"], year=parsed["year"]))
     up.assign(plan, issuer=parsed["issuer"], source_digest=digest)
     db.session.flush()
@@ -463,6 +467,21 @@ def _write_plan(parsed: dict, digest: str) -> LoadResult:
             up.assign(departments[dept["name"]], action_id=actions[dept["action"]].id)
     db.session.flush()
     return LoadResult(plan=plan, created=up.created, updated=up.updated)
+
+
+def _living_demo_plan(parsed: dict) -> Plan | None:
+    """The living demo's copy of this plan (moved into the current year), if there is one.
+
+    Loading the plan file again must neither duplicate the plan under its own year nor undo
+    the demonstration (app/services/living_demo.py).
+    """
+    from app.services.settings import get_setting
+
+    info = get_setting("demo.living", None)
+    if not isinstance(info, dict) or info.get("source_year") != parsed["year"]:
+        return None
+    plan = db.session.get(Plan, info.get("plan_id"))
+    return plan if plan is not None and plan.title == parsed["title"] else None
 
 
 def _write_case(up, plan, action, case, departments, start):

@@ -4,6 +4,7 @@ from app.views import (
     audit,
     cases,
     dashboard,
+    demo,
     drafts,
     evaluations,
     lists,
@@ -26,3 +27,4 @@ def init_app(appbuilder) -> None:
     notifications.register(appbuilder)
     reports.register(appbuilder)
     audit.register(appbuilder)
+    demo.register(appbuilder)
