@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import g, request, session
+from flask import abort, g, request, session
 
 # Scripts: same-origin files, plus inline blocks that carry this response's nonce (FAB's
 # templates and ours print it through baselib.get_nonce(); there are no on*= handlers or
@@ -65,6 +65,20 @@ def init_app(app) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    @app.before_request
+    def no_fab_file_downloads():
+        # FAB gives every ModelView /download/<filename>, serving any file of UPLOAD_FOLDER by
+        # name (and a 500 for a name without its separator). No model of ours has a file
+        # column: evidence and reports have their own checked routes.
+        rule = request.url_rule
+        if rule is not None and rule.rule.endswith("/download/<string:filename>"):
+            abort(404)
+        # FAB's chart views take a group-by index: anything else was a 500.
+        if rule is not None and rule.rule.endswith("/chart/<group_by>"):
+            if not str((request.view_args or {}).get("group_by", "")).isdigit():
+                abort(404)
+        return None
 
     @app.before_request
     def csrf_for_signed_in_sessions():

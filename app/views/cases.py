@@ -57,6 +57,7 @@ from app.services.case_search import search_clause, search_words
 from app.services.cases import DASH, case_targets, case_timeline, to_local
 from app.services.dashboard import DUE_SOON_WORKING_DAYS, is_due_soon
 from app.services.status_export import RAG_NAMES, export_status
+from app.views.row_policy import RowPolicyActions
 from workflows.access import can_read_only
 from workflows.case_workflow import (
     Need,
@@ -223,7 +224,7 @@ def label_choices(text, labels: dict) -> SelectField:
 # --- list views ----------------------------------------------------------------------------
 
 
-class CaseListBase(ModelView):
+class CaseListBase(RowPolicyActions, ModelView):
     """A list of cases: visibility always, RAG column, sortable by deadline, filters."""
 
     datamodel = CaseInterface(Case)
@@ -790,7 +791,7 @@ class OverdueView(CaseListBase):
         return self._bulk(items, "urge", gettext("Urge"), comment=comment)
 
 
-class ExtensionRequestView(ModelView):
+class ExtensionRequestView(RowPolicyActions, ModelView):
     """延期申请: pending extension requests of visible cases, approved or refused by the office."""
 
     datamodel = ExtensionInterface(ExtensionRequest)
