@@ -75,9 +75,9 @@ def init_app(app) -> None:
         if rule is not None and rule.rule.endswith("/download/<string:filename>"):
             abort(404)
         # FAB's chart views take a group-by index: anything else was a 500.
-        if rule is not None and rule.rule.endswith("/chart/<group_by>"):
-            if not str((request.view_args or {}).get("group_by", "")).isdigit():
-                abort(404)
+        group_by = str((request.view_args or {}).get("group_by", ""))
+        if rule is not None and rule.rule.endswith("/chart/<group_by>") and not group_by.isdigit():
+            abort(404)
         return None
 
     @app.before_request

@@ -58,7 +58,7 @@ def _url(rule, foreign_id):
         values[name] = foreign_id if ("Integer" in kind or name.endswith(("pk", "_id"))) else "x"
     path = rule.rule
     for name, value in values.items():
-        path = re.sub(r"<(?:[^:<>]+:)?%s>" % re.escape(name), str(value), path)
+        path = re.sub(rf"<(?:[^:<>]+:)?{re.escape(name)}>", str(value), path)
     return path
 
 
