@@ -248,9 +248,8 @@ def _keep_own_session(user, stamp: str) -> None:
 
 def _check_session():
     """Refuse a session cookie whose stamp is not the user's current one."""
-    if request.endpoint == "static" or (SESSION_STAMP not in session and "_user_id" not in session):
-        return None
-    if "_user_id" not in session:
+    endpoint = request.endpoint or ""
+    if "_user_id" not in session or endpoint == "static" or endpoint.endswith(".static"):
         return None
     try:
         user_id = int(session["_user_id"])

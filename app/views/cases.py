@@ -231,6 +231,8 @@ class CaseListBase(RowPolicyActions, ModelView):
     class_permission_name = "Case"
     base_permissions = ["can_list", "can_show"]
     base_filters = [["id", CaseVisibilityFilter, None]]
+    # Bulk actions load the selected rows through visibility (app/views/row_policy.py).
+    row_policy_filters = [["id", CaseVisibilityFilter, None]]
     base_order = ("deadline", "asc")
     page_size = 25
     list_template = "case/list.html"

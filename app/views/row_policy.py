@@ -27,7 +27,19 @@ def _pk(raw) -> int | None:
 
 
 class RowPolicyActions:
-    """Mixin for ModelViews: actions see only the rows the list itself shows."""
+    """Mixin for ModelViews: actions see only the rows the user may see.
+
+    `row_policy_filters`: the filters rows are loaded through (FAB base-filter syntax); None:
+    the view's own base filters. A queue sets it to plain visibility, so a visible case that
+    is not in the queue still gets its reason ("办理中…") in the flash, as before.
+    """
+
+    row_policy_filters: list | None = None
+
+    def _row_filters(self):
+        if self.row_policy_filters is None:
+            return self._base_filters
+        return self.datamodel.get_filters().add_filter_list(self.row_policy_filters)
 
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
@@ -40,7 +52,7 @@ class RowPolicyActions:
             flash(as_unicode(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
             return redirect(".")
         pk = _pk(pk)
-        item = self.datamodel.get(pk, self._base_filters) if pk is not None else None
+        item = self.datamodel.get(pk, self._row_filters()) if pk is not None else None
         if item is None:
             abort(404)
         return action.func(item if action.single else [item])
@@ -55,12 +67,12 @@ class RowPolicyActions:
         if not self.appbuilder.sm.has_access(permission_name, self.class_permission_name):
             flash(as_unicode(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
             return redirect(".")
-        items = []
+        items, filters = [], self._row_filters()
         for raw in request.form.getlist("rowid"):
             pk = _pk(raw)
             if pk is None:
                 continue  # not an id: nothing to act on
-            item = self.datamodel.get(pk, self._base_filters)
+            item = self.datamodel.get(pk, filters)
             if item is not None:
                 items.append(item)
         return action.func(items)
