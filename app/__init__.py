@@ -18,6 +18,9 @@ def create_app(config_object: str | object = "config.Config", **overrides) -> Fl
     app.config.from_object(config_object)
     app.config.update(overrides)
     init_config(app)
+    from app import formatting
+
+    formatting.init_app(app)
     # FAB's own security API declares filters on columns it cannot filter and warns
     # about it at every start; the noise hides real messages.
     logging.getLogger("flask_appbuilder.models.filters").setLevel(logging.ERROR)

@@ -2,17 +2,20 @@
 
 Lists, detail pages, the REST API, downloads, exports and reports all filter with
 `visible_cases_clause`; FAB views and APIs get it through `CaseVisibilityFilter`.
+The work queues are the transition rules read as queries: `relation_clause` turns a relation
+into SQL once, `queue_clause` combines it with the states of workflows' `queue_grants`.
 """
 
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import false, or_, select, true
 
+from app.clock import local_today
 from app.models import Case, CaseHistory, case_partner
 from app.security import current_actor
-from app.services.calendar import local_today
 from workflows.access import visibility
-from workflows.case_workflow import Actor, Role
+from workflows.case_workflow import QUEUE_LAST_TRANSITION, QUEUE_STEPS, queue_grants
 from workflows.rag import DONE_STATES
+from workflows.vocabulary import Actor, Relation, Role
 
 
 def visible_cases_clause(actor: Actor):
@@ -46,11 +49,27 @@ class CaseVisibilityFilter(BaseFilter):
         return query.filter(visible_cases_clause(current_actor()))
 
 
-def _caseworker_cases(actor: Actor, state: str):
-    """Cases in `state` led by a department the actor works in as a caseworker."""
+def relation_clause(actor: Actor, relation: Relation):
+    """A WHERE clause on Case: the cases `actor` stands to in `relation`.
+
+    The SQL twin of workflows.vocabulary.relations, one relation at a time.
+    """
+    if relation == Relation.OFFICE:
+        return true() if Role.OFFICE in actor.roles else false()
+    if relation == Relation.TASK_FORCE_LEAD:
+        if Role.TASK_FORCE_LEAD not in actor.roles or not actor.led_action_ids:
+            return false()
+        return Case.action_id.in_(list(actor.led_action_ids))
     if Role.CASEWORKER not in actor.roles or not actor.department_ids:
         return false()
-    return (Case.state == state) & Case.lead_department_id.in_(list(actor.department_ids))
+    departments = list(actor.department_ids)
+    if relation == Relation.LEAD_CASEWORKER:
+        return Case.lead_department_id.in_(departments)
+    if relation == Relation.PARTNER_CASEWORKER:
+        return Case.id.in_(
+            select(case_partner.c.case_id).where(case_partner.c.department_id.in_(departments))
+        )
+    raise ValueError(f"no SQL for relation {relation}")
 
 
 def _last_transition():
@@ -64,35 +83,37 @@ def _last_transition():
     )
 
 
-def _to_verify(actor: Actor):
-    if Role.TASK_FORCE_LEAD not in actor.roles or not actor.led_action_ids:
-        return false()
-    return (Case.state == "submitted") & Case.action_id.in_(list(actor.led_action_ids))
+def queue_clause(queue: str, actor: Actor):
+    """A WHERE clause on Case: the actor's work queue `queue`, read off the transition rules.
+
+    For each (states, relations) pair of workflows.case_workflow.queue_grants: the case's
+    state is one of `states` and the actor stands to it in one of `relations`.
+    """
+    if queue == "overdue":
+        return _overdue(actor)
+    clauses = []
+    for states, who in queue_grants(queue):
+        relation = or_(*(relation_clause(actor, r) for r in sorted(who)))
+        clauses.append(Case.state.in_(sorted(states)) & relation)
+    clause = or_(*clauses) if clauses else false()
+    last = QUEUE_LAST_TRANSITION.get(queue)
+    if last is not None:
+        clause = clause & (_last_transition() == last)
+    return clause
 
 
 def _overdue(actor: Actor):
     # As workflows.rag.is_overdue: past the deadline and not yet verified.
-    return (Case.deadline < local_today()) & Case.state.not_in([str(s) for s in DONE_STATES])
+    return (Case.deadline < local_today()) & Case.state.not_in(sorted(DONE_STATES))
 
 
-# The work queues: a WHERE clause on Case per queue, from the actor. Pages add visibility.
-QUEUES = {
-    "to_accept": lambda actor: _caseworker_cases(actor, "assigned"),  # 待签收
-    "in_progress": lambda actor: _caseworker_cases(actor, "in_progress"),  # 办理中
-    "returned": lambda actor: _caseworker_cases(actor, "in_progress")  # 被退回
-    & (_last_transition() == "return"),
-    "to_verify": _to_verify,  # 待核验
-    "to_close": lambda actor: Case.state == "verified",  # 待办结
-    "overdue": _overdue,  # 逾期
-}
+# The work queues, each a WHERE clause on Case from the actor. Pages add visibility.
+QUEUES = (*QUEUE_STEPS, "overdue")  # 待签收, 办理中, 被退回, 待核验, 待办结, 逾期
 
 
 def my_queue_clause(actor: Actor):
-    """Cases waiting for the actor's own next step (我的待办): every queue they act on."""
-    names = ["to_accept", "in_progress", "to_verify"]
-    if Role.OFFICE in actor.roles:
-        names.append("to_close")
-    return or_(*(QUEUES[name](actor) for name in names))
+    """Cases waiting for the actor's own next step (我的待办): every step queue they act on."""
+    return or_(*(queue_clause(name, actor) for name in QUEUE_STEPS))
 
 
 class QueueFilter(BaseFilter):
@@ -102,7 +123,7 @@ class QueueFilter(BaseFilter):
     arg_name = None
 
     def apply(self, query, value):
-        return query.filter(QUEUES[value](current_actor()))
+        return query.filter(queue_clause(value, current_actor()))
 
 
 class MyQueueFilter(BaseFilter):

@@ -138,14 +138,29 @@ REPORT_TRIGGER_LABELS = {"manual": _("On request"), "schedule": _("On schedule")
 
 
 def label_words(vocabulary: str, value) -> str:
-    """Label one vocabulary word, or several joined with "or" (for DomainError params)."""
+    """Label one vocabulary word, or several joined with "or" (for DomainError params).
+
+    A vocabulary is a table of labels, or a function of the word; `JOINERS` names the
+    vocabularies whose lists read as "a, b" rather than "a or b".
+    """
     from flask_babel import gettext
 
     table = VOCABULARIES[vocabulary]
+    one = table if callable(table) else (lambda word: label(table, str(word)))
     if isinstance(value, (list, tuple, set, frozenset)):
-        return gettext(" or ").join(label(table, str(v)) for v in value)
-    return label(table, str(value))
+        joiner = JOINERS.get(vocabulary, " or ")
+        return gettext(joiner).join(one(v) for v in value)
+    return one(value)
 
+
+def _transition_named(name) -> str:
+    """A transition's code and label, as an API client needs it: "accept（签收）"."""
+    return f"{name}（{label(TRANSITION_LABELS, str(name))}）"
+
+
+# Lists of needs are all required ("a, b"); the known transitions are listed with "、"
+# (workflows.errors.ALL_OF says the same for the English text).
+JOINERS = {"need": ", ", "transition_named": "、"}
 
 # The vocabularies DomainError.labelled may name.
 VOCABULARIES = {
@@ -158,4 +173,5 @@ VOCABULARIES = {
     "rag": RAG_LABELS,
     "extension_status": EXTENSION_STATUS_LABELS,
     "report_kind": REPORT_KIND_LABELS,
+    "transition_named": _transition_named,
 }

@@ -6,8 +6,6 @@ Every model sits on Flask-AppBuilder's `Model`, so that Alembic sees one metadat
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_appbuilder import Model
 from sqlalchemy import (
     JSON,
@@ -29,16 +27,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from app import clock
 
-def utcnow() -> dt.datetime:
-    """Naive UTC now: every DateTime column stores UTC."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+utcnow = clock.utcnow  # naive UTC now: every DateTime column stores UTC (app.clock)
 
 
 DEPARTMENT_KINDS = ("district_department", "township", "task_force", "office")
 LIST_KINDS = ("task", "policy", "project")
 CASE_STATES = ("assigned", "in_progress", "submitted", "verified", "closed")
 LEAD_BASES = ("named", "implied", "none")
+PLAN_KINDS = ("overall", "implementation", "livelihood", "meeting")
 # workflows.targets: Kind, Frequency, Judgement
 INDICATOR_KINDS = ("growth", "cumulative", "level", "ceiling", "qualitative")
 REPORTING_FREQUENCIES = ("monthly", "quarterly", "yearly")
@@ -88,20 +86,42 @@ class Department(Model):
 
 
 class Plan(Model):
-    """总体方案: one annual overall plan."""
+    """方案: an overall plan (总体方案), an action's implementation plan (实施方案), a list of
+    民生实事 or a meeting's decisions; several live side by side.
+
+    An implementation plan is linked to the action it implements (`action_id`, an action of
+    another plan): its cases are that action's cases.
+    """
 
     __tablename__ = "plan"
     id = Column(Integer, primary_key=True)
     title = Column(String(200), nullable=False)
     year = Column(Integer, nullable=False)
     issuer = Column(String(100))
+    kind = Column(String(20), nullable=False, default="overall", server_default="overall")
+    action_id = Column(Integer, ForeignKey("action.id", use_alter=True, ondelete="SET NULL"))
+    action = relationship("Action", foreign_keys=[action_id])
+    # The plan file's `organisation` block: district, issuing offices, number prefixes
+    # (workflows.organisation); NULL for plans without one, whose names are derived.
+    organisation = Column(JSON)
     source_digest = Column(String(64))
     loaded_at = Column(DateTime, default=utcnow, nullable=False)
 
-    __table_args__ = (UniqueConstraint("title", "year", name="uq_plan_title_year"),)
+    __table_args__ = (
+        UniqueConstraint("title", "year", name="uq_plan_title_year"),
+        CheckConstraint(f"kind IN {PLAN_KINDS}", name="ck_plan_kind"),
+    )
 
     def __str__(self) -> str:
         return f"{self.title}（{self.year}）"
+
+
+class PlanChoice(Model):
+    """The plan a user works in (lists, queues, dashboard, reports); no plan: all plans."""
+
+    __tablename__ = "plan_choice"
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
+    plan_id = Column(Integer, ForeignKey("plan.id", ondelete="CASCADE"))
 
 
 class Goal(Model):
@@ -127,7 +147,7 @@ class Action(Model):
     __tablename__ = "action"
     id = Column(Integer, primary_key=True)
     plan_id = Column(Integer, ForeignKey("plan.id", ondelete="CASCADE"), nullable=False)
-    plan = relationship("Plan")
+    plan = relationship("Plan", foreign_keys=[plan_id])
     index = Column(Integer, nullable=False)
     title = Column(String(200), nullable=False)
     subtitle = Column(String(200))
@@ -156,6 +176,10 @@ class Case(Model):
     seq = Column(Integer, nullable=False, default=0)
     title = Column(String(200), nullable=False)
     text = Column(Text, nullable=False, default="")
+    # Where a case opened by hand comes from: a 领导批示, a meeting, a document.
+    source = Column(String(200), nullable=False, default="", server_default="")
+    # A sub-task (细化实化) of another case.
+    parent_id = Column(Integer, ForeignKey("case.id", ondelete="SET NULL"), index=True)
     list_kind = Column(String(10), nullable=False, default="task")
     lead_department_id = Column(Integer, ForeignKey("department.id"))
     lead_department = relationship("Department", foreign_keys=[lead_department_id], lazy="joined")
@@ -218,7 +242,11 @@ class Milestone(Model):
     case_id = Column(Integer, ForeignKey("case.id", ondelete="CASCADE"), nullable=False)
     title = Column(String(200), nullable=False)
     due_date = Column(Date, nullable=False)
+    # Reported done by a caseworker of the lead unit, with a note (the history has the row too).
     done_at = Column(DateTime)
+    done_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    done_by = relationship("User")
+    done_note = Column(Text)
 
     __table_args__ = (Index("ix_milestone_due", "due_date"),)
 
@@ -276,7 +304,7 @@ class Indicator(Model):
 def _local_month(context) -> str:
     """The statistical period of an actual recorded without one: the local month it was typed."""
     at = context.get_current_parameters().get("recorded_at") or utcnow()
-    local = at + dt.timedelta(hours=8)  # Asia/Shanghai has no daylight saving
+    local = clock.to_local(at)
     return f"{local.year:04d}-{local.month:02d}"
 
 
@@ -407,109 +435,6 @@ class OutboxEvent(Model):
     attempts = Column(Integer, nullable=False, default=0)
 
     __table_args__ = (Index("ix_outbox_pending", "relayed_at", "id"),)
-
-
-class Notification(Model):
-    """One message to one user, unique by its natural key so it exists once."""
-
-    __tablename__ = "notification"
-    id = Column(Integer, primary_key=True)
-    case_id = Column(Integer, ForeignKey("case.id", ondelete="CASCADE"), nullable=False)
-    case = relationship("Case")
-    kind = Column(String(30), nullable=False)
-    recipient_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
-    recipient = relationship("User")
-    due_date = Column(Date)
-    day = Column(Date, nullable=False)
-    # Milestone id, or 0 for the case's deadline: part of the natural key, never NULL
-    # (NULLs would defeat the unique constraint).
-    milestone_key = Column(Integer, nullable=False, default=0)
-    # For urges and other event-driven messages: the history row that raised it.
-    source_key = Column(String(64), nullable=False, default="")
-    title = Column(String(200), nullable=False, default="")
-    body = Column(Text, nullable=False, default="")
-    created_at = Column(DateTime, nullable=False, default=utcnow)
-    read_at = Column(DateTime)
-
-    __table_args__ = (
-        UniqueConstraint(
-            "case_id",
-            "kind",
-            "due_date",
-            "recipient_id",
-            "day",
-            "milestone_key",
-            "source_key",
-            name="uq_notification_natural_key",
-            postgresql_nulls_not_distinct=True,
-        ),
-        Index("ix_notification_recipient_unread", "recipient_id", "read_at"),
-    )
-
-
-class NotificationDelivery(Model):
-    """Delivery of a notification over one channel (email, webhook), at most once."""
-
-    __tablename__ = "notification_delivery"
-    id = Column(Integer, primary_key=True)
-    notification_id = Column(
-        Integer, ForeignKey("notification.id", ondelete="CASCADE"), nullable=False
-    )
-    channel = Column(String(20), nullable=False)
-    target = Column(String(300), nullable=False, default="")
-    status = Column(String(10), nullable=False, default="pending")
-    attempts = Column(Integer, nullable=False, default=0)
-    claimed_at = Column(DateTime)
-    delivered_at = Column(DateTime)
-    last_error = Column(Text)
-
-    __table_args__ = (
-        UniqueConstraint("notification_id", "channel", "target", name="uq_delivery_channel"),
-        Index("ix_delivery_status", "status", "id"),
-    )
-
-
-class NotificationPreference(Model):
-    """A user's choice of channels and digest."""
-
-    __tablename__ = "notification_preference"
-    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
-    email = Column(Boolean, nullable=False, default=True)
-    in_app = Column(Boolean, nullable=False, default=True)
-    daily_digest = Column(Boolean, nullable=False, default=False)
-
-
-class Webhook(Model):
-    """A group-robot or generic JSON endpoint that receives a department's notifications."""
-
-    __tablename__ = "webhook"
-    id = Column(Integer, primary_key=True)
-    name = Column(String(100), nullable=False)
-    url = Column(String(500), nullable=False)
-    format = Column(String(20), nullable=False, default="generic")
-    department_id = Column(Integer, ForeignKey("department.id", ondelete="CASCADE"))
-    department = relationship("Department")
-    active = Column(Boolean, nullable=False, default=True)
-
-    __table_args__ = (
-        CheckConstraint("format IN ('generic', 'wecom', 'dingtalk')", name="ck_webhook_format"),
-    )
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def masked_url(self) -> str:
-        """The address without its secret: query values and user info hidden (write-only)."""
-        from urllib.parse import parse_qsl, urlsplit, urlunsplit
-
-        parts = urlsplit(self.url or "")
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        query = "&".join(f"{k}=******" for k, _v in parse_qsl(parts.query, keep_blank_values=True))
-        path = parts.path if len(parts.path) <= 24 else parts.path[:20] + "…"
-        return urlunsplit((parts.scheme, host, path, query, ""))
 
 
 class CalendarOverride(Model):
@@ -660,3 +585,13 @@ class AuditEntry(Model):
 
     def __repr__(self) -> str:
         return f"{self.event} {self.username}"
+
+
+# The notification models (in-app messages, deliveries, preferences, webhooks) are their own
+# module, re-exported here so that every model is still `from app.models import …`.
+from app.notification_models import (  # noqa: E402, F401
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+    Webhook,
+)

@@ -9,7 +9,7 @@ transition) are the workflow's, asked through app.access.
 from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
-from workflows.case_workflow import Actor, Role
+from workflows.vocabulary import ANONYMOUS, Actor, Role
 
 ADMIN = "Admin"
 OFFICE = "Office"
@@ -34,42 +34,53 @@ COMMON_MENUS = (
     r"|Notifications)$"
 )
 
-# Everyone signed in may change their own password (/resetmypassword/form).
-OWN_PASSWORD = (r"^ResetMyPasswordView$", r"^can_this_form_(get|post)$")
-
+# Every user's own account: their info page (个人信息), editing their name and e-mail, and
+# changing their own password.
+OWN_ACCOUNT = [
+    (r"^UserDBModelView$", r"^(can_userinfo|resetmypassword|userinfoedit)$"),
+    (r"^(ResetMyPasswordView|UserInfoEditView)$", r"^can_this_form_(get|post)$"),
+]
 # View (class_permission_name) → what each role may do there.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ADMIN: [(ANY, ANY)],
     OFFICE: [
-        OWN_PASSWORD,
         (r"^(Case|Report|Notification|ExtensionRequest|Evaluation|CaseList|OfficeQueue|CalendarOverride"
-         r"|Target)$", ANY),
+         r"|Target|CaseEdit)$", ANY),
+        (r"^PlanScope$", r"^can_choose$"),
+        (r"^Indicator$", r"^can_report$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Webhook|Setting)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|Extensions|Evaluations|Lists|PlanDrafts|ToClose|Overdue)$", "menu_access"),
         (r"^(Reminders|ReminderSettings|TimerStatus|CalendarOverrides|Webhooks)$", "menu_access"),
+        *OWN_ACCOUNT,
     ],
     TASK_FORCE_LEAD: [
-        OWN_PASSWORD,
         (r"^(Case|Report|Notification|CaseList|LeadQueue)$", ANY),
+        (r"^CaseEdit$", r"^can_edit$"),
+        (r"^PlanScope$", r"^can_choose$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|ToVerify)$", "menu_access"),
+        *OWN_ACCOUNT,
     ],
     CASEWORKER: [
-        OWN_PASSWORD,
         (r"^(Case|Report|Notification|CaseList|CaseworkerQueue|Target)$", ANY),
+        (r"^CaseEdit$", r"^can_report_milestone$"),
+        (r"^PlanScope$", r"^can_choose$"),
+        (r"^Indicator$", r"^can_report$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan)$", READ),
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|ToAccept|InProgress|Returned)$", "menu_access"),
+        *OWN_ACCOUNT,
     ],
     LEADER: [
-        OWN_PASSWORD,
         (r"^(Dashboard|Case|Report|Notification|Action|Goal|Indicator|Department|Plan|Evaluation|Target)$",
          READ),
         (r"^(Report)$", r"^can_(post|generate)$"),
+        (r"^PlanScope$", r"^can_choose$"),
         (COMMON_MENUS, "menu_access"),
         (r"^(Departments|Evaluations)$", "menu_access"),
+        *OWN_ACCOUNT,
     ],
 }
 
@@ -98,7 +109,7 @@ def actor_for(user) -> Actor:
     from app.models import Department  # local: models import FAB's User at mapping time
 
     if user is None or not getattr(user, "is_authenticated", True):
-        return Actor(user_id=None, roles=frozenset())
+        return ANONYMOUS
     roles = frozenset(ROLE_BY_NAME[r.name] for r in user.roles if r.name in ROLE_BY_NAME)
     departments: list[Department] = user_departments(user.id)
     led_actions = frozenset()

@@ -11,7 +11,7 @@ Flask test client (no network), after a warm-up, the median of repeated runs:
   as office — against a plain SELECT of the same rows (with the action and department
   names the page shows);
 - the case page /caseview/show/<id> — against a plain SELECT of the case and its history;
-- one transition through app.services.workflow.apply_transition (submit, then return,
+- one transition through app.services.transitions.apply_transition (submit, then return,
   alternately) — against a bare UPDATE … COMMIT of the same row;
 - the reminder tick (app.services.reminders.run_reminders) over every open case for one
   working day — in cases per second.
@@ -86,7 +86,7 @@ def measure(url: str, runs: int) -> list[tuple[str, float, float, float | None, 
     from app.extensions import db
     from app.models import Case, user_department
     from app.security import actor_for
-    from app.services import workflow
+    from app.services import transitions
     from app.services.reminders import run_reminders
 
     app = create_app(SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False)
@@ -114,7 +114,7 @@ def measure(url: str, runs: int) -> list[tuple[str, float, float, float | None, 
                                   Case.action_id.in_(list(lead_actor.led_action_ids)),
                                   Case.requires_evidence.is_(False), Case.state == "assigned")
             .order_by(Case.id))
-        workflow.apply_transition(moving_case, worker_actor, "accept")
+        transitions.apply_transition(moving_case, worker_actor, "accept")
     counter = QueryCounter(engine)
     raw = engine.raw_connection()  # the baselines: psycopg, no ORM, no Flask
     cursor = raw.cursor()
@@ -174,9 +174,9 @@ def measure(url: str, runs: int) -> list[tuple[str, float, float, float | None, 
     def transition():
         with app.app_context():  # a request's or task's own context and session
             if next(steps) % 2 == 0:
-                workflow.apply_transition(moving_case, worker_actor, "submit", comment="已完成，请核验。")
+                transitions.apply_transition(moving_case, worker_actor, "submit", comment="已完成，请核验。")
             else:
-                workflow.apply_transition(moving_case, lead_actor, "return", comment="请补充材料。")
+                transitions.apply_transition(moving_case, lead_actor, "return", comment="请补充材料。")
 
     ms, n = median_ms(transition, max(runs, 20) * 2, counter)
 

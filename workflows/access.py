@@ -8,16 +8,18 @@ case and is defined through the same `Visibility`, so the two can never disagree
 - task-force lead: the cases of the actions whose task force they lead (plus their
   departments' cases when also a caseworker);
 - anyone else (no role, a department but no caseworker role): nothing.
+
+Only visibility lives here; every other "may this actor…" question is workflows.permissions'.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflows.case_workflow import Actor, CaseFacts, Role
+from workflows.vocabulary import Actor, CaseFacts, Role
 
-_SEES_ALL = frozenset({Role.OFFICE, Role.LEADER, Role.ADMIN})
-_WRITING_ROLES = frozenset(Role) - {Role.LEADER}
+# The roles that see every case (the system actor holds ADMIN).
+SEES_ALL = frozenset({Role.OFFICE, Role.LEADER, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Visibility:
 
 def visibility(actor: Actor) -> Visibility:
     """The cases `actor` may see, as data for a query filter."""
-    if actor.roles & _SEES_ALL:
+    if actor.roles & SEES_ALL:
         return Visibility(all=True)
     departments = actor.department_ids if Role.CASEWORKER in actor.roles else frozenset()
     actions = actor.led_action_ids if Role.TASK_FORCE_LEAD in actor.roles else frozenset()
@@ -58,8 +60,3 @@ def visibility(actor: Actor) -> Visibility:
 def can_view(case: CaseFacts, actor: Actor) -> bool:
     """Whether `actor` may see `case` (its page, history, evidence, dossier)."""
     return visibility(actor).admits(case)
-
-
-def can_read_only(actor: Actor) -> bool:
-    """Whether `actor` only reads (a leader with no other role): no comments, no actions."""
-    return Role.LEADER in actor.roles and not (actor.roles & _WRITING_ROLES)

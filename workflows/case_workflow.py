@@ -23,85 +23,63 @@ fire no transition, urge nobody and decide no extension. Separation of duties: e
 a case's history is taken by someone accountable for it; an admin who also supervises gets
 the office role as well, which the audit log then shows.
 
-Messages are English msgids with %(name)s params (`err.message % err.params`), to be
-translated in the UI, which also owns the state labels.
+Errors are `workflows.errors.DomainError`s: code, HTTP status and English msgid written once
+on the class, params named in `labelled` (states, transitions, relations…) labelled by the UI
+layer (`app.errors.translate`), which owns the labels.
+
+Transition side effects are data on the rules (`TransitionRule.effects`, from `ON_ENTER` per
+target state): the service applies them generically. The work queues (待签收, 办理中, 待核验,
+待办结 …) are read off the rules too (`queue_grants`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
 
-
-class State(StrEnum):
-    """Where a case is in its workflow."""
-
-    ASSIGNED = "assigned"  # 已交办
-    IN_PROGRESS = "in_progress"  # 办理中
-    SUBMITTED = "submitted"  # 已报送
-    VERIFIED = "verified"  # 已核验
-    CLOSED = "closed"  # 已办结
-
-
-class Role(StrEnum):
-    """A user's role in the system (a user may hold several)."""
-
-    ADMIN = "admin"  # 系统管理员
-    OFFICE = "office"  # 政府督查室
-    TASK_FORCE_LEAD = "task_force_lead"  # 专班负责人
-    CASEWORKER = "caseworker"  # 经办人
-    LEADER = "leader"  # 领导 (read-only)
-
-
-class Relation(StrEnum):
-    """How an actor stands to one case; transitions are granted to relations."""
-
-    LEAD_CASEWORKER = "lead_caseworker"  # caseworker of the lead department
-    PARTNER_CASEWORKER = "partner_caseworker"  # caseworker of a partner department
-    TASK_FORCE_LEAD = "task_force_lead"  # lead of the case's action's task force
-    OFFICE = "office"  # supervision office
-
-
-class Need(StrEnum):
-    """An input a transition requires."""
-
-    COMMENT = "comment"  # a progress note
-    REASON = "reason"  # why it is returned or reopened (given as the comment)
-    NEW_DEPARTMENT = "new_department"  # the new lead department
-    EVIDENCE = "evidence"  # evidence files, only where the case requires them
+from workflows.errors import N_, DomainError
+from workflows.vocabulary import (  # noqa: F401  (re-exported: the rules' vocabulary)
+    ANONYMOUS,
+    OPEN_STATES,
+    STATE_ORDER,
+    SYSTEM,
+    Actor,
+    CaseFacts,
+    Need,
+    Relation,
+    Role,
+    State,
+    relations,
+)
 
 
 @dataclass(frozen=True)
-class Actor:
-    """Who acts: a user with roles, departments and the actions whose task force they lead."""
+class Effects:
+    """What firing a transition writes besides the state, as data (Frappe's `update_field`).
 
-    user_id: int | None  # None: the system (Celery)
-    roles: frozenset[Role]
-    department_ids: frozenset[int] = frozenset()
-    led_action_ids: frozenset[int] = frozenset()
+    Column names of the case row; the service applies them generically:
+    `stamp` are set to the time of the transition, `clear` to NULL, and when
+    `take_assignee` the actor becomes the assignee (经办人) if there is none.
+    """
 
-    @property
-    def is_system(self) -> bool:
-        """Whether this is the system acting without a user (e.g. a Celery task)."""
-        return self.user_id is None
-
-
-# Celery's actor for reports and reminders: sees every case, fires no transition.
-SYSTEM = Actor(user_id=None, roles=frozenset({Role.ADMIN}))
+    stamp: tuple[str, ...] = ()
+    clear: tuple[str, ...] = ()
+    take_assignee: bool = False
 
 
-@dataclass(frozen=True)
-class CaseFacts:
-    """What the rules need to know about a case."""
-
-    state: State
-    action_id: int | None
-    lead_department_id: int | None
-    partner_department_ids: frozenset[int] = frozenset()
-    requires_evidence: bool = False
-    has_evidence: bool = False  # including files uploaded with the request being checked
+# Timestamps describe the current pass; earlier passes stay in the history. Entering a state
+# stamps its column; going back (return, reopen, reassign) clears the later passes' stamps.
+_LATER_STAMPS = ("submitted_at", "verified_at", "closed_at")
+ON_ENTER: Mapping[State, Effects] = MappingProxyType(
+    {
+        State.ASSIGNED: Effects(stamp=("state_changed_at", "assigned_at"), clear=_LATER_STAMPS),
+        State.IN_PROGRESS: Effects(stamp=("state_changed_at",), clear=_LATER_STAMPS),
+        State.SUBMITTED: Effects(stamp=("state_changed_at", "submitted_at")),
+        State.VERIFIED: Effects(stamp=("state_changed_at", "verified_at")),
+        State.CLOSED: Effects(stamp=("state_changed_at", "closed_at")),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +88,7 @@ class TransitionRule:
 
     `who` lists every relation that may fire it; `who_by_source` narrows that for particular
     source states (return: the task-force lead from submitted, the office from verified).
+    `effects` is what firing it writes besides the state (see `Effects`, `ON_ENTER`).
     """
 
     name: str
@@ -118,6 +97,7 @@ class TransitionRule:
     who: frozenset[Relation]
     needs: frozenset[Need] = frozenset()
     who_by_source: Mapping[State, frozenset[Relation]] = field(default_factory=dict, hash=False)
+    effects: Effects = Effects()
 
     def __post_init__(self):
         object.__setattr__(self, "who_by_source", MappingProxyType(dict(self.who_by_source)))
@@ -135,13 +115,20 @@ class TransitionRule:
         """The source states from which any of `relations` may fire this transition."""
         return frozenset(s for s in self.sources if self.who_from(s) & relations)
 
+    def grants(self) -> tuple[tuple[State, frozenset[Relation]], ...]:
+        """(source state, relations that may fire it from there), in workflow order."""
+        return tuple((s, self.who_from(s)) for s in STATE_ORDER if s in self.sources)
+
 
 _S = State
 _R = Relation
 _N = Need
 
 
-def _rule(name, sources, target, who, needs=(), who_by_source=None) -> TransitionRule:
+def _rule(
+    name, sources, target, who, needs=(), who_by_source=None, *, clear=(), take_assignee=False
+) -> TransitionRule:
+    entering = ON_ENTER[target]
     return TransitionRule(
         name,
         frozenset(sources),
@@ -149,6 +136,11 @@ def _rule(name, sources, target, who, needs=(), who_by_source=None) -> Transitio
         frozenset(who),
         frozenset(needs),
         {s: frozenset(w) for s, w in (who_by_source or {}).items()},
+        Effects(
+            stamp=entering.stamp,
+            clear=entering.clear + tuple(clear),
+            take_assignee=take_assignee,
+        ),
     )
 
 
@@ -157,7 +149,8 @@ TRANSITIONS: Mapping[str, TransitionRule] = MappingProxyType(
     {
         rule.name: rule
         for rule in (
-            _rule("accept", {_S.ASSIGNED}, _S.IN_PROGRESS, {_R.LEAD_CASEWORKER}),
+            # whoever signs for the case works it (经办人)
+            _rule("accept", {_S.ASSIGNED}, _S.IN_PROGRESS, {_R.LEAD_CASEWORKER}, take_assignee=True),
             _rule(
                 "submit",
                 {_S.IN_PROGRESS},
@@ -181,48 +174,49 @@ TRANSITIONS: Mapping[str, TransitionRule] = MappingProxyType(
             _rule("reopen", {_S.CLOSED}, _S.IN_PROGRESS, {_R.OFFICE}, {_N.REASON}),
             _rule(
                 "reassign",
-                set(State) - {_S.CLOSED},
+                OPEN_STATES,
                 _S.ASSIGNED,
                 {_R.OFFICE},
                 {_N.NEW_DEPARTMENT},
+                # The old department's people no longer see the case: they must not stay on it.
+                clear=("assignee_id", "owner_id"),
             ),
         )
     }
 )
 
-STATE_ORDER: tuple[State, ...] = tuple(State)  # for listing states in workflow order
-
 
 # --- errors -------------------------------------------------------------------------------
 
 
-class WorkflowError(Exception):
-    """A rule of the workflow refused an operation; `code`, `message` % `params` say why."""
+class WorkflowError(DomainError):
+    """A rule of the workflow refused an operation (409 unless a subclass says otherwise)."""
 
     code = "workflow_error"
-    message = "The workflow does not allow this."
-
-    def __init__(self, **params):
-        self.params = params
-        super().__init__(self.message % params)
+    status = 409
+    msgid = N_("The workflow does not allow this.")
 
 
 class UnknownTransition(WorkflowError):
-    """No transition has this name (HTTP 400/422)."""
+    """No transition has this name (422)."""
 
     code = "unknown_transition"
-    message = "Unknown transition %(transition)s; known transitions: %(known)s."
+    status = 422
+    msgid = N_("Unknown transition %(transition)s; known transitions: %(known)s.")
+    labelled = MappingProxyType({"known": "transition_named"})
 
     def __init__(self, transition: str):
         self.transition = transition
-        super().__init__(transition=transition, known=", ".join(TRANSITIONS))
+        super().__init__(transition=transition, known=tuple(TRANSITIONS))
 
 
 class NotAllowed(WorkflowError):
-    """The actor may never do this to this case (HTTP 403)."""
+    """The actor may never do this to this case (403)."""
 
     code = "not_allowed"
-    message = "You may not %(operation)s this case."
+    status = 403
+    msgid = N_("You may not %(operation)s this case.")
+    labelled = MappingProxyType({"operation": "operation"})
 
     def __init__(self, operation: str, **params):
         self.operation = operation
@@ -230,55 +224,60 @@ class NotAllowed(WorkflowError):
 
 
 class TransitionNotAllowed(NotAllowed):
-    """The actor's relation to the case never permits this transition (HTTP 403)."""
+    """The actor's relation to the case never permits this transition (403)."""
 
     code = "transition_not_allowed"
-    message = "You may not %(operation)s this case."  # params["who"]: who may
+    msgid = N_("You may not %(operation)s this case: only %(who)s may.")
+    labelled = MappingProxyType({"operation": "transition", "who": "relation"})
 
     def __init__(self, transition: str):
         self.transition = transition
         self.who = tuple(r for r in Relation if r in TRANSITIONS[transition].who)
-        super().__init__(transition, who=" or ".join(self.who))
+        super().__init__(transition, who=self.who)
 
 
 class TransitionNotPossible(WorkflowError):
-    """The actor may fire this transition, but not from the case's current state (HTTP 409)."""
+    """The actor may fire this transition, but not from the case's current state (409)."""
 
     code = "transition_not_possible"
-    message = (
+    msgid = N_(
         "Cannot %(transition)s this case: it is %(state)s, and %(transition)s needs it to be "
         "%(required)s."
     )
+    labelled = MappingProxyType({"transition": "transition", "state": "state", "required": "state"})
 
     def __init__(self, transition: str, state: State, required_states: frozenset[State]):
         self.transition = transition
         self.state = state
         self.required_states = tuple(s for s in STATE_ORDER if s in required_states)
-        super().__init__(
-            transition=transition,
-            state=str(state),
-            required=" or ".join(self.required_states),
-        )
+        super().__init__(transition=transition, state=str(state), required=self.required_states)
 
 
 class MissingInput(WorkflowError):
-    """The transition needs inputs that were not given (HTTP 422)."""
+    """The transition needs inputs that were not given (422)."""
 
     code = "missing_input"
-    message = "To %(transition)s this case, give %(needs)s."
+    status = 422
+    msgid = N_("To %(transition)s this case, give %(needs)s.")
+    SAME_DEPARTMENT = N_("The new lead department must differ from the current one.")
+    labelled = MappingProxyType({"transition": "transition", "needs": "need"})
 
     def __init__(self, transition: str, needs: frozenset[Need], *, same_department=False):
         self.transition = transition
         self.needs = tuple(n for n in Need if n in needs)
         self.same_department = same_department  # a "new" department equal to the current one
-        super().__init__(transition=transition, needs=", ".join(self.needs))
+        super().__init__(
+            self.SAME_DEPARTMENT if same_department else None,
+            transition=transition,
+            needs=self.needs,
+        )
 
 
 class StaleVersion(WorkflowError):
-    """The case changed since the user loaded it (HTTP 409); raised by the service layer."""
+    """The case changed since the user loaded it (409); raised by the service layer."""
 
     code = "stale_version"
-    message = (
+    msgid = N_(
         "The case was changed by someone else (your version %(expected)s, now %(actual)s). "
         "Reload it and try again."
     )
@@ -289,27 +288,36 @@ class StaleVersion(WorkflowError):
         super().__init__(expected=expected, actual=actual)
 
 
+class CaseClosed(WorkflowError):
+    """The operation is allowed for this user, but not on a closed case (409)."""
+
+    code = "case_closed"
+    msgid = N_("The case is closed: it must be reopened before you can %(operation)s it.")
+    labelled = MappingProxyType({"operation": "operation"})
+
+    def __init__(self, operation: str):
+        self.operation = operation
+        super().__init__(operation=operation)
+
+
+class ExtensionNotPossible(WorkflowError):
+    """Extensions are asked for before the case is verified (409)."""
+
+    code = "extension_not_possible"
+    msgid = N_("Cannot request an extension: the case is %(state)s.")
+    labelled = MappingProxyType({"state": "state"})
+
+    def __init__(self, state: State):
+        self.state = state
+        super().__init__(state=str(state))
+
+
 # --- the engine -----------------------------------------------------------------------------
-
-
-def relations(case: CaseFacts, actor: Actor) -> frozenset[Relation]:
-    """How `actor` stands to `case` (empty when they have no part in it)."""
-    found = set()
-    if Role.CASEWORKER in actor.roles:
-        if case.lead_department_id is not None and case.lead_department_id in actor.department_ids:
-            found.add(Relation.LEAD_CASEWORKER)
-        if case.partner_department_ids & actor.department_ids:
-            found.add(Relation.PARTNER_CASEWORKER)
-    if Role.TASK_FORCE_LEAD in actor.roles and case.action_id in actor.led_action_ids:
-        found.add(Relation.TASK_FORCE_LEAD)
-    if Role.OFFICE in actor.roles:
-        found.add(Relation.OFFICE)
-    return frozenset(found)
 
 
 def required_inputs(case: CaseFacts, name: str) -> frozenset[Need]:
     """What the dialog for transition `name` must ask for on this case."""
-    rule = _rule_named(name)
+    rule = rule_named(name)
     if case.requires_evidence:
         return rule.needs
     return rule.needs - {Need.EVIDENCE}
@@ -324,7 +332,7 @@ def check_transition(
     new_department_id: int | None = None,
 ) -> State:
     """Return the state transition `name` leads to, or raise why `actor` may not fire it now."""
-    rule = _rule_named(name)
+    rule = rule_named(name)
     possible_from = rule.sources_for(relations(case, actor))
     if not possible_from:
         raise TransitionNotAllowed(name)
@@ -351,47 +359,49 @@ def available_transitions(case: CaseFacts, actor: Actor) -> list[str]:
     return [name for name, rule in TRANSITIONS.items() if rule.who_from(case.state) & mine]
 
 
-def _rule_named(name: str) -> TransitionRule:
+def rule_named(name: str) -> TransitionRule:
+    """The rule of transition `name`, else UnknownTransition."""
     try:
         return TRANSITIONS[name]
     except (KeyError, TypeError):
         raise UnknownTransition(str(name)) from None
 
 
-# --- other permissions ----------------------------------------------------------------------
+# --- work queues ----------------------------------------------------------------------------
+
+# A work queue lists the cases waiting for one step of the workflow: those in a source state
+# of the step's transitions, for an actor whose relation to the case may fire it from there.
+# Queue name -> the transitions whose next step it shows.
+QUEUE_STEPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "to_accept": ("accept",),  # 待签收
+        "in_progress": ("submit",),  # 办理中
+        "returned": ("submit",),  # 被退回 (and the latest transition was a return)
+        "to_verify": ("verify",),  # 待核验
+        "to_close": ("close",),  # 待办结
+    }
+)
+# Queues narrowed further by the case's latest transition.
+QUEUE_LAST_TRANSITION: Mapping[str, str] = MappingProxyType({"returned": "return"})
 
 
-def can_update_progress(case: CaseFacts, actor: Actor) -> bool:
-    """Caseworkers of the lead and partner departments report progress until the case closes."""
-    caseworkers = {Relation.LEAD_CASEWORKER, Relation.PARTNER_CASEWORKER}
-    return case.state != State.CLOSED and bool(relations(case, actor) & caseworkers)
+def queue_grants(queue: str) -> tuple[tuple[frozenset[State], frozenset[Relation]], ...]:
+    """The (states, relations) pairs of a work queue, read off its transitions' rules.
+
+    A case is in the queue for an actor when, for some pair, the case's state is in `states`
+    and the actor stands to the case in one of `relations`.
+    """
+    pairs: dict[frozenset[Relation], set[State]] = {}
+    for name in QUEUE_STEPS[queue]:
+        for state, who in TRANSITIONS[name].grants():
+            pairs.setdefault(who, set()).add(state)
+    return tuple((frozenset(states), who) for who, states in pairs.items())
 
 
-def can_urge(case: CaseFacts, actor: Actor) -> bool:
-    """The office or the case's task-force lead may urge (催办) a case that is not closed."""
-    urgers = {Relation.OFFICE, Relation.TASK_FORCE_LEAD}
-    return case.state != State.CLOSED and bool(relations(case, actor) & urgers)
-
-
-def can_request_extension(case: CaseFacts, actor: Actor) -> bool:
-    """The lead caseworker may ask for more time while the work is not yet verified."""
-    return case.state not in (State.VERIFIED, State.CLOSED) and (
-        Relation.LEAD_CASEWORKER in relations(case, actor)
-    )
-
-
-def can_decide_extension(actor: Actor) -> bool:
-    """Only the supervision office approves or refuses extension requests."""
-    return Role.OFFICE in actor.roles
-
-
-def can_comment(case: CaseFacts, actor: Actor) -> bool:
-    """Anyone who can see the case may comment, except read-only users (leaders)."""
-    from workflows.access import can_read_only, can_view  # access imports this module
-
-    return can_view(case, actor) and not can_read_only(actor)
-
-
-def can_edit_deadline(actor: Actor) -> bool:
-    """Only an admin changes a deadline directly (recorded in history)."""
-    return Role.ADMIN in actor.roles
+def in_queue(queue: str, case: CaseFacts, actor: Actor, last_transition: str | None = None) -> bool:
+    """Whether `case` is in `actor`'s work queue (the rule the SQL of app.access implements)."""
+    wanted = QUEUE_LAST_TRANSITION.get(queue)
+    if wanted is not None and last_transition != wanted:
+        return False
+    mine = relations(case, actor)
+    return any(case.state in states and who & mine for states, who in queue_grants(queue))

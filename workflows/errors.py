@@ -10,7 +10,8 @@ An error carries what a client and a translator need and nothing of Flask:
   vocabulary words (a state, a transition, a relation…) that the UI layer labels in the
   user's language before formatting, e.g. ``{"state": "state"}``.
 
-Subclasses set the class attributes and pass their params to ``super().__init__``.
+Subclasses set the class attributes and pass their params to ``super().__init__``; a raise
+site may pass its own msgid first (marked with `N_` so that it is extracted for the catalogue).
 """
 
 from __future__ import annotations
@@ -19,12 +20,21 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 
+def N_(msgid: str) -> str:
+    """Mark an English msgid for extraction into the catalogue; translated later, on display."""
+    return msgid
+
+
+# Labelled vocabularies whose lists mean "all of these" (joined with a comma, not "or").
+ALL_OF = frozenset({"need", "transition_named"})
+
+
 class DomainError(Exception):
     """A refusal with a code, an HTTP status, an English msgid and its params."""
 
     code: str = "error"
     status: int = 400
-    msgid: str = "The request cannot be carried out."
+    msgid: str = N_("The request cannot be carried out.")
     # param name -> label vocabulary (see app.labels); a tuple/list value is labelled item by item
     labelled: Mapping[str, str] = MappingProxyType({})
 
@@ -36,17 +46,23 @@ class DomainError(Exception):
 
     def english(self) -> str:
         """The untranslated message (logs, tests, non-request contexts)."""
+        if not isinstance(self.msgid, str):  # a message translated at the raise site (legacy)
+            return str(self.msgid)
         try:
             return self.msgid % self._flat_params()
         except (KeyError, TypeError, ValueError):
             return self.msgid
 
     def _flat_params(self) -> dict:
-        return {
-            name: ", ".join(map(str, value)) if isinstance(value, (tuple, list, frozenset, set))
-            else value
-            for name, value in self.params.items()
-        }
+        """Params with lists joined: "a or b" for labelled words, "a, b" for all-of lists."""
+        flat = {}
+        for name, value in self.params.items():
+            if isinstance(value, (tuple, list, frozenset, set)):
+                vocabulary = self.labelled.get(name)
+                joiner = " or " if vocabulary and vocabulary not in ALL_OF else ", "
+                value = joiner.join(map(str, value))
+            flat[name] = value
+        return flat
 
     def as_dict(self) -> dict:
         """Code and params, for an API body (the message is added by the translator)."""
@@ -58,7 +74,7 @@ class InvalidInput(DomainError):
 
     code = "invalid_input"
     status = 422
-    msgid = "The input is not valid."
+    msgid = N_("The input is not valid.")
 
 
 class NotFound(DomainError):
@@ -66,7 +82,7 @@ class NotFound(DomainError):
 
     code = "not_found"
     status = 404
-    msgid = "The record does not exist, or you may not see it."
+    msgid = N_("The record does not exist, or you may not see it.")
 
 
 class Forbidden(DomainError):
@@ -74,7 +90,7 @@ class Forbidden(DomainError):
 
     code = "forbidden"
     status = 403
-    msgid = "You are not allowed to do this."
+    msgid = N_("You are not allowed to do this.")
 
 
 class Conflict(DomainError):
@@ -82,7 +98,7 @@ class Conflict(DomainError):
 
     code = "conflict"
     status = 409
-    msgid = "This cannot be done now."
+    msgid = N_("This cannot be done now.")
 
 
 class Unavailable(DomainError):
@@ -90,4 +106,4 @@ class Unavailable(DomainError):
 
     code = "unavailable"
     status = 503
-    msgid = "A service is not available; nothing was changed. Try again later."
+    msgid = N_("A service is not available; nothing was changed. Try again later.")

@@ -7,11 +7,12 @@ measure how near a deadline is and how long a case has been overdue.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 from enum import StrEnum
 
 from workflows.calendar import WorkingDayCalendar
-from workflows.case_workflow import State
+from workflows.vocabulary import State
 
 DONE_STATES = frozenset({State.VERIFIED, State.CLOSED})
 
@@ -42,6 +43,11 @@ def elapsed_share(start: date, deadline: date, today: date) -> float:
     return min(1.0, max(0.0, (today - start).days / total))
 
 
+def missed_milestones(milestones: Iterable[tuple[date, bool]], today: date) -> list[date]:
+    """Due dates of the milestones (due date, done) that passed without being reported done."""
+    return sorted(due for due, done in milestones if not done and today > due)
+
+
 def rag_status(
     *,
     state: State,
@@ -52,12 +58,21 @@ def rag_status(
     calendar: WorkingDayCalendar,
     soon_working_days: int = 5,
     pace_margin: int = 20,
+    missed: Sequence[date] = (),
+    milestone_red_working_days: int = 5,
 ) -> Rag:
-    """Green when done or on track, red when overdue, yellow when near or behind pace."""
+    """Green when done or on track, red when overdue, yellow when near or behind pace.
+
+    A missed milestone (时间节点, `missed`: their due dates) turns the case yellow, and red
+    once the earliest is `milestone_red_working_days` working days past its due date.
+    """
     if state in DONE_STATES:
         return Rag.GREEN
     if is_overdue(state, deadline, today):
         return Rag.RED
+    if missed:
+        late = overdue_working_days(min(missed), today, calendar)
+        return Rag.RED if late >= milestone_red_working_days else Rag.YELLOW
     if calendar.within_working_days(today, deadline, soon_working_days):
         return Rag.YELLOW
     expected = elapsed_share(start, deadline, today) * 100 - pace_margin

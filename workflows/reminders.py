@@ -44,14 +44,15 @@ they continue while a case is submitted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from workflows.calendar import WorkingDayCalendar
-from workflows.case_workflow import State
+from workflows.errors import N_
+from workflows.vocabulary import State
 
 OPEN_STATES = frozenset({State.ASSIGNED, State.IN_PROGRESS, State.SUBMITTED})
 WITH_CASEWORKER = frozenset({State.ASSIGNED, State.IN_PROGRESS})
@@ -129,17 +130,13 @@ def due_notifications(
     rules: ReminderRules,
     calendar: WorkingDayCalendar,
 ) -> list[DueNotification]:
-    """The notifications `case` owes on working day `on` (none on other days)."""
+    """The notifications `case` owes on working day `on` (none on other days), rule by rule."""
     if not calendar.is_working_day(on):
         return []
     found: list[DueNotification] = []
-    if case.state in OPEN_STATES:
-        found += _due_soon(case, on, rules, calendar)
-        found += _overdue(case, on, rules, calendar)
-    if case.state in WITH_CASEWORKER:
-        found += _stale(case, on, rules)
-    if case.state == State.SUBMITTED:
-        found += _awaiting_verification(case, on, rules, calendar)
+    for rule in RULES:
+        if case.state in rule.states:
+            found += rule.evaluate(case, on, rules, calendar)
     return found
 
 
@@ -172,7 +169,7 @@ def _overdue(case, on, rules, calendar) -> list[DueNotification]:
     if on <= case.deadline:
         return []
     late = calendar.working_days_between(case.deadline, on)  # ≥ 1: `on` is a working day
-    found = _to(
+    return _to(
         _caseworkers_and_owner(case),
         case_id=case.case_id,
         kind=NotificationKind.OVERDUE,
@@ -180,6 +177,13 @@ def _overdue(case, on, rules, calendar) -> list[DueNotification]:
         day=on,
         mark=late,
     )
+
+
+def _escalation(case, on, rules, calendar) -> list[DueNotification]:
+    if on <= case.deadline:
+        return []
+    late = calendar.working_days_between(case.deadline, on)
+    found = []
     for after, recipients in (
         (rules.escalate_to_lead_after, case.task_force_lead_ids),
         (rules.escalate_to_office_after, case.office_ids),
@@ -196,7 +200,7 @@ def _overdue(case, on, rules, calendar) -> list[DueNotification]:
     return found
 
 
-def _stale(case, on, rules) -> list[DueNotification]:
+def _stale(case, on, rules, calendar=None) -> list[DueNotification]:
     activity = [d for d in (case.last_progress_at, case.assigned_at) if d is not None]
     if not activity:
         return []
@@ -239,6 +243,86 @@ def _caseworkers_and_owner(case: CaseReminderFacts) -> frozenset[int]:
 
 def _to(recipients: Iterable[int], **fields) -> list[DueNotification]:
     return [DueNotification(recipient_id=r, **fields) for r in sorted(set(recipients))]
+
+
+# --- the rules' registry ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleSetting:
+    """One setting of a rule: its Setting key, the ReminderRules field it fills, its form."""
+
+    key: str  # the Setting row, e.g. "reminders.stale_after_days"
+    field: str  # the ReminderRules attribute; its default there is the setting's default
+    kind: str  # "ints" (a comma-separated list) or "int"
+    minimum: int
+    maximum: int
+    label: str  # English msgid
+    help: str  # English msgid
+
+    @property
+    def default(self):
+        value = getattr(ReminderRules(), self.field)
+        return list(value) if self.kind == "ints" else value
+
+
+@dataclass(frozen=True)
+class ReminderRule:
+    """One reminder rule: the notifications it owes (evaluate), in which states, its settings.
+
+    `check(values)` may refuse a combination of settings: (setting key, English msgid) or None.
+    """
+
+    kind: NotificationKind
+    states: frozenset[State]
+    evaluate: Callable[[CaseReminderFacts, date, ReminderRules, WorkingDayCalendar], list[DueNotification]]
+    settings: tuple[RuleSetting, ...] = ()
+    check: Callable[[dict], tuple[str, str] | None] | None = None
+
+
+def _escalation_order(values: dict) -> tuple[str, str] | None:
+    if values["reminders.escalate_to_office_after"] < values["reminders.escalate_to_lead_after"]:
+        return "reminders.escalate_to_office_after", N_("Escalate to the office no earlier than to the task-force lead.")
+    return None
+
+
+# Adding a rule: a NotificationKind, its evaluate function above, an entry here (with the
+# ReminderRules fields its settings fill), and its message texts (app/services/notifications.py).
+RULES: tuple[ReminderRule, ...] = (
+    ReminderRule(NotificationKind.DUE_SOON, OPEN_STATES, _due_soon, (
+        RuleSetting("reminders.due_soon_working_days", "due_soon_working_days", "ints", 0, 60,
+                    N_("Due-soon reminders (working days before)"),
+                    N_("Whole numbers separated by commas, e.g. 5,3,1; empty: no due-soon reminders.")),
+    )),
+    ReminderRule(NotificationKind.OVERDUE, OPEN_STATES, _overdue),
+    ReminderRule(NotificationKind.ESCALATION, OPEN_STATES, _escalation, (
+        RuleSetting("reminders.escalate_to_lead_after", "escalate_to_lead_after", "int", 1, 60,
+                    N_("Escalate to the task-force lead after"), N_("Overdue working days.")),
+        RuleSetting("reminders.escalate_to_office_after", "escalate_to_office_after", "int", 1, 60,
+                    N_("Escalate to the supervision office after"), N_("Overdue working days.")),
+    ), check=_escalation_order),
+    ReminderRule(NotificationKind.STALE, WITH_CASEWORKER, _stale, (
+        RuleSetting("reminders.stale_after_days", "stale_after_days", "int", 1, 365,
+                    N_("Remind to report progress after"),
+                    N_("Calendar days without a progress update (one dekad: 10).")),
+    )),
+    ReminderRule(NotificationKind.AWAITING_VERIFICATION, frozenset({State.SUBMITTED}), _awaiting_verification, (
+        RuleSetting("reminders.awaiting_verification_working_days", "awaiting_verification_working_days", "int", 1, 60,
+                    N_("Remind the task-force lead of a submission after"),
+                    N_("Working days waiting for verification; repeated at each multiple.")),
+    )),
+)
+
+
+def rules_from_settings(values: dict, *, office_hours: tuple[time, time], timezone: str) -> ReminderRules:
+    """ReminderRules from stored setting values (by Setting key); missing keys keep the defaults."""
+    fields = {}
+    for rule in RULES:
+        for setting in rule.settings:
+            if setting.key in values:
+                value = values[setting.key]
+                fields[setting.field] = tuple(int(v) for v in value) if setting.kind == "ints" else int(value)
+    return ReminderRules(**fields, office_hours=office_hours, timezone=timezone)
 
 
 # --- when to run and when to send ------------------------------------------------------------

@@ -1,29 +1,30 @@
-"""Case API: read cases (FAB ModelRestApi) and act on them through app.services.workflow.
+"""Case API: read cases (FAB ModelRestApi) and act on them through the case-act services.
 
-Each write method parses its input, calls one service function and maps typed errors to
-HTTP codes; the body of every error is {"message": "<Chinese>", "code": "<code>"}.
+Each write method reads its body with a schema (app/api/schemas.py), calls one service
+function and lets ApiMixin answer the errors: {"code", "message"} in the user's language.
 Leaders hold only read permissions on "Case", so FAB answers 403 to every write of theirs.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-
-from flask import jsonify, make_response, request, send_file
+from flask import request, send_file
 from flask_appbuilder.api import BaseApi, ModelRestApi, expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import protect
-from flask_babel import gettext
 from sqlalchemy import select
-from werkzeug.exceptions import RequestEntityTooLarge
 
+from app import rag
 from app.access import CaseVisibilityFilter
+from app.api import schemas as s
+from app.api.base import ApiMixin, answers_errors, parse_json_text
+from app.api.docs import documented
+from app.api.errors import BodyNotObject
 from app.extensions import db
 from app.models import Case
 from app.security import current_actor
-from app.services import workflow
-from workflows.case_workflow import WorkflowError, available_transitions
+from app.services import bulk, case_acts, case_edit, case_json, evidence, progress, transitions
+from app.services.case_base import CaseNotFound, case_facts
+from workflows.case_workflow import available_transitions
 
 CASE_COLUMNS = [
     "id",
@@ -37,82 +38,10 @@ CASE_COLUMNS = [
     "lead_department_name",
     "list_kind",
     "percent_done",
+    "plan_id",
+    "parent_id",
+    "action_id",
 ]
-
-
-class MalformedRequest(ValueError):
-    """The request body is not what the endpoint reads (400)."""
-
-    def __init__(self, field: str | None = None):
-        self.field = field
-        super().__init__(field)
-
-
-def _message_400(exc: MalformedRequest) -> str:
-    if exc.field:
-        return gettext("Field %(field)s is missing or has the wrong type.", field=exc.field)
-    return gettext("The request body must be a JSON object.")
-
-
-def _body() -> dict:
-    """The JSON object sent, or MalformedRequest."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise MalformedRequest()
-    return body
-
-
-def _field(body: dict, name: str, kinds: tuple, *, required: bool = False):
-    """A field of the body of one of `kinds` (None when absent and optional)."""
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) and bool not in kinds:
-        raise MalformedRequest(name)
-    if not isinstance(value, kinds):
-        raise MalformedRequest(name)
-    return value
-
-
-class _ApiErrors:
-    """Shared JSON error responses with Chinese messages and a code."""
-
-    def error(self, status: int, message: str, code: str):
-        # Not self.response(): its first parameter is already called `code`.
-        return make_response(jsonify(message=message, code=code), status)
-
-    def response_401(self):
-        return self.error(401, gettext("Please sign in."), "unauthorized")
-
-    def response_403(self):
-        return self.error(403, gettext("You may not do this."), "forbidden")
-
-    def response_404(self):
-        return self.error(404, gettext("Case not found, or you may not see it."), "not_found")
-
-
-def maps_errors(f):
-    """Turn the services' typed errors (and malformed bodies) into JSON error responses."""
-
-    @functools.wraps(f)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return f(self, *args, **kwargs)
-        except MalformedRequest as exc:
-            return self.error(400, _message_400(exc), "bad_request")
-        except RequestEntityTooLarge:
-            return self.error(
-                413,
-                gettext("The upload is too large (at most %(limit)s MB in all).",
-                        limit=request.max_content_length // (1024 * 1024)),
-                "file_too_large",
-            )
-        except (WorkflowError, workflow.InvalidInput, workflow.CaseNotFound) as exc:
-            return self.error(
-                workflow.error_status(exc), workflow.error_message(exc), workflow.error_code(exc)
-            )
-
-    return wrapper
 
 
 def _case_json(case: Case) -> dict:
@@ -127,6 +56,28 @@ def _case_json(case: Case) -> dict:
     }
 
 
+def _full_case_json(case: Case) -> dict:
+    """A case as POST and PUT answer it: the contract fields plus its light."""
+    return {
+        "id": case.id,
+        "title": case.title,
+        "state": case.state,
+        "version": case.version,
+        "plan_id": case.plan_id,
+        "action_id": case.action_id,
+        "parent_id": case.parent_id,
+        "lead_department_id": case.lead_department_id,
+        "deadline": case.deadline.isoformat(),
+        "original_deadline": case.original_deadline.isoformat(),
+        "percent_done": case.percent_done,
+        "rag": str(rag.rag_for(case)),
+    }
+
+
+# PUT fields that are an edit of the case (the rest: the admins' deadline change, as before).
+_EDIT_FIELDS = frozenset(s.CaseWriteRequestSchema().fields) - {"deadline", "comment", "version"}
+
+
 def _extension_json(ext) -> dict:
     return {
         "id": ext.id,
@@ -139,17 +90,25 @@ def _extension_json(ext) -> dict:
     }
 
 
-class CaseApi(_ApiErrors, ModelRestApi):
+class CaseApi(ApiMixin, ModelRestApi):
     """Cases the caller may see, and every act on them (transition, progress, urge…)."""
 
     resource_name = "case"
     datamodel = SQLAInterface(Case)
     class_permission_name = "Case"
     allow_browser_login = True
+    openapi_spec_tag = "Cases"
+    openapi_spec_component_schemas = s.CASE_SCHEMAS
+    not_found = CaseNotFound
+    inherited_summaries = {
+        "get_list": "List the cases the caller may see",
+        "get": "One case, with its RAG status and the transitions the caller may fire",
+        "info": "Metadata of the case list: columns, filters, permissions",
+    }
     base_filters = [["id", CaseVisibilityFilter, None]]
     base_order = ("id", "asc")
     include_route_methods = {
-        "get", "get_list", "info", "put", "transition", "progress", "history", "evidence",
+        "get", "get_list", "info", "post", "put", "transition", "progress", "history", "evidence",
         "urge", "extension", "comment", "bulk",
     }
     # Reads are can_get/can_download (leaders have them); every write is can_post/can_put.
@@ -160,6 +119,7 @@ class CaseApi(_ApiErrors, ModelRestApi):
         "history": "get",
         "evidence": "download",
         "put": "put",
+        "post": "post",
         "transition": "post",
         "progress": "post",
         "urge": "post",
@@ -170,84 +130,92 @@ class CaseApi(_ApiErrors, ModelRestApi):
     list_columns = CASE_COLUMNS
     show_columns = [*CASE_COLUMNS, "text", "partner_departments.id", "partner_departments.name"]
     edit_columns = ["deadline"]
-    search_columns = ["title", "state", "deadline", "lead_department", "action", "list_kind"]
+    search_columns = ["title", "state", "deadline", "lead_department", "action", "list_kind",
+                      "plan_id", "parent_id"]
     order_columns = ["id", "deadline", "state", "title"]
 
     def pre_get_list(self, data: dict) -> None:
         """Add each case's RAG status (红黄绿灯)."""
         ids = data["ids"]  # aligned with the rows, even when the caller chose no "id" column
-        rags = workflow.rag_by_id(db.session.scalars(select(Case).where(Case.id.in_(ids))).all())
+        rags = rag.rag_by_id(db.session.scalars(select(Case).where(Case.id.in_(ids))).all())
         for case_id, row in zip(ids, data["result"], strict=True):
             row["rag"] = str(rags[case_id])
 
     def pre_get(self, data: dict) -> None:
         """Add the RAG status and the transitions the caller may fire now."""
         case = db.session.get(Case, int(data["id"]))
-        data["result"]["rag"] = str(workflow.rag_for(case))
+        data["result"]["rag"] = str(rag.rag_for(case))
         data["result"]["available_transitions"] = available_transitions(
-            workflow.case_facts(case), current_actor()
+            case_facts(case), current_actor()
         )
 
     @expose("/<int:pk>/transition", methods=["POST"])
     @protect()
     @safe
-    @maps_errors
+    @answers_errors
+    @documented("post", "Fire a transition (accept, submit, verify, return, close, reopen, reassign)",
+                body=s.TransitionRequestSchema, answer=(200, s.CaseStateSchema),
+                refusals=(400, 403, 404, 409, 422))
     def transition(self, pk: int):
-        """Fire a transition: {"transition", "comment", "version", "new_department_id"}."""
-        body = _body()
-        case = workflow.apply_transition(
+        """Fire a transition on the case."""
+        body = self.body(s.TransitionRequestSchema)
+        case = transitions.apply_transition(
             pk,
             current_actor(),
-            _field(body, "transition", (str,), required=True),
-            comment=_field(body, "comment", (str,)),
-            version=_field(body, "version", (int,)),
-            new_department_id=_field(body, "new_department_id", (int,)),
+            body["transition"],
+            comment=body.get("comment"),
+            version=body.get("version"),
+            new_department_id=body.get("new_department_id"),
         )
         return self.response(200, id=case.id, state=case.state, version=case.version)
 
     @expose("/<int:pk>/progress", methods=["POST"])
     @protect()
     @safe
-    @maps_errors
+    @answers_errors
+    @documented("post", "Report progress: note, percent, indicator values and evidence files",
+                body=s.ProgressRequestSchema, form=s.ProgressFormSchema,
+                answer=(201, s.ProgressSchema, "result"), refusals=(400, 403, 404, 409, 413, 422))
     def progress(self, pk: int):
-        """Report progress: JSON {"note", "percent", "indicators"} or multipart with files."""
+        """Report progress: JSON, or multipart/form-data with evidence files."""
+        files = []
         if request.mimetype == "multipart/form-data":
             form = request.form
-            try:
-                indicators = json.loads(form.get("indicators") or "{}")
-            except ValueError:
-                raise MalformedRequest("indicators") from None
-            note, percent = form.get("note"), form.get("percent")
+            data = {key: form[key] for key in ("note", "percent") if key in form}
+            if form.get("indicators"):
+                try:
+                    data["indicators"] = parse_json_text(form["indicators"])
+                except BodyNotObject:  # not JSON: the schema refuses the text as no object
+                    data["indicators"] = form["indicators"]
+            body = self.load(s.ProgressRequestSchema, data)
             files = request.files.getlist("files") + request.files.getlist("files[]")
         else:
-            body = _body()
-            note = _field(body, "note", (str,))
-            percent = _field(body, "percent", (int, str))
-            indicators = _field(body, "indicators", (dict,)) or {}
-            files = []
-        if not isinstance(indicators, dict):
-            raise MalformedRequest("indicators")
-        update = workflow.add_progress(
-            pk, current_actor(), note=note, percent=percent, indicator_values=indicators,
-            files=files,
+            body = self.body(s.ProgressRequestSchema)
+        update = progress.add_progress(
+            pk, current_actor(), note=body.get("note"), percent=body.get("percent"),
+            indicator_values=body.get("indicators") or {}, files=files,
         )
-        return self.response(201, result=workflow.progress_json(update))
+        return self.response(201, result=case_json.progress_json(update))
 
     @expose("/<int:pk>/history", methods=["GET"])
     @protect()
     @safe
-    @maps_errors
+    @answers_errors
+    @documented("get", "The case's history, oldest first",
+                answer=(200, s.HistoryEntrySchema, "result", True), refusals=(404,))
     def history(self, pk: int):
         """The case's history, oldest first."""
-        return self.response(200, result=workflow.history_json(pk, current_actor()))
+        return self.response(200, result=case_json.history_json(pk, current_actor()))
 
     @expose("/<int:pk>/evidence/<int:evidence_id>", methods=["GET"])
     @protect()
     @safe
-    @maps_errors
+    @answers_errors
+    @documented("get", "Download an evidence file of the case", media="application/octet-stream",
+                refusals=(404,))
     def evidence(self, pk: int, evidence_id: int):
         """Download an evidence file (only for users who may see the case)."""
-        row, path = workflow.open_evidence(evidence_id, current_actor(), case_id=pk)
+        row, path = evidence.open_evidence(evidence_id, current_actor(), case_id=pk)
         response = send_file(
             path, mimetype=row.content_type, as_attachment=True, download_name=row.original_name,
         )
@@ -258,90 +226,119 @@ class CaseApi(_ApiErrors, ModelRestApi):
     @expose("/<int:pk>/urge", methods=["POST"])
     @protect()
     @safe
-    @maps_errors
+    @answers_errors
+    @documented("post", "Urge the case (催办)", body=s.UrgeRequestSchema,
+                answer=(201, s.HistoryEntrySchema, "result"), refusals=(400, 403, 404, 409, 422))
     def urge(self, pk: int):
-        """催办: {"comment"}."""
-        body = _body()
-        entry = workflow.urge(pk, current_actor(), comment=_field(body, "comment", (str,)))
-        return self.response(201, result=workflow.history_entry_json(entry))
+        """催办."""
+        body = self.body(s.UrgeRequestSchema)
+        entry = case_acts.urge(pk, current_actor(), comment=body.get("comment"))
+        return self.response(201, result=case_json.history_entry_json(entry))
 
     @expose("/<int:pk>/extension", methods=["POST"])
     @protect()
     @safe
-    @maps_errors
+    @answers_errors
+    @documented("post", "Request an extension of the deadline (延期申请)",
+                body=s.ExtensionRequestSchema, answer=(201, s.ExtensionSchema, "result"),
+                refusals=(400, 403, 404, 409, 422))
     def extension(self, pk: int):
-        """延期申请: {"new_deadline": "YYYY-MM-DD", "reason"}."""
-        body = _body()
-        ext = workflow.request_extension(
-            pk,
-            current_actor(),
-            new_deadline=_field(body, "new_deadline", (str,), required=True),
-            reason=_field(body, "reason", (str,)),
+        """延期申请."""
+        body = self.body(s.ExtensionRequestSchema)
+        ext = case_acts.request_extension(
+            pk, current_actor(), new_deadline=body["new_deadline"], reason=body.get("reason"),
         )
         return self.response(201, result=_extension_json(ext))
 
     @expose("/<int:pk>/comment", methods=["POST"])
     @protect()
     @safe
-    @maps_errors
+    @answers_errors
+    @documented("post", "Comment on the case", body=s.CommentRequestSchema,
+                answer=(201, s.HistoryEntrySchema, "result"), refusals=(400, 403, 404, 409, 422))
     def comment(self, pk: int):
-        """A comment on the case: {"text"}."""
-        body = _body()
-        entry = workflow.add_comment(pk, current_actor(), text=_field(body, "text", (str,)))
-        return self.response(201, result=workflow.history_entry_json(entry))
+        """A comment on the case."""
+        body = self.body(s.CommentRequestSchema)
+        entry = case_acts.add_comment(pk, current_actor(), text=body.get("text"))
+        return self.response(201, result=case_json.history_entry_json(entry))
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("post", "立项: open a case by hand (the supervision office)", body=s.CaseWriteRequestSchema,
+                answer=(201, s.CaseSchema), refusals=(400, 403, 404, 422))
+    def post(self):
+        """Create a case: title, text, action_id or plan_id, lead_department_id, deadline, …"""
+        body = self.body(s.CaseWriteRequestSchema)
+        case = case_edit.create_case(current_actor(), body)
+        return self.response(201, **_full_case_json(case))
 
     @expose("/<int:pk>", methods=["PUT"])
     @protect()
     @safe
-    @maps_errors
+    @answers_errors
+    @documented("put", "Edit a case (the office: any field; a task-force lead: milestones and "
+                "targets); a body of only deadline/comment/version is the admins' deadline change",
+                body=s.CaseWriteRequestSchema, answer=(200, s.CaseSchema),
+                refusals=(400, 403, 404, 409, 422))
     def put(self, pk: int):
-        """Admin only: change the deadline, {"deadline", "comment", "version"}."""
-        body = _body()
-        case = workflow.change_deadline(
-            pk,
-            current_actor(),
-            deadline=_field(body, "deadline", (str,), required=True),
-            comment=_field(body, "comment", (str,)),
-            version=_field(body, "version", (int,)),
+        """Edit the case's fields, or (admins) change its deadline."""
+        try:
+            raw = request.get_json(silent=True)
+        except RecursionError:  # too deep: self.body() answers it (400)
+            raw = None
+        if isinstance(raw, dict) and _EDIT_FIELDS & set(raw):
+            body = self.body(s.CaseWriteRequestSchema)
+            fields = {k: v for k, v in body.items() if k not in ("comment", "version")}
+            case = case_edit.update_case(current_actor(), pk, fields)
+            return self.response(200, **_full_case_json(case))
+        body = self.body(s.DeadlineRequestSchema)
+        case = case_acts.change_deadline(
+            pk, current_actor(), deadline=body["deadline"], comment=body.get("comment"),
+            version=body.get("version"),
         )
         return self.response(200, **_case_json(case))
 
     @expose("/bulk", methods=["POST"])
     @protect()
     @safe
-    @maps_errors
+    @answers_errors
+    @documented("post", "Transition or urge many cases; more than 20 are queued (202)",
+                body=s.BulkRequestSchema, answer=(200, s.BulkResultSchema),
+                refusals=(400, 403, 422, 503))
     def bulk(self):
-        """Bulk transition or urge: {"case_ids", "operation", "comment"}; queued when large."""
-        body = _body()
-        result = workflow.start_bulk(
-            _field(body, "case_ids", (list,), required=True),
-            current_actor(),
-            _field(body, "operation", (str,), required=True),
-            comment=_field(body, "comment", (str,)),
+        """Bulk transition or urge: done at once (200) or queued for the worker (202)."""
+        body = self.body(s.BulkRequestSchema)
+        result = bulk.start_bulk(
+            body["case_ids"], current_actor(), body["operation"], comment=body.get("comment"),
         )
         return self.response(202 if result["queued"] else 200, **result)
 
 
-class ExtensionApi(_ApiErrors, BaseApi):
+class ExtensionApi(ApiMixin, BaseApi):
     """Decisions on extension requests (the supervision office)."""
 
     resource_name = "extension"
     class_permission_name = "Case"
     allow_browser_login = True
+    openapi_spec_tag = "Cases"
+    openapi_spec_component_schemas = s.EXTENSION_SCHEMAS
+    not_found = CaseNotFound
     method_permission_name = {"decision": "post"}
 
     @expose("/<int:pk>/decision", methods=["POST"])
     @protect()
     @safe
-    @maps_errors
+    @answers_errors
+    @documented("post", "Approve or refuse an extension request", body=s.DecisionRequestSchema,
+                answer=(200, {"result": s.ExtensionSchema, "case": s.CaseSummarySchema}),
+                refusals=(400, 403, 404, 409, 422))
     def decision(self, pk: int):
-        """Approve or refuse: {"approve": true|false, "comment"}."""
-        body = _body()
-        ext = workflow.decide_extension(
-            pk,
-            current_actor(),
-            approve=_field(body, "approve", (bool,), required=True),
-            comment=_field(body, "comment", (str,)),
+        """Approve or refuse an extension request; answers it and the case."""
+        body = self.body(s.DecisionRequestSchema)
+        ext = case_acts.decide_extension(
+            pk, current_actor(), approve=body["approve"], comment=body.get("comment"),
         )
         case = db.session.get(Case, ext.case_id)
         return self.response(200, result=_extension_json(ext), case=_case_json(case))

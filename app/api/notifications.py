@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
-from flask_babel import gettext
 
+from app.api import schemas as s
+from app.api.base import ApiMixin, answers_errors
+from app.api.docs import documented
 from app.security import request_user
 from app.services import notifications as service
 from app.services.notifications import iso_utc
@@ -25,7 +26,11 @@ def _json(n) -> dict:
     }
 
 
-class NotificationApi(BaseApi):
+def _preferences(pref) -> dict:
+    return {"email": pref.email, "in_app": pref.in_app, "daily_digest": pref.daily_digest}
+
+
+class NotificationApi(ApiMixin, BaseApi):
     """/api/v1/notification/: only ever the caller's own rows (others' are 404)."""
 
     resource_name = "notification"
@@ -36,17 +41,23 @@ class NotificationApi(BaseApi):
     }
     allow_browser_login = True
     openapi_spec_tag = "Notifications"
+    openapi_spec_component_schemas = s.NOTIFICATION_SCHEMAS
+    not_found = service.NotificationNotFound
 
     @expose("/", methods=["GET"])
     @protect()
     @safe
+    @answers_errors
+    @documented("get", "The caller's notifications, newest first", query=s.NotificationListQuerySchema,
+                answer=(200, s.NotificationSchema, "result", True), refusals=(400, 422))
     def get_own(self):
         """The caller's notifications, newest first (?unread=1, ?page=, ?page_size=)."""
+        query = self.query(s.NotificationListQuerySchema)
         page = service.notifications_page(
             request_user().id,
-            unread_only=request.args.get("unread") in ("1", "true"),
-            page=request.args.get("page", 1, type=int),
-            page_size=request.args.get("page_size", 30, type=int),
+            unread_only=query.get("unread") in ("1", "true"),
+            page=query.get("page") or 1,
+            page_size=query.get("page_size") or 30,
         )
         return self.response(
             200, count=page.total, unread=page.unread, page=page.page,
@@ -56,6 +67,8 @@ class NotificationApi(BaseApi):
     @expose("/unread_count", methods=["GET"])
     @protect()
     @safe
+    @answers_errors
+    @documented("get", "How many of the caller's notifications are unread", refusals=())
     def unread(self):
         """How many of the caller's notifications are unread."""
         return self.response(200, unread=service.unread_count(request_user().id))
@@ -63,19 +76,20 @@ class NotificationApi(BaseApi):
     @expose("/<int:pk>/read", methods=["POST"])
     @protect()
     @safe
+    @answers_errors
+    @documented("post", "Mark one of the caller's notifications read",
+                answer=(200, s.NotificationSchema), refusals=(404,))
     def read(self, pk: int):
         """Mark one of the caller's notifications read (404 for anyone else's)."""
         user_id = request_user().id
-        try:
-            service.mark_read(user_id, [pk])
-            note = service.own_notification(user_id, pk)
-        except service.NotificationNotFound:
-            return self.response_404()
-        return self.response(200, **_json(note))
+        service.mark_read(user_id, [pk])
+        return self.response(200, **_json(service.own_notification(user_id, pk)))
 
     @expose("/read_all", methods=["POST"])
     @protect()
     @safe
+    @answers_errors
+    @documented("post", "Mark all the caller's notifications read", refusals=())
     def read_all(self):
         """Mark all the caller's notifications read."""
         return self.response(200, marked=service.mark_read(request_user().id))
@@ -83,35 +97,36 @@ class NotificationApi(BaseApi):
     @expose("/preferences", methods=["GET"])
     @protect()
     @safe
+    @answers_errors
+    @documented("get", "The caller's notification channels", answer=(200, s.PreferencesSchema),
+                refusals=())
     def get_preferences(self):
         """The caller's channels."""
-        pref = service.preferences(request_user().id)
-        return self.response(
-            200, email=pref.email, in_app=pref.in_app, daily_digest=pref.daily_digest
-        )
+        return self.response(200, **_preferences(service.preferences(request_user().id)))
 
     @expose("/preferences", methods=["PUT"])
     @protect()
     @safe
+    @answers_errors
+    @documented("put", "Change the caller's notification channels",
+                body=s.PreferencesRequestSchema, answer=(200, s.PreferencesSchema),
+                refusals=(400,))
     def put_preferences(self):
-        """Change the caller's channels: {"email", "in_app", "daily_digest"} booleans."""
-        body = request.get_json(silent=True)
+        """Change the caller's channels (the ones not sent stay as they are)."""
+        body = self.body(s.PreferencesRequestSchema)
         current = service.preferences(request_user().id)
-        if not isinstance(body, dict) or any(
-            not isinstance(body.get(k, False), bool) for k in ("email", "in_app", "daily_digest")
-        ):
-            return self.response_400(
-                message=gettext("Send email, in_app and daily_digest as true or false.")
-            )
         pref = service.save_preferences(
             request_user().id,
-            email=body.get("email", current.email),
-            in_app=body.get("in_app", current.in_app),
-            daily_digest=body.get("daily_digest", current.daily_digest),
+            email=_given(body, "email", current.email),
+            in_app=_given(body, "in_app", current.in_app),
+            daily_digest=_given(body, "daily_digest", current.daily_digest),
         )
-        return self.response(
-            200, email=pref.email, in_app=pref.in_app, daily_digest=pref.daily_digest
-        )
+        return self.response(200, **_preferences(pref))
+
+
+def _given(body: dict, name: str, current: bool) -> bool:
+    value = body.get(name)
+    return current if value is None else value
 
 
 def register(appbuilder) -> None:

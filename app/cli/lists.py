@@ -15,6 +15,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.cli.common import fail
+from workflows.vocabulary import SYSTEM
 
 lists_cli = AppGroup("lists", help="Import and export the three lists (task, policy, project) in Excel.")
 
@@ -58,9 +59,9 @@ def lists_import(file: str, dry_run: bool, as_json: bool) -> None:
         fail(f"无法读取文件 {file}：{exc.strerror or exc}")
     try:
         if dry_run:
-            preview = lists.plan_import(data, Path(file).name)
+            preview = lists.plan_import(data, Path(file).name, SYSTEM)
         else:
-            preview = lists.apply_import(data, Path(file).name)
+            preview = lists.apply_import(data, Path(file).name, SYSTEM)
     except lists.ListFileError as exc:
         fail(str(exc))
     except lists.ListImportError as exc:
@@ -88,7 +89,7 @@ def lists_export(kind: str | None, department: str | None, username: str | None,
     from app.security import actor_for
     from app.services import lists
 
-    actor = None
+    actor = SYSTEM  # everything, unless a user is named
     if username:
         user = current_app.appbuilder.sm.find_user(username=username)
         if user is None:

@@ -41,7 +41,7 @@ def register(app: Flask) -> None:
 
 def _instant(value: str | None) -> dt.datetime:
     """An aware instant from ISO text; a time without offset is office time (Asia/Shanghai)."""
-    from app.services.calendar import office_zone
+    from app.clock import office_zone
 
     if not value:
         return dt.datetime.now(dt.UTC)

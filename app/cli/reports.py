@@ -41,10 +41,10 @@ def _kinds() -> list[str]:
 @click.option("--as-of", "as_of", help="Date of a notice or dossier (YYYY-MM-DD; default today).")
 def render_command(kind, period, case_id, out, remarks, requirement, no_red_header, as_of) -> None:
     """Render one report straight to a PDF file (no queue, no Report row)."""
+    from app.clock import local_today
     from app.extensions import db
     from app.models import Case
     from app.reports import KINDS, render
-    from app.services.calendar import local_today
     from app.services.plans import latest_plan
     from app.services.reports import InvalidReportRequest, clean_options, period_for
 

@@ -1,70 +1,42 @@
 """Reports as official-format PDFs (GB/T 9704-2012): data builders, SVG charts, renderer.
 
-`render(kind, period=…, case=…)` → PDF bytes. The kinds, their templates and what
-they are about (a period or one case) are listed in KINDS.
+`render(kind, period=…, case=…)` → PDF bytes. The kinds — their templates, builders, what
+they are about, who may request them, their options, schedule and number series — are the
+registry `workflows.report_kinds.KINDS` (re-exported here).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from app.reports import casefile, periodic
+from app.reports.document import organisation_of
 from app.reports.render import html_to_pdf, render_html
-from workflows.periods import Period, PeriodKind
+from workflows.periods import Period
+from workflows.report_kinds import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, ReportKind, Subject
+
+__all__ = ["CASE_KINDS", "KINDS", "PERIOD_KINDS", "SCHEDULED", "ReportKind", "build_context", "builder", "render"]
 
 
-@dataclass(frozen=True)
-class ReportKind:
-    """One kind of report: its code, Chinese name, template, subject and builder."""
-
-    code: str
-    name_zh: str
-    template: str
-    subject: str  # "period" or "case"
-    build: Callable[..., dict]
-    period_kinds: tuple[PeriodKind, ...] = ()
-
-
-_ANY_PERIOD = (PeriodKind.DEKAD, PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
-
-KINDS: dict[str, ReportKind] = {
-    k.code: k
-    for k in (
-        ReportKind("inspection", "督查通报", "reports/inspection.html", "period",
-                   periodic.build_inspection, _ANY_PERIOD),
-        ReportKind("dekad", "旬简报", "reports/periodic.html", "period",
-                   periodic.build_dekad, (PeriodKind.DEKAD,)),
-        ReportKind("monthly", "月通报", "reports/periodic.html", "period",
-                   periodic.build_monthly, (PeriodKind.MONTH,)),
-        ReportKind("work-report", "工作月报", "reports/work_report.html", "period",
-                   periodic.build_work_report, (PeriodKind.MONTH,)),
-        ReportKind("quarterly", "季讲评", "reports/quarterly.html", "period",
-                   periodic.build_quarterly, (PeriodKind.QUARTER,)),
-        ReportKind("notice", "督办通知单", "reports/notice.html", "case", casefile.build_notice),
-        ReportKind("dossier", "督办事项档案", "reports/dossier.html", "case", casefile.build_dossier),
-    )
-}
-PERIOD_KINDS = tuple(code for code, k in KINDS.items() if k.subject == "period")
-CASE_KINDS = tuple(code for code, k in KINDS.items() if k.subject == "case")
-# The periodic kinds beat generates, with the period kind each covers.
-SCHEDULED = (
-    ("dekad", PeriodKind.DEKAD),
-    ("monthly", PeriodKind.MONTH),
-    ("work-report", PeriodKind.MONTH),
-    ("quarterly", PeriodKind.QUARTER),
-)
+def builder(kind: str) -> Callable[..., dict]:
+    """The builder function a kind's registry entry names ("app.reports.periodic:build_dekad")."""
+    module, _sep, name = KINDS[kind].builder.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def build_context(kind: str, *, period: Period | None = None, case=None, plan=None,
                   as_of: dt.date | None = None, options: dict | None = None) -> dict:
     """The template context of a report (the caller validated kind and subject)."""
-    spec = KINDS[kind]
     options = options or {}
-    if spec.subject == "period":
-        return spec.build(period, plan, options)
-    return spec.build(case, as_of, options)
+    if KINDS[kind].subject == Subject.PERIOD:
+        context = builder(kind)(period, plan, options)
+    else:
+        context = builder(kind)(case, as_of, options)
+        plan = case.plan
+    # Who issues the plan's documents: the templates' text names its offices by it.
+    context.setdefault("org", organisation_of(plan))
+    return context
 
 
 def render(kind: str, *, progress: Callable[[int], None] | None = None, **subject) -> bytes:

@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from app.extensions import db
+from app.formatting import date_zh, history_summary, local_datetime, plain_number
 from app.labels import EXTENSION_STATUS_LABELS, HISTORY_KIND_LABELS, STATE_LABELS, label
 from app.models import (
     Case,
@@ -19,19 +20,16 @@ from app.models import (
     ExtensionRequest,
     ProgressUpdate,
 )
-from app.reports.document import Document, date_zh, document_number, office_name
-from app.reports.figures import cn_number, plain_number
+from app.reports.document import Document, document_number, organisation_of
+from app.reports.figures import cn_number
 from app.reports.snapshot import cases_at
-from app.services.calendar import current_calendar
-from app.services.cases import history_summary, to_local
-from app.services.indicators import latest_actuals, status
+from app.reports.targets import latest_actuals, status
+from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear
+from workflows.organisation import Issuer
+from workflows.report_kinds import KINDS
 
 REPLY_WORKING_DAYS = 5
-
-
-def _local_time(value: dt.datetime | None) -> str:
-    return to_local(value) if value is not None else ""
 
 
 def case_details(case: Case, as_of: dt.date) -> dict:
@@ -59,14 +57,16 @@ def case_details(case: Case, as_of: dt.date) -> dict:
         "rag": now.rag if now else "green",
         "overdue_days": now.overdue_days if now else 0,
         "requires_evidence": case.requires_evidence,
-        "last_progress": _local_time(case.last_progress_at),
+        "last_progress": local_datetime(case.last_progress_at),
     }
 
 
 def build_notice(case: Case, as_of: dt.date, options: dict) -> dict:
     """督办通知单: the formal notice to the lead department to finish one case."""
     facts = case_details(case, as_of)
-    issuer = options.get("issuer") or office_name(case.plan)
+    org = organisation_of(case.plan)
+    # A task-force lead's notice is issued by the task force (its name is the red header).
+    issuer = Issuer(options["issuer"]) if options.get("issuer") else org.office
     try:
         reply_by = current_calendar().add_working_days(as_of, REPLY_WORKING_DAYS)
     except UnknownCalendarYear:
@@ -79,13 +79,13 @@ def build_notice(case: Case, as_of: dt.date, options: dict) -> dict:
     doc = Document(
         kind="notice",
         title="督办通知单",
-        issuer=issuer,
+        issuer=issuer.name,
         date=as_of,
-        number=document_number("notice", as_of.year, int(options.get("number") or case.id)),
-        masthead=issuer if options.get("red_header", True) else "",
+        number=document_number("notice", as_of.year, int(options.get("number") or case.id), org),
+        masthead=issuer.masthead if options.get("red_header", KINDS["notice"].default("red_header")) else "",
         recipients=facts["lead_department"],
         copy_to="，".join(facts["partner_departments"]),
-        printed_by=issuer,
+        printed_by=issuer.name,
     )
     return {
         "doc": doc,
@@ -101,14 +101,14 @@ def build_dossier(case: Case, as_of: dt.date, options: dict) -> dict:
     """The case dossier: its facts, whole history, progress notes, evidence and extensions."""
     facts = case_details(case, as_of)
     history = [
-        {"at": _local_time(e.at), "actor": e.actor_name, "summary": history_summary(e),
+        {"at": local_datetime(e.at), "actor": e.actor_name, "summary": history_summary(e),
          "kind": label(HISTORY_KIND_LABELS, e.kind), "comment": e.comment or ""}
         for e in db.session.scalars(
             select(CaseHistory).where(CaseHistory.case_id == case.id).order_by(CaseHistory.at, CaseHistory.id)
         )
     ]
     updates = [
-        {"at": _local_time(u.created_at), "author": str(u.author) if u.author else "", "note": u.note,
+        {"at": local_datetime(u.created_at), "author": str(u.author) if u.author else "", "note": u.note,
          "percent_done": u.percent_done, "files": len(u.evidence_files)}
         for u in db.session.scalars(
             select(ProgressUpdate).where(ProgressUpdate.case_id == case.id)
@@ -116,16 +116,16 @@ def build_dossier(case: Case, as_of: dt.date, options: dict) -> dict:
         )
     ]
     evidence = [
-        {"name": f.original_name, "size": _size(f.size), "type": f.content_type, "at": _local_time(f.uploaded_at),
+        {"name": f.original_name, "size": _size(f.size), "type": f.content_type, "at": local_datetime(f.uploaded_at),
          "sha256": f.sha256[:16]}
         for f in db.session.scalars(
             select(EvidenceFile).where(EvidenceFile.case_id == case.id).order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
         )
     ]
     extensions = [
-        {"requested_at": _local_time(x.requested_at), "old": x.old_deadline, "new": x.new_deadline,
+        {"requested_at": local_datetime(x.requested_at), "old": x.old_deadline, "new": x.new_deadline,
          "reason": x.reason, "status": label(EXTENSION_STATUS_LABELS, x.status),
-         "decided_at": _local_time(x.decided_at), "comment": x.decision_comment or ""}
+         "decided_at": local_datetime(x.decided_at), "comment": x.decision_comment or ""}
         for x in db.session.scalars(
             select(ExtensionRequest).where(ExtensionRequest.case_id == case.id)
             .order_by(ExtensionRequest.requested_at, ExtensionRequest.id)
@@ -143,16 +143,16 @@ def build_dossier(case: Case, as_of: dt.date, options: dict) -> dict:
                            if actual is not None and actual.value is not None else "",
                            "period": state["period"] or "", "gap": state["gap_text"],
                            "light": state["light"]})
-    issuer = office_name(case.plan)
+    org = organisation_of(case.plan)
     doc = Document(
         kind="dossier",
         title="督办事项档案",
         subtitle=case.title,
-        issuer=issuer,
+        issuer=org.office.name,
         date=as_of,
-        number=document_number("dossier", as_of.year, case.id),
-        masthead=issuer if options.get("red_header", False) else "",
-        printed_by=issuer,
+        number=document_number("dossier", as_of.year, case.id, org),
+        masthead=org.office.masthead if options.get("red_header", KINDS["dossier"].default("red_header")) else "",
+        printed_by=org.office.name,
     )
     return {"doc": doc, "case": facts, "history": history, "updates": updates, "evidence": evidence,
             "extensions": extensions, "indicators": indicators}

@@ -2,7 +2,8 @@
 
 Issuer mark, document number 〔2024〕N号, title, addressees, signature, date written
 2024年7月1日, and the colophon (版记). Numbers are derived from the period or the case,
-never from a counter, so the same data gives the same document.
+never from a counter, so the same data gives the same document. Who issues what, and the
+prefixes of the numbers, are the plan's data (`organisation_of`), not code.
 """
 
 from __future__ import annotations
@@ -10,24 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from app.formatting import date_zh
 from app.models import Plan
+from workflows.organisation import Organisation, derive, from_mapping
 from workflows.periods import Period, PeriodKind
+from workflows.report_kinds import KINDS
 
 # The type area is 156 mm (442 pt) wide; the issuer mark must fit on one line.
 TYPE_AREA_PT = 442
 MASTHEAD_MAX_PT = 40
-
-# Document-number prefixes (机关代字) per kind; each series numbers its own periods.
-NUMBER_PREFIX = {
-    "inspection": "鹤督查",
-    "dekad": "鹤八行简",
-    "monthly": "鹤八行通",
-    "work-report": "鹤八行报",
-    "quarterly": "鹤八行评",
-    "notice": "鹤督办",
-    "dossier": "鹤督档",
-}
-
 
 @dataclass
 class Document:
@@ -95,11 +87,6 @@ def _find_all(text: str, word: str) -> list[int]:
     return found
 
 
-def date_zh(day: dt.date) -> str:
-    """A date as official documents write it: 2024年7月1日."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def period_ordinal(period: Period) -> int:
     """The period's number within its year: dekad 1–36, month 1–12, quarter 1–4."""
     month = period.start.month
@@ -114,9 +101,9 @@ def period_ordinal(period: Period) -> int:
             return 1
 
 
-def document_number(kind: str, year: int, n: int) -> str:
-    """发文字号 such as 鹤督查〔2024〕6号."""
-    return f"{NUMBER_PREFIX[kind]}〔{year}〕{n}号"
+def document_number(kind: str, year: int, n: int, org: Organisation) -> str:
+    """发文字号 such as 鹤督查〔2024〕6号: the prefix is the plan's (organisation.number_prefixes)."""
+    return f"{org.prefix(kind, KINDS[kind].default_prefix)}〔{year}〕{n}号"
 
 
 def issue_date(period: Period) -> dt.date:
@@ -124,20 +111,8 @@ def issue_date(period: Period) -> dt.date:
     return period.end + dt.timedelta(days=1)
 
 
-def district_name(plan: Plan | None) -> str:
-    """The issuing government without its city, e.g. 鹤城区人民政府."""
-    issuer = (plan.issuer if plan else "") or "区人民政府"
-    for prefix in ("怀化市",):
-        issuer = issuer.removeprefix(prefix)
-    return issuer
-
-
-def district_short(plan: Plan | None) -> str:
-    """The district alone, e.g. 鹤城区."""
-    return district_name(plan).removesuffix("人民政府")
-
-
-def office_name(plan: Plan | None) -> str:
-    """The supervision office: 鹤城区人民政府督查室."""
-    return f"{district_name(plan)}督查室"
-
+def organisation_of(plan: Plan | None) -> Organisation:
+    """Who issues the plan's documents: its `organisation` block, else names derived from its issuer."""
+    if plan is None:
+        return derive(None, None)
+    return from_mapping(plan.organisation, issuer=plan.issuer, title=plan.title)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.formatting import plain_number
 from app.models import (
     Action,
     Case,
@@ -20,8 +21,10 @@ from app.models import (
     ExtensionRequest,
     Goal,
     Indicator,
+    Plan,
     ProgressUpdate,
 )
+from app.plan_family import family_ids
 from app.reports.snapshot import CaseAt, local_day, moment_after
 from workflows.numerals import int_to_cn
 from workflows.periods import Period
@@ -60,14 +63,6 @@ def percent(part: int | float, whole: int | float) -> int | None:
     return round(100 * part / whole) if whole else None
 
 
-def plain_number(value) -> str:
-    """8.5 for Decimal('8.5000'), 20 for Decimal('20.0000')."""
-    if value is None:
-        return ""
-    value = Decimal(value).normalize()
-    return format(value, "f")
-
-
 def totals(cases: list[CaseAt]) -> dict:
     """Counts by state and colour, completion and overdue for a list of cases."""
     states = Counter(c.state for c in cases)
@@ -91,7 +86,11 @@ def action_rows(plan_id: int, cases: list[CaseAt], activity: dict | None = None)
     for case in cases:
         by_action[case.action_id].append(case)
     rows = []
-    actions = db.session.scalars(select(Action).where(Action.plan_id == plan_id).order_by(Action.index))
+    # The plan's actions; an implementation plan's is the action it implements.
+    plan = db.session.get(Plan, plan_id)
+    owner = (Action.plan_id == plan_id) | (Action.id == plan.action_id) if plan and plan.action_id \
+        else Action.plan_id == plan_id
+    actions = list(db.session.scalars(select(Action).where(owner).order_by(Action.index)))
     for action in actions:
         row = {
             "id": action.id,
@@ -104,6 +103,14 @@ def action_rows(plan_id: int, cases: list[CaseAt], activity: dict | None = None)
         }
         if activity is not None:
             row["activity"] = activity["by_action"].get(action.id, {})
+        rows.append(row)
+    known = {action.id for action in actions}
+    others = [case for case in cases if case.action_id not in known]
+    if others:  # a 民生实事 list or a meeting's decisions: cases of no action
+        row = {"id": None, "index": 0, "number": "", "title": "其他事项", "short": "其他事项",
+               "lead_department": "", **totals(others)}
+        if activity is not None:
+            row["activity"] = activity["by_action"].get(None, {})
         rows.append(row)
     return rows
 
@@ -124,7 +131,7 @@ def activity(period: Period, plan_id: int) -> dict:
             overall[name] += count
             by_action[action_id][name] += count
 
-    in_plan = Case.plan_id == plan_id
+    in_plan = Case.plan_id.in_(family_ids(plan_id))
     add(db.session.execute(
         select(Case.action_id, func.count()).select_from(ProgressUpdate)
         .join(Case, Case.id == ProgressUpdate.case_id)
@@ -167,7 +174,7 @@ def events_in(period: Period, plan_id: int, transition: str) -> list[dict]:
     rows = db.session.execute(
         select(CaseHistory, Case)
         .join(Case, Case.id == CaseHistory.case_id)
-        .where(Case.plan_id == plan_id, CaseHistory.kind == "transition",
+        .where(Case.plan_id.in_(family_ids(plan_id)), CaseHistory.kind == "transition",
                CaseHistory.transition == transition, _between(CaseHistory.at, period))
         .order_by(CaseHistory.at, CaseHistory.id)
     )
@@ -184,7 +191,7 @@ def extensions_in(period: Period, plan_id: int) -> list[dict]:
     rows = db.session.execute(
         select(ExtensionRequest, Case)
         .join(Case, Case.id == ExtensionRequest.case_id)
-        .where(Case.plan_id == plan_id, ExtensionRequest.status == "approved",
+        .where(Case.plan_id.in_(family_ids(plan_id)), ExtensionRequest.status == "approved",
                _between(ExtensionRequest.decided_at, period))
         .order_by(ExtensionRequest.decided_at, ExtensionRequest.id)
     )
@@ -200,7 +207,7 @@ def indicator_status(comparator: str, target, actual) -> tuple[int | None, bool 
     """Actual as a share of target and whether it is reached; None without an actual.
 
     Only meaningful for amounts and levels; growth rates and ceilings are read with their
-    kind through app.services.indicators.status.
+    kind through app.reports.targets.status.
     """
     if actual is None or target is None:
         return None, None
@@ -225,7 +232,7 @@ def _pace_ratio(state: dict) -> int | None:
 def indicator_rows(plan_id: int, period: Period) -> list[dict]:
     """Every indicator of the plan: target, the actual of the latest statistical period up to the
     report's period (as recorded by its end), the one before, and the gap and light by kind."""
-    from app.services.indicators import latest_actuals, status
+    from app.reports.targets import latest_actuals, status
     from workflows.targets import Frequency, StatPeriod
 
     now = moment_after(period.end)

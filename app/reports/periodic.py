@@ -13,14 +13,14 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from app.extensions import db
+from app.formatting import plain_number
 from app.models import Evaluation, Plan
 from app.reports import charts
 from app.reports.document import (
     Document,
-    district_name,
     document_number,
     issue_date,
-    office_name,
+    organisation_of,
     period_ordinal,
 )
 from app.reports.figures import (
@@ -33,11 +33,12 @@ from app.reports.figures import (
     indicator_rows,
     indicator_summary,
     percent,
-    plain_number,
     totals,
 )
 from app.reports.snapshot import CaseAt, cases_at
+from workflows.organisation import Issuer, campaign_of
 from workflows.periods import Period, PeriodKind
+from workflows.report_kinds import KINDS
 
 # Long lists are summarised: the first rows are printed, the rest counted (see stack-notes).
 LIST_LIMIT = 15
@@ -45,14 +46,11 @@ RANKING_LIMIT = 30
 
 
 def campaign(plan: Plan) -> str:
-    """The campaign's name from the plan title: “八大行动” for 实施“八大行动”总体方案."""
-    match = re.search(r"实施(.+?)(总体)?方案", plan.title or "")
-    return match.group(1) if match else "重点工作"
-
-
-def task_force_office(plan: Plan) -> str:
-    """鹤城区“八大行动”总专班办公室."""
-    return f"{district_name(plan).removesuffix('人民政府')}{campaign(plan)}总专班办公室"
+    """The campaign's name from the plan title: “八大行动” for 实施“八大行动”总体方案; another
+    plan (a 民生实事 list, a meeting's decisions) by its title, so a report names its plan."""
+    if plan is not None and not re.search(r"实施(.+?)(总体)?方案", plan.title or ""):
+        return f"《{plan.title}》"
+    return campaign_of(plan.title if plan else "")
 
 
 def _verdict(action: dict, overall: int) -> str:
@@ -200,33 +198,30 @@ def department_ranking(period: Period, cases: list[CaseAt]) -> dict:
             "praise": praise, "criticism": criticism}
 
 
-def _frame(kind: str, period: Period, plan: Plan, *, title: str, issuer: str, recipients: str,
-           copy_to: str = "", red_header: bool = True) -> Document:
+def _frame(kind: str, period: Period, plan: Plan, options: dict, *, title: str, issuer: Issuer,
+           recipients: str, copy_to: str = "") -> Document:
+    red_header = options.get("red_header", KINDS[kind].default("red_header"))
     return Document(
         kind=kind,
         title=title,
-        issuer=issuer,
+        issuer=issuer.name,
         date=issue_date(period),
-        number=document_number(kind, period.end.year, period_ordinal(period)),
-        masthead=issuer if red_header else "",
+        number=document_number(kind, period.end.year, period_ordinal(period), organisation_of(plan)),
+        masthead=issuer.masthead if red_header else "",
         recipients=recipients,
         copy_to=copy_to,
-        printed_by=issuer,
+        printed_by=issuer.name,
     )
-
-
-ALL_UNITS = "各专班，区直各单位，各乡镇（街道）"
 
 
 def build_inspection(period: Period, plan: Plan, options: dict) -> dict:
     """督查通报: the supervision office's report on progress, overdue cases and ranking."""
     data = overview(period, plan)
+    org = organisation_of(plan)
     doc = _frame(
-        "inspection", period, plan,
+        "inspection", period, plan, options,
         title=f"关于{period.label_zh}{campaign(plan)}重点任务推进情况的督查通报",
-        issuer=office_name(plan), recipients=ALL_UNITS,
-        copy_to="区委办公室，区人大常委会办公室，区政协办公室",
-        red_header=options.get("red_header", True),
+        issuer=org.office, recipients=org.circulation, copy_to=org.copy_to,
     )
     return {"doc": doc, "remarks": (options.get("remarks") or "").strip(), "campaign": campaign(plan), **data}
 
@@ -234,36 +229,36 @@ def build_inspection(period: Period, plan: Plan, options: dict) -> dict:
 def build_dekad(period: Period, plan: Plan, options: dict) -> dict:
     """旬简报: a dekad's progress per action, indicators and changes since the last dekad."""
     data = overview(period, plan)
-    issuer = task_force_office(plan)
-    doc = _frame("dekad", period, plan, title=f"{period.label_zh}{campaign(plan)}推进情况简报",
-                 issuer=issuer, recipients=ALL_UNITS, red_header=options.get("red_header", True))
+    org = organisation_of(plan)
+    doc = _frame("dekad", period, plan, options, title=f"{period.label_zh}{campaign(plan)}推进情况简报",
+                 issuer=org.task_force_office, recipients=org.circulation)
     return {"doc": doc, "campaign": campaign(plan), **data}
 
 
 def build_monthly(period: Period, plan: Plan, options: dict) -> dict:
     """月通报: the month's bulletin to every unit."""
     data = overview(period, plan)
-    issuer = task_force_office(plan)
-    doc = _frame("monthly", period, plan, title=f"关于{period.label_zh}{campaign(plan)}推进情况的通报",
-                 issuer=issuer, recipients=ALL_UNITS, red_header=options.get("red_header", True))
+    org = organisation_of(plan)
+    doc = _frame("monthly", period, plan, options, title=f"关于{period.label_zh}{campaign(plan)}推进情况的通报",
+                 issuer=org.task_force_office, recipients=org.circulation)
     return {"doc": doc, "campaign": campaign(plan), **data}
 
 
 def build_work_report(period: Period, plan: Plan, options: dict) -> dict:
     """工作月报: the overall task force's month-end report to the district's leaders."""
     data = overview(period, plan)
-    issuer = task_force_office(plan)
-    doc = _frame("work-report", period, plan, title=f"关于{period.label_zh}{campaign(plan)}工作情况的报告",
-                 issuer=issuer, recipients=district_name(plan), red_header=options.get("red_header", True))
+    org = organisation_of(plan)
+    doc = _frame("work-report", period, plan, options, title=f"关于{period.label_zh}{campaign(plan)}工作情况的报告",
+                 issuer=org.task_force_office, recipients=org.government)
     return {"doc": doc, "campaign": campaign(plan), **data}
 
 
 def build_quarterly(period: Period, plan: Plan, options: dict) -> dict:
     """季讲评: the quarter's review, action by action, with the department ranking."""
     data = overview(period, plan)
-    issuer = task_force_office(plan)
-    doc = _frame("quarterly", period, plan, title=f"{period.label_zh}{campaign(plan)}推进情况讲评",
-                 issuer=issuer, recipients=ALL_UNITS, red_header=options.get("red_header", True))
+    org = organisation_of(plan)
+    doc = _frame("quarterly", period, plan, options, title=f"{period.label_zh}{campaign(plan)}推进情况讲评",
+                 issuer=org.task_force_office, recipients=org.circulation)
     ranked = sorted(data["actions"], key=lambda a: (-a["average_percent"], -(a["done_percent"] or 0), a["index"]))
     overall = data["totals"]["average_percent"]
     for place, action in enumerate(ranked, 1):

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.clock import end_of_local_day
+from app.clock import local_day as _local_day
 from app.extensions import db
 from app.models import Case, CaseHistory, ProgressUpdate
-from app.services.calendar import current_calendar, office_zone
-from app.services.workflow import rag_for, rag_settings
+from app.rag import rag_for, rag_settings
+from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
-from workflows.case_workflow import State
 from workflows.rag import DONE_STATES, Rag, is_overdue, overdue_working_days
+from workflows.vocabulary import State
 
 
 @dataclass
@@ -43,6 +45,9 @@ class CaseAt:
     done_on: dt.date | None  # local day it was last verified, when verified or closed now
     rag: str = Rag.GREEN.value
     overdue_days: int = 0  # working days past the deadline (0 when not overdue)
+    plan_id: int | None = None
+    # (due date, reported done by then) of each milestone, for the light (app.rag)
+    milestone_marks: tuple = ()
 
     @property
     def done(self) -> bool:
@@ -60,13 +65,12 @@ class CaseAt:
 
 def moment_after(day: dt.date) -> dt.datetime:
     """The naive-UTC instant at which local `day` ends (the start of the next local day)."""
-    local = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=office_zone())
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
+    return end_of_local_day(day)
 
 
 def local_day(value: dt.datetime) -> dt.date:
     """The office's local day of a stored naive-UTC datetime."""
-    return value.replace(tzinfo=dt.UTC).astimezone(office_zone()).date()
+    return _local_day(value)
 
 
 def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,
@@ -74,8 +78,10 @@ def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,
     """Every case (of a plan, or the given ids) as it stood at the end of local `day`, by id."""
     moment = moment_after(day)
     query = select(Case).order_by(Case.action_id, Case.seq, Case.id)
-    if plan_id is not None:
-        query = query.where(Case.plan_id == plan_id)
+    if plan_id is not None:  # the plan and its actions' implementation plans
+        from app.plan_family import family_ids
+
+        query = query.where(Case.plan_id.in_(family_ids(plan_id)))
     if case_ids is not None:
         query = query.where(Case.id.in_(list(case_ids)))
     cases = [c for c in db.session.scalars(query) if c.start_date <= day]
@@ -124,6 +130,9 @@ def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,
             state=state,
             percent_done=int(percent or 0),
             done_on=done_on,
+            plan_id=case.plan_id,
+            milestone_marks=tuple((m.due_date, m.done_at is not None and m.done_at < moment)
+                                  for m in case.milestones),
         )
         _assess(snapshot, day, calendar, settings)
         result.append(snapshot)

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.labels import STATE_LABELS, TRANSITION_LABELS, label
+from app.formatting import history_summary, local_datetime
 from app.models import Case, CaseHistory, ProgressUpdate
 
 DASH = "—"
 
 
 def to_local(value: dt.datetime | None) -> str:
-    """A stored UTC datetime in the office's time zone, as text."""
-    if value is None:
-        return ""
-    zone = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
-    return value.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    """A stored UTC datetime in the office's time zone, as text (app.formatting.local_datetime)."""
+    return local_datetime(value)
 
 
 def history_of(case_id: int) -> list[CaseHistory]:
@@ -30,15 +25,6 @@ def history_of(case_id: int) -> list[CaseHistory]:
             select(CaseHistory).where(CaseHistory.case_id == case_id).order_by(CaseHistory.at, CaseHistory.id)
         )
     )
-
-
-def history_summary(entry: CaseHistory) -> str:
-    """One line saying what a history entry records."""
-    if entry.kind == "transition":
-        return f"{label(TRANSITION_LABELS, entry.transition)}：{label(STATE_LABELS, entry.from_state)} → {label(STATE_LABELS, entry.to_state)}"
-    from app.labels import HISTORY_KIND_LABELS
-
-    return label(HISTORY_KIND_LABELS, entry.kind)
 
 
 def history_entries(case_id: int) -> list[dict]:
@@ -57,7 +43,7 @@ def history_entries(case_id: int) -> list[dict]:
 
 def case_targets(case: Case) -> list[dict]:
     """The case's indicators with their latest actual (by statistical period), gap and light."""
-    from app.services.indicators import latest_actuals, status
+    from app.reports.targets import latest_actuals, status
 
     latest = latest_actuals(i.id for i in case.indicators)
     rows = []
@@ -114,5 +100,13 @@ def case_timeline(case: Case) -> list[dict]:
                 if a.indicator_id in names
             ],
             "files": update.evidence_files if update else [],
+            "changed_fields": _changed_fields(data) if entry.kind == "edit" else [],
         })
     return entries
+
+
+def _changed_fields(data: dict) -> list[str]:
+    """The names of the fields an edit changed, in the user's language."""
+    from app.services.case_edit import CASE_FIELD_LABELS
+
+    return [str(CASE_FIELD_LABELS.get(name, name)) for name in (data.get("changes") or {})]

@@ -11,38 +11,60 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from app.access import visible_cases_clause
+from app.clock import local_today
 from app.extensions import db
-from app.models import Case, ExtensionRequest
+from app.models import Case, ExtensionRequest, Plan
 from app.reports.charts import action_progress_chart
 from app.reports.figures import action_rows, cn_number, totals
 from app.reports.snapshot import CaseAt, cases_at
-from app.services.calendar import current_calendar, local_today
+from app.services import plan_scope
+from app.services.calendar import current_calendar
 from app.services.indicators import goal_targets
 from app.services.plans import latest_plan
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
-from workflows.case_workflow import Actor
 from workflows.rag import DONE_STATES
+from workflows.vocabulary import ANONYMOUS, Actor
 
 DUE_SOON_WORKING_DAYS = 5
 MOST_OVERDUE = 10
 
 
-def dashboard(actor: Actor, today: dt.date | None = None) -> dict:
-    """Headline counts, per-action figures and chart, most overdue cases, goal indicators."""
-    plan = latest_plan()
-    if plan is None:
-        return {"plan": None}
+def dashboard(actor: Actor, today: dt.date | None = None, *, plan: Plan | None = None,
+              all_plans: bool = False) -> dict:
+    """Headline counts, per-action figures and chart, most overdue cases, goal indicators:
+    for one plan (with its actions' implementation plans), or for all plans side by side."""
+    if all_plans:
+        shown = [p for p in plan_scope.plans() if p.action_id is None]  # 实施方案 count in their parent
+    else:
+        plan = plan or latest_plan()
+        shown = [plan] if plan is not None else []
+    if not shown:
+        return {"plan": None, "all_plans": all_plans}
     today = today or local_today()
     calendar = current_calendar()
     visible_ids = list(db.session.scalars(
-        select(Case.id).where(Case.plan_id == plan.id, visible_cases_clause(actor))
+        select(Case.id).where(plan_scope.case_clause(None if all_plans else plan),
+                              visible_cases_clause(actor))
     ))
-    cases = cases_at(today, plan_id=plan.id, case_ids=visible_ids, calendar=calendar)
-    actions = action_rows(plan.id, cases)
+    cases = cases_at(today, case_ids=visible_ids, calendar=calendar)
+    actions, indicators = [], []
+    for one in shown:
+        family = set(plan_scope.family_ids(one.id))
+        rows = action_rows(one.id, [c for c in cases if c.plan_id in family])
+        for row in rows:
+            row["plan"] = plan_scope.plan_label(one) if all_plans else ""
+        actions.extend(rows)
+        targets = goal_indicators(one.id, actor)
+        for row in targets:
+            if all_plans:
+                row["goal"] = f"{one.year}年{row['goal']}"
+        indicators.extend(targets)
     overdue = sorted((c for c in cases if c.overdue),
                      key=lambda c: (-c.overdue_days, c.deadline, c.action_index or 0, c.seq, c.id))
     return {
-        "plan": plan,
+        "plan": None if all_plans else plan,
+        "all_plans": all_plans,
+        "plans": shown,
         "today": today,
         "totals": totals(cases),
         "headline": {
@@ -55,7 +77,7 @@ def dashboard(actor: Actor, today: dt.date | None = None) -> dict:
         "actions": actions,
         "chart": action_progress_chart(actions),
         "most_overdue": [_overdue_row(c) for c in overdue[:MOST_OVERDUE]],
-        "indicators": goal_indicators(plan.id, actor),
+        "indicators": indicators,
     }
 
 
@@ -97,6 +119,6 @@ def _overdue_row(case: CaseAt) -> dict:
     }
 
 
-def goal_indicators(plan_id: int, actor: Actor | None = None) -> list[dict]:
+def goal_indicators(plan_id: int, actor: Actor = ANONYMOUS) -> list[dict]:
     """The plan's goal-level targets (主要目标), each with its latest actual, gap and light."""
     return goal_targets(plan_id, actor)

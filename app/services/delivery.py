@@ -22,6 +22,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext
 from sqlalchemy import or_, select
 
+from app.clock import to_naive_utc
 from app.extensions import db
 from app.models import Notification, NotificationDelivery, Webhook
 from app.services.calendar import current_calendar
@@ -75,7 +76,7 @@ def deliver_pending(now: dt.datetime | None = None, *, limit: int = 500) -> Deli
     if result.skipped:
         return result
     config = current_app.config
-    retry_before = _naive_utc(now) - dt.timedelta(
+    retry_before = to_naive_utc(now) - dt.timedelta(
         seconds=int(config.get("DELIVERY_RETRY_SECONDS", RETRY_SECONDS))
     )
     for _ in range(limit):
@@ -154,7 +155,7 @@ def _webhook_id(target: str) -> int | None:
 
 
 def _delivered(deliveries: list[NotificationDelivery], now: dt.datetime) -> None:
-    stamp = _naive_utc(now)
+    stamp = to_naive_utc(now)
     for delivery in deliveries:
         delivery.status = "delivered"
         delivery.delivered_at = stamp
@@ -165,7 +166,7 @@ def _delivered(deliveries: list[NotificationDelivery], now: dt.datetime) -> None
 
 def _failed(delivery: NotificationDelivery, error: str, now: dt.datetime, result) -> None:
     delivery.attempts += 1
-    delivery.claimed_at = _naive_utc(now)
+    delivery.claimed_at = to_naive_utc(now)
     delivery.last_error = error[:2000]
     max_attempts = int(current_app.config.get("DELIVERY_MAX_ATTEMPTS", MAX_ATTEMPTS))
     if delivery.attempts >= max_attempts:
@@ -192,7 +193,7 @@ def send_digests(now: dt.datetime) -> int:
     if local.time() < digest_time:
         return 0
     today = local.date()
-    cutoff = _naive_utc(dt.datetime.combine(today, digest_time, tzinfo=local.tzinfo))
+    cutoff = to_naive_utc(dt.datetime.combine(today, digest_time, tzinfo=local.tzinfo))
     due = [
         NotificationDelivery.channel == DIGEST,
         NotificationDelivery.status == "pending",
@@ -246,6 +247,3 @@ def send_digests(now: dt.datetime) -> int:
     return sent
 
 
-def _naive_utc(value: dt.datetime) -> dt.datetime:
-    """An aware datetime as the naive UTC the DateTime columns store."""
-    return value.astimezone(dt.UTC).replace(tzinfo=None)

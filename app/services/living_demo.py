@@ -354,14 +354,14 @@ def _indicator_values(case: Case, percent: int) -> dict[int, str]:
 
 def _tell(story: _Story, case: Case, today: dt.date, rng: random.Random, people: dict) -> None:
     """Take one case through its story with the real services."""
-    from app.services import workflow as wf
+    from app.services import case_acts, progress, transitions
 
     year_start = dt.date(today.year, 1, 1)
     office = people["office"]
     if case.lead_department_id is None:
         handed = today - dt.timedelta(days=rng.randint(2, 9)) if story.kind == "assigned" \
             else year_start + dt.timedelta(days=rng.randint(10, 20))
-        _at(_utc(max(year_start, handed), 9, 30), case.id, wf.apply_transition, case.id, office,
+        _at(_utc(max(year_start, handed), 9, 30), case.id, transitions.apply_transition, case.id, office,
             "reassign", comment="牵头单位待明确，督查室交由演示承办单位办理。",
             new_department_id=people["demo_unit"])
         db.session.expire_all()
@@ -375,7 +375,7 @@ def _tell(story: _Story, case: Case, today: dt.date, rng: random.Random, people:
     last_day = today - dt.timedelta(days=1)
 
     accepted = min(last_day, year_start + dt.timedelta(days=rng.randint(12, 30)))
-    _at(_utc(accepted, 9, 15), case.id, wf.apply_transition, case.id, worker, "accept")
+    _at(_utc(accepted, 9, 15), case.id, transitions.apply_transition, case.id, worker, "accept")
 
     # When the work is reported done (finished stories), and the reports on the way there.
     if story.kind in ("closed", "verified"):
@@ -403,7 +403,7 @@ def _tell(story: _Story, case: Case, today: dt.date, rng: random.Random, people:
         files = ()
         if percent == 100:
             files = (_evidence("工作总结.txt", f"{case.title}\n\n{NOTES[-1][1]}\n"),)
-        _at(_utc(day, 15, 30), case.id, wf.add_progress, case.id, worker, note=_note_for(percent),
+        _at(_utc(day, 15, 30), case.id, progress.add_progress, case.id, worker, note=_note_for(percent),
             percent=percent, indicator_values=_indicator_values(case, percent), files=files)
 
     if story.extension == "approved":
@@ -414,10 +414,10 @@ def _tell(story: _Story, case: Case, today: dt.date, rng: random.Random, people:
             deadline=max(asked + dt.timedelta(days=5), story.deadline - dt.timedelta(days=30)),
             original_deadline=max(asked + dt.timedelta(days=5), story.deadline - dt.timedelta(days=30))))
         db.session.commit()
-        request = _at(_utc(asked, 11), case.id, wf.request_extension, case.id, worker,
+        request = _at(_utc(asked, 11), case.id, case_acts.request_extension, case.id, worker,
                       new_deadline=max(old, story.deadline), reason=EXTENSION_REASON)
         decided = asked + dt.timedelta(days=2)
-        _at(_utc(decided, 16), case.id, wf.decide_extension, request.id, people["office_actor"],
+        _at(_utc(decided, 16), case.id, case_acts.decide_extension, request.id, people["office_actor"],
             approve=True, comment="同意延期，请按新时限完成。")
         db.session.execute(update(ExtensionRequest).where(ExtensionRequest.id == request.id)
                            .values(decided_at=_utc(decided, 16)))
@@ -425,28 +425,28 @@ def _tell(story: _Story, case: Case, today: dt.date, rng: random.Random, people:
     elif story.extension == "pending":
         new_deadline = min(dt.date(today.year, 12, 31), story.deadline + dt.timedelta(days=20))
         if new_deadline > story.deadline:
-            _at(_utc(last_day, 17), case.id, wf.request_extension, case.id, worker,
+            _at(_utc(last_day, 17), case.id, case_acts.request_extension, case.id, worker,
                 new_deadline=new_deadline, reason=EXTENSION_REASON)
 
     if story.kind in ("closed", "verified", "submitted", "returned"):
-        _at(_utc(finished, 16, 30), case.id, wf.apply_transition, case.id, worker, "submit",
+        _at(_utc(finished, 16, 30), case.id, transitions.apply_transition, case.id, worker, "submit",
             comment="任务已完成，请核验。")
     if story.kind == "returned" and lead is not None:
         returned = finished + dt.timedelta(days=2)
-        _at(_utc(returned, 10, 30), case.id, wf.apply_transition, case.id, lead, "return",
+        _at(_utc(returned, 10, 30), case.id, transitions.apply_transition, case.id, lead, "return",
             comment=RETURN_REASON)
-        _at(_utc(min(last_day, returned + dt.timedelta(days=3)), 14), case.id, wf.add_comment,
+        _at(_utc(min(last_day, returned + dt.timedelta(days=3)), 14), case.id, case_acts.add_comment,
             case.id, worker, text="收到，正在补充材料。")
     if story.kind in ("closed", "verified") and lead is not None:
         verified = min(last_day, finished + dt.timedelta(days=rng.randint(1, 4)))
-        _at(_utc(verified, 10), case.id, wf.apply_transition, case.id, lead, "verify",
+        _at(_utc(verified, 10), case.id, transitions.apply_transition, case.id, lead, "verify",
             comment="经核验，任务完成情况属实。")
         if story.kind == "closed":
             closed = min(last_day, verified + dt.timedelta(days=rng.randint(2, 7)))
-            _at(_utc(closed, 15), case.id, wf.apply_transition, case.id, people["office_actor"],
+            _at(_utc(closed, 15), case.id, transitions.apply_transition, case.id, people["office_actor"],
                 "close", comment="同意办结。")
     if story.urged:
-        _at(_utc(last_day, 9, 45), case.id, wf.urge, case.id, people["office_actor"], comment=URGE_TEXT)
+        _at(_utc(last_day, 9, 45), case.id, case_acts.urge, case.id, people["office_actor"], comment=URGE_TEXT)
 
 
 def _actor(people: dict, department_id: int | None, role_name: str):
@@ -487,7 +487,11 @@ def _goal_actuals(plan: Plan, today: dt.date, rng: random.Random, office) -> int
                 Kind.CUMULATIVE: share * rng.uniform(0.9, 1.1),
                 Kind.CEILING: rng.uniform(0.8, 0.98),
             }.get(indicator.kind, rng.uniform(0.93, 1.05))
-            fields = {"value": str((target * Decimal(str(round(factor, 3)))).quantize(Decimal("0.01")))}
+            value = target * Decimal(str(round(factor, 3)))
+            # Counts of things (个, 家, 人) are whole numbers; rates and amounts keep 2 places.
+            whole = indicator.kind == Kind.CUMULATIVE and target == target.to_integral_value() \
+                and indicator.unit not in ("亿元", "万元", "万吨", "万平方米", "%")
+            fields = {"value": str(value.quantize(Decimal(1) if whole else Decimal("0.01")))}
         _at(_utc(today - dt.timedelta(days=rng.randint(3, 12)), 10), 0, record_actual, indicator.id,
             office, period=period, source="区统计局（演示）", **fields)
         count += 1

@@ -35,6 +35,8 @@ from app.models import (
 )
 from app.security import CASEWORKER, OFFICE, TASK_FORCE_LEAD
 from app.services.after_commit import enqueue_after_commit
+from workflows import errors
+from workflows.errors import N_
 
 DELIVER_TASK = "notifications.deliver_pending"
 EMAIL, DIGEST, WEBHOOK = "email", "digest", "webhook"  # delivery channels
@@ -42,8 +44,10 @@ EMAIL, DIGEST, WEBHOOK = "email", "digest", "webhook"  # delivery channels
 EVENT_COLUMNS = ("case_id", "kind", "due_date", "day", "milestone_key", "source_key")
 
 
-class NotificationNotFound(LookupError):
+class NotificationNotFound(errors.NotFound, LookupError):
     """No such notification for this user (404: never reveal other users' notifications)."""
+
+    msgid = N_("The notification does not exist, or it is not yours.")
 
 
 # --- recipients -----------------------------------------------------------------------------

@@ -22,15 +22,13 @@ event harmless anyway.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
+from app.clock import local_day
 from app.extensions import db
 from app.models import Case, CaseHistory, ExtensionRequest, OutboxEvent, utcnow
 from app.services import outbox
@@ -160,7 +158,7 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
         return []
     title, body = compose(kind, case, **fields)
     source = f"history:{history.id}" if history else f"outbox:{event.id}"
-    day = event.created_at.replace(tzinfo=dt.UTC).astimezone(_zone()).date()
+    day = local_day(event.created_at)
     return [
         {
             "case_id": case.id,
@@ -176,8 +174,6 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
     ]
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
 
 
 def _caseworkers(department_id: int | None) -> frozenset[int]:

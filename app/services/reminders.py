@@ -17,11 +17,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload, selectinload
 
+from app.clock import timezone_name
 from app.extensions import db
 from app.models import Case, NotificationDelivery, OutboxEvent, TimerRun, utcnow
 from app.services.calendar import OFFICE_YEARS_KEY, current_calendar
@@ -34,10 +34,11 @@ from app.services.notifications import (
     task_force_leads_by_action,
 )
 from app.services.settings import get_setting, set_setting
+from workflows import errors
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar, known_years
-from workflows.case_workflow import State
 from workflows.reminders import (
     OPEN_STATES,
+    RULES,
     CaseReminderFacts,
     DueNotification,
     ReminderRules,
@@ -45,7 +46,9 @@ from workflows.reminders import (
     due_notifications,
     in_office_hours,
     local_day,
+    rules_from_settings,
 )
+from workflows.vocabulary import State
 
 log = logging.getLogger(__name__)
 
@@ -68,30 +71,12 @@ class SettingField:
     maximum: int = 365
 
 
+# The rules' own settings come from their registry entries (workflows.reminders.RULES);
+# the others say when messages go out and which calendar years the office has entered.
 SETTING_FIELDS = (
-    SettingField(
-        "reminders.due_soon_working_days", lazy_gettext("Due-soon reminders (working days before)"),
-        lazy_gettext("Whole numbers separated by commas, e.g. 5,3,1; empty: no due-soon reminders."),
-        "ints", 0, 60,
-    ),
-    SettingField(
-        "reminders.escalate_to_lead_after", lazy_gettext("Escalate to the task-force lead after"),
-        lazy_gettext("Overdue working days."), "int", 1, 60,
-    ),
-    SettingField(
-        "reminders.escalate_to_office_after",
-        lazy_gettext("Escalate to the supervision office after"),
-        lazy_gettext("Overdue working days."), "int", 1, 60,
-    ),
-    SettingField(
-        "reminders.stale_after_days", lazy_gettext("Remind to report progress after"),
-        lazy_gettext("Calendar days without a progress update (one dekad: 10)."), "int", 1, 365,
-    ),
-    SettingField(
-        "reminders.awaiting_verification_working_days",
-        lazy_gettext("Remind the task-force lead of a submission after"),
-        lazy_gettext("Working days waiting for verification; repeated at each multiple."),
-        "int", 1, 60,
+    *(
+        SettingField(rs.key, lazy_gettext(rs.label), lazy_gettext(rs.help), rs.kind, rs.minimum, rs.maximum)
+        for rule in RULES for rs in rule.settings
     ),
     SettingField(
         "reminders.office_hours", lazy_gettext("Office hours"),
@@ -117,8 +102,10 @@ SETTING_FIELDS = (
 )
 
 
-class InvalidSettings(ValueError):
+class InvalidSettings(errors.InvalidInput, ValueError):
     """Some submitted settings are invalid; `errors` maps each key to a Chinese message."""
+
+    code = "invalid_settings"
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
@@ -128,11 +115,7 @@ class InvalidSettings(ValueError):
 def _defaults() -> dict:
     base = ReminderRules()
     return {
-        "reminders.due_soon_working_days": list(base.due_soon_working_days),
-        "reminders.escalate_to_lead_after": base.escalate_to_lead_after,
-        "reminders.escalate_to_office_after": base.escalate_to_office_after,
-        "reminders.stale_after_days": base.stale_after_days,
-        "reminders.awaiting_verification_working_days": base.awaiting_verification_working_days,
+        **{rs.key: rs.default for rule in RULES for rs in rule.settings},
         "reminders.office_hours": [t.strftime("%H:%M") for t in base.office_hours],
         "notifications.office_hours_only": True,
         "notifications.digest_time": "10:00",
@@ -149,15 +132,8 @@ def reminder_rules() -> ReminderRules:
     """The rules in force (Setting rows over ReminderRules' defaults)."""
     values = current_settings()
     start, end = (dt.time.fromisoformat(t) for t in values["reminders.office_hours"])
-    return ReminderRules(
-        due_soon_working_days=tuple(int(d) for d in values["reminders.due_soon_working_days"]),
-        escalate_to_lead_after=int(values["reminders.escalate_to_lead_after"]),
-        escalate_to_office_after=int(values["reminders.escalate_to_office_after"]),
-        stale_after_days=int(values["reminders.stale_after_days"]),
-        awaiting_verification_working_days=int(values["reminders.awaiting_verification_working_days"]),
-        office_hours=(start, end),
-        timezone=current_app.config.get("TIMEZONE", "Asia/Shanghai"),
-    )
+    return rules_from_settings(values, office_hours=(start, end),
+                               timezone=timezone_name())
 
 
 def sending_rules() -> dict:
@@ -195,12 +171,10 @@ def save_settings(form) -> None:
             parsed[f.key] = _parse(f, raw)
         except ValueError as exc:
             errors[f.key] = str(exc)
-    if not errors and parsed["reminders.escalate_to_office_after"] < parsed[
-        "reminders.escalate_to_lead_after"
-    ]:
-        errors["reminders.escalate_to_office_after"] = gettext(
-            "Escalate to the office no earlier than to the task-force lead."
-        )
+    for rule in RULES:
+        refusal = rule.check(parsed) if rule.check and not errors else None
+        if refusal:
+            errors[refusal[0]] = gettext(refusal[1])
     if errors:
         raise InvalidSettings(errors)
     for f in SETTING_FIELDS:

@@ -4,11 +4,9 @@ Who may read a report:
 - office, leader, admin: every report;
 - task-force leads and caseworkers: the periodic reports (督查通报, 旬简报, 月通报, 工作月报,
   季讲评 — documents circulated to every unit), and notices and dossiers of cases they can see.
-Who may request one:
-- inspection (督查通报): the office (and admins);
-- dekad, monthly, work report, quarterly: office, admin, leader, task-force lead;
-- notice (督办通知单): whoever may urge the case (the office, the case's task-force lead);
-- dossier: anyone who can see the case.
+Who may request one is each kind's entry in the registry `workflows.report_kinds` (its
+requester roles, and for a case kind the right it needs on the case: urge for 督办通知单,
+view for 档案); so are the options a kind takes, its schedule and its number series.
 
 Errors are typed and map to HTTP codes: ReportNotFound 404, ReportNotAllowed 403,
 ReportNotReady 409, InvalidReportRequest 422; messages are translated.
@@ -28,23 +26,24 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.access import visible_cases_clause
+from app.clock import local_day, local_today
 from app.extensions import db
-from app.models import Case, Report, utcnow
+from app.models import Case, Plan, Report, utcnow
 from app.reports import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, render
 from app.reports.casefile import task_force_of
-from app.reports.snapshot import local_day
 from app.services.after_commit import send_task_now
-from app.services.calendar import local_today
-from app.services.plans import latest_plan
-from app.services.workflow import CaseNotFound, case_facts, get_visible_case
-from workflows.case_workflow import Actor, Role, can_urge
+from app.services.case_base import CaseNotFound, case_facts, get_visible_case
+from app.services.plan_scope import default_plan
+from workflows import report_kinds
+from workflows.errors import DomainError
 from workflows.periods import parse_period, periods_due_on
+from workflows.permissions import can_urge
+from workflows.report_kinds import CaseRight, Numbering, may_request
+from workflows.vocabulary import Actor, Role
 
 log = logging.getLogger(__name__)
 
 GENERATE_TASK = "reports.generate"
-MAX_REMARKS = 3000
-MAX_REQUIREMENT = 1000
 # A manual report still queued after this long is sent to the workers again by beat.
 REQUEUE_AFTER = dt.timedelta(minutes=10)
 # A report "running" longer than its task's hard time limit (plus a minute) has lost its
@@ -56,19 +55,17 @@ MAX_ATTEMPTS = 2
 CATCH_UP_DAYS = 10
 
 _SEES_ALL = frozenset({Role.OFFICE, Role.LEADER, Role.ADMIN})
-_MAY_REQUEST_PERIODIC = frozenset({Role.OFFICE, Role.ADMIN, Role.LEADER, Role.TASK_FORCE_LEAD})
-_MAY_REQUEST_INSPECTION = frozenset({Role.OFFICE, Role.ADMIN})
 
 
-class ReportError(Exception):
-    """A report operation that cannot be done; `message` is translated."""
+class ReportError(DomainError):
+    """A report operation that cannot be done; `message` is translated (at the raise site)."""
 
     status = 400
     code = "report_error"
 
     def __init__(self, message):
         self.message = message
-        super().__init__(str(message))
+        super().__init__(message)
 
 
 class InvalidReportRequest(ReportError):
@@ -183,11 +180,12 @@ def request_report(actor: Actor, kind, *, period=None, case_id=None, options=Non
             raise InvalidReportRequest(lazy_gettext(
                 "The period %(period)s has not ended yet: reports cover finished periods.", period=parsed.key))
         report.period_key = parsed.key
-        allowed = _MAY_REQUEST_INSPECTION if kind == "inspection" else _MAY_REQUEST_PERIODIC
-        if not actor.roles & allowed:
+        if not may_request(actor, kind):
             raise ReportNotAllowed(lazy_gettext("You may not request this kind of report."))
     else:
         case = _case_for(kind, case_id, actor)
+        if not may_request(actor, kind):
+            raise ReportNotAllowed(lazy_gettext("You may not request this kind of report."))
         report.case_id = case.id
         report.period_key = ""
         if kind == "notice" and Role.OFFICE not in actor.roles:
@@ -224,7 +222,7 @@ def _case_for(kind: str, case_id, actor: Actor) -> Case:
         case = get_visible_case(case_id, actor)
     except CaseNotFound:
         raise InvalidReportRequest(lazy_gettext("Case not found, or you may not see it.")) from None
-    if kind == "notice" and not can_urge(case_facts(case, has_evidence=False), actor):
+    if KINDS[kind].case_right == CaseRight.URGE and not can_urge(case_facts(case, has_evidence=False), actor):
         raise ReportNotAllowed(lazy_gettext(
             "Only the supervision office or the case's task-force lead may issue an urge notice "
             "for an open case."))
@@ -232,30 +230,26 @@ def _case_for(kind: str, case_id, actor: Actor) -> Case:
 
 
 def clean_options(kind: str, options) -> dict:
-    """The options a kind takes, checked: remarks (inspection), requirement (notice), red header."""
-    options = options or {}
-    if not isinstance(options, dict):
-        raise InvalidReportRequest(lazy_gettext("Options must be an object."))
-    clean = {}
-    if "red_header" in options:
-        value = options["red_header"]
-        if isinstance(value, str):
-            value = value.strip().lower() in ("1", "true", "on", "yes", "y")
-        clean["red_header"] = bool(value)
-    for key, allowed_kind, limit in (("remarks", "inspection", MAX_REMARKS),
-                                     ("requirement", "notice", MAX_REQUIREMENT)):
-        value = options.get(key)
-        if value in (None, ""):
-            continue
-        if kind != allowed_kind:
-            continue  # a field of another kind's form: ignored
-        if not isinstance(value, str):
-            raise InvalidReportRequest(lazy_gettext("Text fields must be text."))
-        value = value.replace("\r\n", "\n").strip()
-        if len(value) > limit:
-            raise InvalidReportRequest(lazy_gettext("Text is too long (at most %(max)s characters).", max=limit))
-        if value:
-            clean[key] = value
+    """The options a kind takes (its registry entry's schema), checked; others are ignored."""
+    try:
+        clean = report_kinds.clean_options(kind, options)
+    except report_kinds.OptionError as exc:
+        if exc.reason == "object":
+            raise InvalidReportRequest(lazy_gettext("Options must be an object.")) from None
+        if exc.reason == "text":
+            raise InvalidReportRequest(lazy_gettext("Text fields must be text.")) from None
+        raise InvalidReportRequest(lazy_gettext("Text is too long (at most %(max)s characters).",
+                                                max=exc.max_length)) from None
+    # A periodic report covers one plan (the requester's choice; else the default plan).
+    plan_id = (options or {}).get("plan_id")
+    if plan_id not in (None, "") and KINDS[kind].subject == "period":
+        try:
+            plan = db.session.get(Plan, int(plan_id))
+        except (TypeError, ValueError):
+            plan = None
+        if plan is None:
+            raise InvalidReportRequest(lazy_gettext("The plan does not exist."))
+        clean["plan_id"] = plan.id
     return clean
 
 
@@ -308,12 +302,14 @@ def subject_of(report: Report) -> dict:
     """What the builder of the report's kind needs: the period and plan, or the case and date."""
     options = dict(report.options or {})
     if KINDS[report.kind].subject == "period":
-        return {"period": parse_period(report.period_key), "plan": latest_plan(), "options": options}
+        plan = db.session.get(Plan, options["plan_id"]) if options.get("plan_id") else None
+        return {"period": parse_period(report.period_key), "plan": plan or default_plan(),
+                "options": options}
     case = db.session.get(Case, report.case_id)
     if case is None:
         raise ReportNotFound()
     as_of = local_day(report.created_at)
-    if report.kind == "notice":
+    if KINDS[report.kind].numbering == Numbering.REQUEST:
         options["number"] = notice_number(report)
         if options.get("issuer_action_id"):
             from app.reports.casefile import task_force_of
@@ -323,10 +319,10 @@ def subject_of(report: Report) -> dict:
 
 
 def notice_number(report: Report) -> int:
-    """The notice's number within its year: notices numbered in the order they were requested."""
+    """The report's number within its year, in the order its kind's reports were requested."""
     year = local_day(report.created_at).year
     earlier = db.session.scalars(
-        select(Report.created_at).where(Report.kind == "notice", Report.id <= report.id)
+        select(Report.created_at).where(Report.kind == report.kind, Report.id <= report.id)
     )
     return sum(1 for created in earlier if local_day(created).year == year)
 

@@ -2,6 +2,7 @@
 
 from app.views import (
     audit,
+    case_edit,
     cases,
     dashboard,
     demo,
@@ -10,6 +11,7 @@ from app.views import (
     lists,
     notifications,
     plan,
+    plan_scope,
     reports,
     targets,
 )
@@ -19,8 +21,10 @@ def init_app(appbuilder) -> None:
     """Register every area's views, in menu order."""
     dashboard.register(appbuilder)
     cases.register(appbuilder)
+    case_edit.register(appbuilder)
     plan.register(appbuilder)
     targets.register(appbuilder)
+    plan_scope.register(appbuilder)
     evaluations.register(appbuilder)
     lists.register(appbuilder)
     drafts.register(appbuilder)

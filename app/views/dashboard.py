@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _
 
 from app.labels import RAG_LABELS, STATE_LABELS, label
 from app.security import current_actor
+from app.services import plan_scope
 from app.services.dashboard import DUE_SOON_WORKING_DAYS, dashboard
 
 
@@ -24,7 +25,9 @@ class DashboardView(BaseView):
     @has_access
     def index(self):
         """The dashboard for the cases the user may see."""
-        data = dashboard(current_actor())
+        actor = current_actor()
+        plan = plan_scope.chosen_plan(actor.user_id)
+        data = dashboard(actor, plan=plan, all_plans=plan is None)
         return self.render_template(
             "dashboard/index.html", d=data, links=self._links(), table_link=self._table_link,
             due_soon_days=DUE_SOON_WORKING_DAYS, title=gettext("Dashboard"),
@@ -37,6 +40,7 @@ class DashboardView(BaseView):
         sm = self.appbuilder.sm
         cases = "CaseView.list"
         return {
+            "targets": url_for("TargetView.index"),
             "total": url_for(cases),
             # The office works overdue cases in its queue (the same cases as the red light).
             "overdue": url_for("OverdueView.list") if sm.has_access("can_list", "OfficeQueue")

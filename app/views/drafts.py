@@ -18,7 +18,7 @@ from app.labels import LIST_KIND_LABELS
 from app.models import LIST_KINDS, Department
 from app.security import current_actor
 from app.services import drafts as service
-from app.services.lists import can_import_lists
+from workflows.permissions import can_load_plans
 
 
 class DraftsView(BaseView):
@@ -43,7 +43,7 @@ class DraftsView(BaseView):
     @has_access
     def index(self):
         """The upload form."""
-        if not can_import_lists(current_actor()):
+        if not can_load_plans(current_actor()):
             abort(403)
         return self.render("drafts/index.html", title=__("Draft a plan from its text"))
 
@@ -71,16 +71,34 @@ class DraftsView(BaseView):
         record = self._record(token)
         if request.method == "POST":
             errors = service.apply_corrections(record, request.form)
-            if request.form.get("op") == "load":
+            op = request.form.get("op") or ""
+            if op == "load":
+                create = bool(request.form.get("create_departments"))
                 try:
-                    result = service.load_draft(
-                        record, current_actor(), create_departments=bool(request.form.get("create_departments")))
+                    if request.form.get("load_mode") == "action":
+                        try:
+                            action_id = int(request.form.get("target_action") or 0)
+                        except ValueError:
+                            action_id = 0
+                        result = service.load_into_action(record, current_actor(), action_id,
+                                                          create_departments=create)
+                    else:
+                        result = service.load_draft(record, current_actor(), create_departments=create)
+                except service.DraftPermissionError as exc:
+                    abort(403, description=str(exc))
                 except service.DraftError as exc:
                     flash(str(exc), "danger")
                 else:
-                    flash(__("Loaded the plan “%(title)s” (%(year)s): %(created)s records created.",
-                             title=result.plan.title, year=result.plan.year, created=result.created), "success")
+                    if request.form.get("load_mode") == "action":
+                        flash(__("Loaded the draft into “%(title)s” (%(year)s) as an action's implementation plan: "
+                                 "%(created)s records created.",
+                                 title=result.plan.title, year=result.plan.year, created=result.created), "success")
+                    else:
+                        flash(__("Loaded the plan “%(title)s” (%(year)s): %(created)s records created.",
+                                 title=result.plan.title, year=result.plan.year, created=result.created), "success")
                     return redirect(url_for("PlanView.list"))
+            elif op.startswith(("add_target:", "add_case:")):
+                flash(__("Added: fill in the new row (marked in red) and save."), "info")
             elif errors:
                 flash(__("Saved; %(n)s fields still need correcting.", n=len(errors)), "warning")
             else:
@@ -90,6 +108,9 @@ class DraftsView(BaseView):
         return self.render(
             "drafts/review.html", title=__("Review the draft"), record=record, draft=record.draft,
             errors=record.errors, unknown=service.unknown_departments(record.draft),
+            matches=service.department_matches(record.draft), new_department=service.NEW_DEPARTMENT,
+            plan_actions=service.plan_actions(), load_mode=request.form.get("load_mode") or "new",
+            target_action=request.form.get("target_action") or "",
             list_kinds=LIST_KINDS, kind_labels=LIST_KIND_LABELS, comparators=("≥", "=", "≤"),
             department_names=list(db.session.scalars(select(Department.name).order_by(Department.name))),
         )

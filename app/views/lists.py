@@ -6,7 +6,6 @@ its typed errors to a page or an HTTP code. Who may import is decided by the ser
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import quote
 
 from flask import Response, abort, flash, redirect, request, url_for
@@ -21,11 +20,13 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.exc import DataError
 
+from app.clock import local_today
 from app.extensions import db
 from app.labels import LIST_KIND_LABELS
 from app.models import LIST_KINDS, Case, Department
 from app.security import current_actor
 from app.services import lists as service
+from workflows.permissions import can_import_lists
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -71,7 +72,7 @@ class ListsView(BaseView):
             select(Department).where(Department.kind != "task_force").order_by(Department.kind, Department.name)))
         return self.render(
             "lists/index.html", title=__("Lists"), kinds=LIST_KINDS, kind_labels=LIST_KIND_LABELS,
-            departments=departments, may_import=service.can_import_lists(actor),
+            departments=departments, may_import=can_import_lists(actor),
         )
 
     @expose("/template/<kind>")
@@ -144,7 +145,7 @@ class ListsView(BaseView):
             flash(str(exc), "danger")
             return redirect(url_for("ListsView.index"))
         name = "".join(filter(None, [
-            department, service.KIND_LABELS_ZH[kind] if kind else "三张清单", dt.date.today().strftime("%Y%m%d")]))
+            department, service.KIND_LABELS_ZH[kind] if kind else "三张清单", local_today().strftime("%Y%m%d")]))
         return xlsx_response(data, f"{name}.xlsx")
 
 

@@ -21,7 +21,6 @@ from app.labels import NOTIFICATION_KIND_LABELS, WEBHOOK_FORMAT_LABELS, label
 from app.models import CalendarOverride, Webhook
 from app.services import notifications as service
 from app.services import reminders as timers
-from app.services.cases import to_local
 
 WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
             _("Saturday"), _("Sunday")]
@@ -330,4 +329,3 @@ def register(appbuilder) -> None:
         WebhookView, "Webhooks", label=_("Webhooks"), icon="fa-plug", category="Reminders",
     )
     current_app.context_processor(_unread_badge)
-    current_app.jinja_env.filters.setdefault("duban_local", to_local)

@@ -14,10 +14,13 @@ from app.labels import (
     label,
 )
 from app.models import Action, Department, Goal, Indicator, Plan
-from app.security import LEADER, OFFICE
+from app.security import actor_for
 from app.views.row_policy import visible_cases_only
+from workflows.permissions import start_page
 
 READ_ONLY = ["can_list", "can_show"]
+# workflows.permissions.start_page -> the endpoint it names.
+START_PAGES = {"dashboard": "DashboardView.index", "my_cases": "MyCasesView.list"}
 
 
 class HomeView(IndexView):
@@ -30,10 +33,8 @@ class HomeView(IndexView):
         from flask_login import current_user
 
         if current_user.is_authenticated:
-            roles = {role.name for role in current_user.roles}
-            if roles & {LEADER, OFFICE}:
-                return redirect(url_for("DashboardView.index"))
-            return redirect(url_for("MyCasesView.list"))
+            page = start_page(actor_for(current_user))
+            return redirect(url_for(START_PAGES[page]))
         return redirect(self.appbuilder.get_url_for_login)
 
 

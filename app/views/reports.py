@@ -15,6 +15,7 @@ from flask_wtf.csrf import generate_csrf
 from app.labels import REPORT_KIND_LABELS, REPORT_STATUS_LABELS, REPORT_TRIGGER_LABELS
 from app.reports import KINDS
 from app.security import current_actor
+from app.services import plan_scope
 from app.services import reports as service
 from app.services.cases import to_local
 
@@ -36,6 +37,8 @@ class ReportsView(BaseView):
             "reports/web/index.html", title=__("Reports"), reports=reports, kinds=KINDS,
             kind_labels=REPORT_KIND_LABELS, status_labels=REPORT_STATUS_LABELS,
             trigger_labels=REPORT_TRIGGER_LABELS, csrf_token_value=generate_csrf(), to_local=to_local,
+            plans=plan_scope.plans(),
+            chosen_plan=plan_scope.chosen_plan(current_actor().user_id) or plan_scope.default_plan(),
         )
 
     @expose("/request", methods=["POST"])
@@ -44,7 +47,7 @@ class ReportsView(BaseView):
         """Queue a report from the form; back to the list with a message."""
         form = request.form
         options = {"red_header": form.get("red_header") == "on", "remarks": form.get("remarks"),
-                   "requirement": form.get("requirement")}
+                   "requirement": form.get("requirement"), "plan_id": form.get("plan_id")}
         try:
             report = service.request_report(
                 current_actor(), form.get("kind"), period=(form.get("period") or "").strip() or None,

@@ -13,8 +13,7 @@ from flask_babel import lazy_gettext as _
 
 from app.errors import translate
 from app.security import current_actor
-from app.services import indicators
-from app.services.plans import latest_plan
+from app.services import indicators, plan_scope
 from workflows.errors import DomainError, NotFound
 from workflows.targets import Judgement
 
@@ -32,10 +31,16 @@ class TargetView(BaseView):
     def index(self):
         """The goal targets (主要目标) of the plan, with the entry link where the user may report."""
         actor = current_actor()
-        plan = latest_plan()
-        rows = indicators.goal_targets(plan.id, actor) if plan else []
+        plan = plan_scope.chosen_plan(actor.user_id)
+        shown = [plan] if plan else [p for p in plan_scope.plans() if p.action_id is None]
+        rows = []
+        for one in shown:
+            for row in indicators.goal_targets(one.id, actor):
+                if plan is None:
+                    row["goal"] = f"{one.year}年{row['goal']}"
+                rows.append(row)
         return self.render_template(
-            "indicators/index.html", plan=plan, d={"indicators": rows},
+            "indicators/index.html", plan=plan, plans=shown, d={"indicators": rows},
             counts=indicators.light_counts(rows), show_entry=True, title=gettext("Goal targets"),
         )
 

@@ -1,7 +1,7 @@
 """report started_at and attempts (a report whose worker died is re-queued or failed)
 
 Revision ID: a15c0ffee001
-Revises: a11c0de0001a
+Revises: c11c0de0003c
 Create Date: 2026-12-02 01:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a15c0ffee001'
-down_revision = 'a11c0de0001a'
+down_revision = 'c11c0de0003c'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Fixtures for the report tests: a plan with realistic 2024 progress, PDF readers, a request trap.
 
 `report_progress` (module) rebuilds the test database from the seeded template and drives
-cases through app.services.workflow — accept, progress with indicator actuals, submit,
+cases through the services' case acts — accept, progress with indicator actuals, submit,
 return, verify, close, extension, urge, deadline changes — then moves each new row's
 timestamps to its day in March–June 2024, as if the work had happened then. Afterwards the
 test database is rebuilt again, so other modules never see this data.
@@ -115,7 +115,7 @@ _CASE_STAMPS = ("state_changed_at", "submitted_at", "verified_at", "closed_at", 
 
 
 class Seeder:
-    """Calls app.services.workflow as the right people, then backdates what it wrote."""
+    """Calls the services' case acts as the right people, then backdates what it wrote."""
 
     def __init__(self, app):
         from app.extensions import db
@@ -129,32 +129,32 @@ class Seeder:
             select(Case).where(Case.lead_department_id.is_not(None)).order_by(Case.id)))
 
     def caseworker(self, case):
-        from workflows.case_workflow import Actor, Role
+        from workflows.vocabulary import Actor, Role
 
         return Actor(self.users["worker1"], frozenset({Role.CASEWORKER}), frozenset({case.lead_department_id}))
 
     def lead(self, case):
-        from workflows.case_workflow import Actor, Role
+        from workflows.vocabulary import Actor, Role
 
         return Actor(self.users["lead1"], frozenset({Role.TASK_FORCE_LEAD}), led_action_ids=frozenset({case.action_id}))
 
     @property
     def office(self):
-        from workflows.case_workflow import Actor, Role
+        from workflows.vocabulary import Actor, Role
 
         return Actor(self.users["office"], frozenset({Role.OFFICE}))
 
     @property
     def admin(self):
-        from workflows.case_workflow import Actor, Role
+        from workflows.vocabulary import Actor, Role
 
         return Actor(self.users["admin"], frozenset({Role.ADMIN}))
 
     def do(self, when: dt.datetime, function: str, case, actor, *args, **kwargs):
         """Run a workflow function, then stamp every row it wrote with `when`."""
-        from app.services import workflow
+        from tests.integration.fixtures_workflow import service_act
 
-        result = getattr(workflow, function)(*args, actor, **kwargs)
+        result = service_act(function)(*args, actor, **kwargs)
         session = self.db.session
         for table, columns in _STAMPS.items():
             for column in columns:

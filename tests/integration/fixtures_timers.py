@@ -106,13 +106,13 @@ class TimerHelper:
         return json.loads(result.stdout)
 
     def act(self, username: str, function: str, *args, **kwargs):
-        """Call an app.services.workflow function as a demo user (the real service)."""
+        """Call a case act of the services as a demo user (the real service)."""
         from app.security import actor_for
-        from app.services import workflow
+        from tests.integration.fixtures_workflow import service_act
 
         def run(db):
             user = self.app.appbuilder.sm.find_user(username=username)
-            result = getattr(workflow, function)(*args, actor_for(user), **kwargs)
+            result = service_act(function)(*args, actor_for(user), **kwargs)
             return getattr(result, "id", result)
 
         return self._run(run)

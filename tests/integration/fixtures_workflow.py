@@ -27,6 +27,17 @@ PATH = {
 }
 
 
+
+def service_act(name: str):
+    """A case act of the services by name (apply_transition, add_progress, urge, …)."""
+    from app.services import bulk, case_acts, case_json, evidence, progress, transitions
+
+    for module in (transitions, progress, case_acts, bulk, evidence, case_json):
+        if hasattr(module, name):
+            return getattr(module, name)
+    raise AttributeError(f"no case act {name}")
+
+
 class WorkflowHelper:
     """Lookups and shortcuts on the demo data, for one test."""
 
@@ -133,17 +144,16 @@ class WorkflowHelper:
         )
 
     def act(self, username: str, function: str, *args, **kwargs):
-        """Call an app.services.workflow function as a demo user, in its own app context."""
+        """Call a case act of the services (service_act) as a demo user, in its own app context."""
         from app.extensions import db
         from app.security import actor_for
-        from app.services import workflow
 
         with self.app.app_context():
             try:
                 from flask_appbuilder import Model
 
                 user = self.app.appbuilder.sm.find_user(username=username)
-                result = getattr(workflow, function)(*args, actor_for(user), **kwargs)
+                result = service_act(function)(*args, actor_for(user), **kwargs)
                 return result.id if isinstance(result, Model) else result  # ids outlive the session
             finally:
                 db.session.remove()

@@ -7,6 +7,7 @@ import json
 import re
 import zipfile
 
+import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
@@ -215,3 +216,185 @@ def _docx(text: str) -> bytes:
         archive.writestr("word/document.xml", (
             f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{ns}"><w:body>{paragraphs}</w:body></w:document>'))
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 13: department matches, adding targets and tasks, actuals, loading into an action
+# ---------------------------------------------------------------------------------------------
+
+MATCH_TEXT = """鹤城区2025年城市更新重点任务
+
+一、重点任务
+1.改造老旧小区12个。
+牵头单位：区住建局
+责任单位：区发展改革局、区文化旅游局、区教育局（配合）
+2.新建排水管网8公里。（区水利局牵头，区财政局配合）
+"""
+
+PROGRESS_TEXT = """鹤城区2025年民生实事1—9月进展情况
+一、进展情况
+1.新建口袋公园10个。截至9月底，已建成7个。（区住建局负责）
+2.新增停车泊位2000个。截至9月底，已新增1560个。（区城管执法局负责）
+"""
+
+
+def _department_fields(html: str) -> dict[str, str]:
+    """The department-match rows: each written name and the department chosen for it."""
+    fields = dict(re.findall(r'<input type="hidden" name="(dept\d+\.name)" value="([^"]*)"', html))
+    for name, body in re.findall(r'<select class="form-control input-sm department-choice" name="([^"]+)">(.*?)</select>',
+                                 html, re.S):
+        selected = re.search(r'<option value="([^"]*)" selected>', body)
+        fields[name] = selected.group(1) if selected else ""
+    return fields
+
+
+def _choice_for(fields: dict[str, str], written: str) -> str:
+    key = next(k for k, v in fields.items() if k.endswith(".name") and v == written)
+    return key.removesuffix(".name") + ".choice"
+
+
+def test_departments_are_matched_with_confidence_and_never_duplicated(app, fresh_db, office_client):
+    from app.extensions import db
+    from app.models import Case, Department
+
+    url = _draft_url(office_client, MATCH_TEXT.encode("utf-8"), "城市更新.txt")
+    html = office_client.get(url).get_data(as_text=True)
+    # 区住建局 is the short name of 区住房和城乡建设局, 发展改革局 a usual form of 发展和改革局;
+    # 区文化旅游局 only resembles 区文化旅游广电体育局.
+    assert "区住房和城乡建设局（100%）" in html and "区发展和改革局（90%）" in html
+    assert "区文化旅游广电体育局（80%）" in html and "系统中有相近的单位" in html
+    fields = dict(_form_fields(html), **_department_fields(html))
+    assert fields[_choice_for(fields, "区住建局")] == "区住房和城乡建设局"
+    assert fields[_choice_for(fields, "区发展改革局")] == "区发展和改革局"
+    assert fields[_choice_for(fields, "区文化旅游局")] == ""  # the office must choose
+    assert 'data-name="区教育局（配合）"' not in html and 'data-name="区教育局"' in html  # no role word in the name
+
+    # Even with "create unknown departments" ticked, a name that resembles a department is not
+    # created: the office is asked what it is.
+    response = office_client.post(url, data=dict(fields, op="load", create_departments="1"), follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "请先确定这些单位是什么" in page and "区文化旅游局" in page
+    assert _plans(app, "鹤城区2025年城市更新重点任务") == []
+
+    fields[_choice_for(fields, "区文化旅游局")] = "区文化旅游广电体育局"
+    response = office_client.post(url, data=dict(fields, op="load", create_departments="1"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    [plan_id] = _plans(app, "鹤城区2025年城市更新重点任务")
+    with app.app_context():
+        first, second = db.session.scalars(select(Case).where(Case.plan_id == plan_id).order_by(Case.seq))
+        assert first.lead_department.name == "区住房和城乡建设局"
+        assert sorted(d.name for d in first.partner_departments) == ["区发展和改革局", "区教育局", "区文化旅游广电体育局"]
+        assert second.lead_department.name == "区水利局"  # no similar department: created, once
+        names = list(db.session.scalars(select(Department.name)))
+        assert names.count("区水利局") == 1
+        assert not {"区发展改革局", "区住建局", "区文化旅游局", "区教育局（配合）"} & set(names)
+        db.session.remove()
+
+
+def test_add_a_target_and_a_task_on_the_review_screen(app, fresh_db, office_client):
+    from app.extensions import db
+    from app.models import Case
+
+    url = _draft_url(office_client, MATCH_TEXT.encode("utf-8"), "城市更新.txt")
+    html = office_client.get(url).get_data(as_text=True)
+    fields = dict(_form_fields(html), **_department_fields(html))
+    fields[_choice_for(fields, "区文化旅游局")] = "区文化旅游广电体育局"
+    html = office_client.post(url, data=dict(fields, op="add_target:a0.c1"), follow_redirects=True).get_data(as_text=True)
+    assert 'name="a0.c1.i1.value" value=""' in html  # the new, empty target of the second task
+    assert "不是数字" in html  # it must be filled in before loading
+
+    html = office_client.post(url, data=dict(fields, op="add_case:a0"), follow_redirects=True).get_data(as_text=True)
+    assert 'name="a0.c2.title" value=""' in html
+    fields = dict(_form_fields(html), **_department_fields(html))
+    fields.update({"a0.c1.i1.name": "新建雨水泵站", "a0.c1.i1.value": "2", "a0.c1.i1.unit": "座",
+                   "a0.c2.title": "建设海绵城市示范片区", "a0.c2.leads": "区住建局", "a0.c2.deadline": "10月底",
+                   "create_departments": "1", "op": "add_target:a0.c2"})
+    html = office_client.post(url, data=fields, follow_redirects=True).get_data(as_text=True)
+    fields = dict(_form_fields(html), **_department_fields(html))
+    fields.update({"a0.c2.i0.name": "示范片区面积", "a0.c2.i0.value": "1.5", "a0.c2.i0.unit": "平方公里",
+                   "create_departments": "1", "op": "load"})
+    response = office_client.post(url, data=fields)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    [plan_id] = _plans(app, "鹤城区2025年城市更新重点任务")
+    with app.app_context():
+        cases = list(db.session.scalars(select(Case).where(Case.plan_id == plan_id).order_by(Case.seq)))
+        assert [c.title for c in cases][2] == "建设海绵城市示范片区"
+        assert cases[2].lead_department.name == "区住房和城乡建设局" and str(cases[2].deadline) == "2025-10-31"
+        assert [(i.name, float(i.value), i.unit) for i in cases[1].indicators] == [
+            ("新建排水管网", 8.0, "公里"), ("新建雨水泵站", 2.0, "座")]
+        assert [(i.name, float(i.value), i.unit) for i in cases[2].indicators] == [("示范片区面积", 1.5, "平方公里")]
+        db.session.remove()
+
+
+@pytest.fixture()
+def restored_db(app, seed_database):
+    """Cases loaded into the seed plan are removed afterwards: later tests count its cases."""
+    yield
+    from app.extensions import db
+    from tests.integration.conftest import TEST_DB, recreate_database
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    recreate_database(TEST_DB, template=seed_database)
+
+
+def test_load_a_progress_draft_into_an_action_with_its_actuals(restored_db, app, fresh_db, office_client):
+    from app.extensions import db
+    from app.models import Action, Case, IndicatorActual, Plan
+
+    with app.app_context():
+        plan = db.session.scalars(select(Plan)).first()
+        action = db.session.scalars(select(Action).where(Action.plan_id == plan.id).order_by(Action.index)).first()
+        action_id, plan_id = action.id, plan.id
+        before = db.session.scalar(select(func.count(Case.id)).where(Case.action_id == action_id))
+        db.session.remove()
+
+    url = _draft_url(office_client, PROGRESS_TEXT.encode("utf-8"), "进展.txt")
+    html = office_client.get(url).get_data(as_text=True)
+    assert "已完成的数值（不是目标）" in html and "截至9月底" in html
+    assert html.count('class="actual-row"') == 2
+    fields = dict(_form_fields(html), **_department_fields(html))
+    actual_boxes = re.findall(r'name="(a0\.c\d\.x0\.use)" value="1" checked', html)
+    assert actual_boxes == ["a0.c0.x0.use", "a0.c1.x0.use"]
+    seen = dict(re.findall(r'<input type="hidden" name="(a0\.c\d\.x0\.seen)" value="(1)"', html))
+    fields.update(seen)
+    fields["a0.c0.x0.use"] = "1"  # the second is unticked: the office keeps it out
+    fields.update({"op": "load", "load_mode": "action", "target_action": str(action_id)})
+    response = office_client.post(url, data=fields)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _plans(app, "鹤城区2025年民生实事1—9月进展情况") == []  # no new plan
+    with app.app_context():
+        cases = list(db.session.scalars(select(Case).where(Case.action_id == action_id).order_by(Case.seq)))
+        assert len(cases) == before + 2 and all(c.plan_id == plan_id for c in cases)
+        new = cases[-2:]
+        assert [c.title for c in new] == ["新建口袋公园10个", "新增停车泊位2000个"]
+        assert new[0].source_key.startswith("draft-") and new[0].lead_department.name == "区住房和城乡建设局"
+        assert new[1].lead_department.name == "区城市管理和综合执法局"
+        [park] = new[0].indicators
+        actuals = list(db.session.scalars(select(IndicatorActual).where(IndicatorActual.indicator_id == park.id)))
+        assert [(float(a.value), a.period, a.source) for a in actuals] == [(7.0, "2025-09", "进展.txt")]
+        [parking] = new[1].indicators
+        assert db.session.scalar(select(func.count(IndicatorActual.id)).where(
+            IndicatorActual.indicator_id == parking.id)) == 0
+        db.session.remove()
+
+
+def test_a_goal_target_is_reported_by_the_unit_the_text_names(app, fresh_db, office_client):
+    from app.extensions import db
+    from app.models import Indicator
+
+    text = ("鹤城区2025年主要目标任务分解\n一、主要预期目标\n1.地区生产总值增长6%左右。\n牵头单位：区发改局\n"
+            "责任单位：区统计局\n二、重点任务\n2.新建学校2所。（区教育局负责）\n")
+    url = _draft_url(office_client, text.encode("utf-8"), "分解.txt")
+    html = office_client.get(url).get_data(as_text=True)
+    fields = dict(_form_fields(html), **_department_fields(html))
+    assert fields["g0.leads"] == "区发改局" and fields["g0.partners"] == "区统计局"
+    response = office_client.post(url, data=dict(fields, op="load"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    [plan_id] = _plans(app, "鹤城区2025年主要目标任务分解")
+    with app.app_context():
+        [goal_target] = db.session.scalars(
+            select(Indicator).where(Indicator.plan_id == plan_id, Indicator.goal_id.is_not(None)))
+        assert (float(goal_target.value), goal_target.responsible_department.name) == (6.0, "区发展和改革局")
+        db.session.remove()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tests.data.excel.builders import HEADERS
 from tests.integration.fixtures_lists import client_for
+from workflows.vocabulary import SYSTEM
 
 
 def _rows(data: bytes) -> dict[str, list[dict]]:
@@ -39,7 +40,7 @@ def test_export_then_import_changes_nothing(app, fresh_db, lists_helper):
     from app.services.lists import apply_import, export_cases
 
     with app.app_context():
-        data, count = export_cases()
+        data, count = export_cases(SYSTEM)
     sheets = _rows(data)
     assert list(sheets) == ["任务清单", "政策清单", "项目清单"]
     assert sum(len(rows) for rows in sheets.values()) == count == lists_helper.case_count() == 119
@@ -51,7 +52,7 @@ def test_export_then_import_changes_nothing(app, fresh_db, lists_helper):
     assert first["所属行动"] == "（1）大力实施产业培塑行动" and first["清单类型"] == "项目清单"
 
     with app.app_context():
-        result = apply_import(data, "export.xlsx")
+        result = apply_import(data, "export.xlsx", SYSTEM)
     assert result.counts == {"create": 0, "update": 0, "unchanged": 119, "error": 0}
     assert lists_helper.case_count() == 119
 

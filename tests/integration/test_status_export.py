@@ -38,8 +38,8 @@ def truth(app, username: str | None = None) -> dict[str, dict]:
     from app.access import visible_cases_clause
     from app.extensions import db
     from app.models import Case
+    from app.rag import rag_by_id
     from app.security import actor_for
-    from app.services.workflow import rag_by_id
 
     with app.app_context():
         query = select(Case)

@@ -173,8 +173,8 @@ def test_rag_follows_the_configured_margins(fresh_db, app, wf):
     """Mid-year at 10% done: behind pace with the default 20-point margin, on track with 60."""
     from app.extensions import db
     from app.models import Case
+    from app.rag import rag_for
     from app.services.settings import set_setting
-    from app.services.workflow import rag_for
 
     case_id = wf.worker1_cases()[0]
     with app.app_context():

@@ -82,7 +82,7 @@ def test_bulk_urge_of_many_cases_is_queued_and_done_by_the_worker(fresh_db, wf, 
 
     # A redelivered task (same run id) urges nobody twice.
     with app.app_context():
-        from app.services.workflow import bulk_apply
+        from app.services.bulk import bulk_apply
 
         again = bulk_apply(ids, wf.user_id("office"), "urge", comment="x", request_id=body["task_id"])
         db.session.remove()

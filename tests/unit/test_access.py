@@ -2,8 +2,9 @@
 
 import pytest
 
-from workflows.access import Visibility, can_read_only, can_view, visibility
-from workflows.case_workflow import SYSTEM, Actor, CaseFacts, Role, State
+from workflows.access import Visibility, can_view, visibility
+from workflows.permissions import can_read_only
+from workflows.vocabulary import SYSTEM, Actor, CaseFacts, Role, State
 
 ACTION_1, ACTION_2 = 1, 2
 DEPT_A, DEPT_B, DEPT_C = 10, 20, 30

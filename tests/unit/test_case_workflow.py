@@ -6,33 +6,28 @@ import pytest
 
 from workflows.access import can_view
 from workflows.case_workflow import (
-    SYSTEM,
     TRANSITIONS,
-    Actor,
-    CaseFacts,
     MissingInput,
-    Need,
     NotAllowed,
-    Relation,
-    Role,
     StaleVersion,
-    State,
     TransitionNotAllowed,
     TransitionNotPossible,
     TransitionRule,
     UnknownTransition,
     WorkflowError,
     available_transitions,
+    check_transition,
+    required_inputs,
+)
+from workflows.permissions import (
     can_comment,
     can_decide_extension,
     can_edit_deadline,
     can_request_extension,
     can_update_progress,
     can_urge,
-    check_transition,
-    relations,
-    required_inputs,
 )
+from workflows.vocabulary import SYSTEM, Actor, CaseFacts, Need, Relation, Role, State, relations
 
 ACTION, OTHER_ACTION = 1, 2
 LEAD_DEPT, PARTNER_DEPT, OTHER_DEPT, NEW_DEPT = 10, 20, 30, 40
@@ -225,7 +220,7 @@ def test_not_possible_lists_every_source_in_workflow_order():
         State.SUBMITTED,
         State.VERIFIED,
     )
-    assert caught.value.params["required"] == "assigned or in_progress or submitted or verified"
+    assert caught.value.as_dict()["params"]["required"] == "assigned or in_progress or submitted or verified"
 
 
 def test_actor_with_several_relations_gets_the_union():
@@ -288,13 +283,13 @@ def test_errors_share_one_base_with_code_message_and_params():
     assert len(codes) == len(errors)
     for error in errors:
         assert isinstance(error, WorkflowError)
-        assert str(error) == error.message % error.params
+        assert str(error) == error.msgid % error.as_dict()["params"]
     assert isinstance(TransitionNotAllowed("verify"), NotAllowed)
 
 
 def test_error_messages():
-    assert str(TransitionNotAllowed("verify")) == "You may not verify this case."
-    assert TransitionNotAllowed("verify").params["who"] == "task_force_lead"
+    assert str(TransitionNotAllowed("verify")) == "You may not verify this case: only task_force_lead may."
+    assert TransitionNotAllowed("verify").as_dict()["params"]["who"] == "task_force_lead"
     assert TransitionNotAllowed("return").who == (Relation.TASK_FORCE_LEAD, Relation.OFFICE)
     missing = MissingInput("submit", frozenset({Need.EVIDENCE, Need.COMMENT}))
     assert str(missing) == "To submit this case, give comment, evidence."

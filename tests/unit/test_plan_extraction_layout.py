@@ -232,3 +232,47 @@ def test_baseline_and_article_are_not_targets():
     text = ("2018年民生实事\n一、内容\n（一）慢性病用药量从4周延长至最多12周。\n"
             "（二）建设一座日供水30万吨的净水厂。\n")
     assert _targets(extract_plan(text)) == [(12, "周"), (30, "万吨")]
+
+
+def test_progress_section_keeps_the_targets_it_restates():
+    text = ("民生实事进展情况\n一、进展情况\n1.新增停车泊位2000个。截至9月底，已新增1560个。（区城管局负责）\n")
+    plan = draft_plan(text, year=2025)
+    assert [(i.value, i.unit) for i in plan.all_indicators()] == [(2000, "个")]
+    assert [(a.value, a.period) for a in plan.all_actuals()] == [(1560, "截至9月底")]
+    assert plan.actions[0].cases[0].deadline is None  # "截至9月底" dates the report
+
+
+def test_a_task_split_without_numbers_is_not_refused():
+    text = ("2006年重点工作事项\n一、产业\n（一）加快建设三大汽车产业基地。（牵头单位：市经贸委；配合单位：市发改委）\n"
+            "（二）推进金融商贸区建设。（牵头单位：市金融办）\n")
+    plan = extract_plan(text)
+    assert [c["lead_departments"] for c in _cases(plan)] == [["市经贸委"], ["市金融办"]]
+    assert _targets(plan) == []
+
+
+# Found when the held-out part was scored (issue 13); each rule is tested on a text of its own.
+
+def test_notice_paragraph_goals_in_a_text_without_headings():
+    text = ("关于印发2025年西街街道重点工作安排的通知\n各社区：\n"
+            "2025年主要预期目标是：完成固定资产投资9亿元，新增市场主体800户。现将重点工作安排印发给你们。\n"
+            "建成养老服务站2个。（牵头：社会事务办）\n")
+    plan = extract_plan(text)
+    assert [(i["value"], i["unit"]) for g in plan["goals"] for i in g["indicators"]] == [(9, "亿元"), (800, "户")]
+
+
+def test_one_cell_per_line_table_with_a_work_column():
+    cells = ["序号 |", "重点工作 |", "责任领导 |", "责任单位 |", "完成时限 |",
+             "1 |", "盘活存量土地300亩。 |", "王五 |", "改革办 |", "全年 |"]
+    (case,) = _cases(extract_plan("开发区重点工作清单\n" + "\n".join(cells) + "\n"))
+    assert (case["lead_departments"], case["persons"]) == (["改革办"], ["王五"])
+
+
+def test_units_before_qian_tou_all_lead():
+    (case,) = _cases(extract_plan("2024年任务\n一、任务\n1.新增绿地5万平方米。（县执法局、县住建局牵头，各街道配合）\n"))
+    assert (case["lead_departments"], case["partner_departments"]) == (["县执法局", "县住建局"], ["各街道"])
+
+
+def test_the_base_of_a_share_is_an_actual():
+    plan = draft_plan("2015年民生实事进展\n一、进展\n1.搬迁50万人。累计完成搬迁安置42.3万人，占总计划的84.6%。\n")
+    assert [(i.value, i.unit) for i in plan.all_indicators()] == [(50, "万人")]
+    assert sorted((a.value, a.kind) for a in plan.all_actuals()) == [(42.3, "actual"), (84.6, "share")]

@@ -5,8 +5,15 @@ from datetime import date
 import pytest
 
 from workflows.calendar import WorkingDayCalendar
-from workflows.case_workflow import State
-from workflows.rag import Rag, elapsed_share, is_overdue, overdue_working_days, rag_status
+from workflows.rag import (
+    Rag,
+    elapsed_share,
+    is_overdue,
+    missed_milestones,
+    overdue_working_days,
+    rag_status,
+)
+from workflows.vocabulary import State
 
 D = date.fromisoformat
 CAL = WorkingDayCalendar()
@@ -114,3 +121,28 @@ def test_overdue_working_days(deadline, today, days):
 
 def test_far_deadline_in_an_unknown_year_is_green_not_an_error():
     assert rag(deadline="2027-06-30", today="2026-06-01", start="2026-01-01") == Rag.GREEN
+
+
+# --------------------------------------------------------------------------- milestones (issue 11)
+
+
+def test_missed_milestones_are_the_open_ones_past_their_date():
+    milestones = [(D("2024-03-31"), False), (D("2024-04-30"), True), (D("2024-06-30"), False)]
+    assert missed_milestones(milestones, D("2024-05-06")) == [D("2024-03-31")]
+    assert missed_milestones(milestones, D("2024-03-31")) == []  # due today is not missed yet
+
+
+def test_a_missed_milestone_turns_the_case_yellow_then_red():
+    on_track = {"deadline": "2024-12-31", "start": "2024-01-01", "percent": 60}
+    assert rag(today="2024-06-03", **on_track) == Rag.GREEN
+    # milestone due Friday 2024-05-31, not reported: yellow on Monday (1 working day late)
+    assert rag(today="2024-06-03", missed=[D("2024-05-31")], **on_track) == Rag.YELLOW
+    # 2024-06-10 is the 端午 holiday: the 5th working day late is 2024-06-07
+    assert rag(today="2024-06-06", missed=[D("2024-05-31")], **on_track) == Rag.YELLOW
+    assert rag(today="2024-06-07", missed=[D("2024-05-31")], **on_track) == Rag.RED
+    assert rag(today="2024-06-03", missed=[D("2024-05-31")], milestone_red_working_days=1,
+               **on_track) == Rag.RED
+
+
+def test_done_cases_stay_green_whatever_their_milestones():
+    assert rag(State.VERIFIED, deadline="2024-12-31", today="2024-07-01", missed=[D("2024-03-31")]) == Rag.GREEN

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
-from workflows.case_workflow import State
 from workflows.reminders import (
     CaseReminderFacts,
     DueNotification,
@@ -19,6 +18,7 @@ from workflows.reminders import (
     local_day,
     next_send_time,
 )
+from workflows.vocabulary import State
 
 D = date.fromisoformat
 CAL = WorkingDayCalendar()

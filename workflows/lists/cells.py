@@ -7,6 +7,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from workflows.errors import N_
+
 __all__ = [
     "CLEAR_WORDS",
     "KEEP",
@@ -29,11 +31,6 @@ CLEAR_WORDS = frozenset({"无", "暂无", "-", "—", "－", "/", "／"})
 _SPLIT_DEPARTMENTS = re.compile(r"[、，,；;/／\n\r\t ]+")
 _SPLIT_ITEMS = re.compile(r"[；;\n\r]+")
 _ROLE_NOTE = re.compile(r"[（(](?:牵头|配合|负责|主办|协办|主责)[)）]$")
-
-
-def N_(msgid: str) -> str:
-    """Mark an English msgid for the catalogue; the service translates it when shown."""
-    return msgid
 
 
 @dataclass(frozen=True)

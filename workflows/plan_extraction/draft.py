@@ -70,7 +70,10 @@ def draft_plan(text: str, *, year: int | None = None) -> PlanDraft:
     title = _detect_title(text, root)
     year = year or _detect_year(title, text)
     draft = _Builder(text, year).build(root, title)
-    if not draft.all_indicators():
+    # A task split without any number (every task qualitative, each with its 牵头单位) or a
+    # progress report (actuals only) is still a plan of the genre: only a text with neither
+    # targets, actuals nor named units is refused.
+    if not draft.all_indicators() and not draft.all_actuals() and not draft.lead_mentions():
         raise PlanTextError("未在文本中识别到任何量化指标（如“新增就业3600人”“增长15%以上”），"
                             "请确认上传的是含目标任务的工作方案正文。")
     return draft
@@ -405,6 +408,8 @@ class _Builder:
             parsed = parse_deadline(labelled, self.year)
             if parsed:
                 return parsed
+        # "截至9月底，已建成7个" dates a report, not a deadline.
+        text = re.sub(r"(?:截至|截止到?)[^，,；;。]{1,12}?(?:底|末|日|止)", "", text)
         found = find_all_deadlines(text, self.year)
         return max(found) if found else None
 
@@ -444,6 +449,8 @@ class _Builder:
                                                           title=case.title)
                 continue
             if _PREAMBLE.search(text) or _CLOSING.search(text):
+                # "主要预期目标是：…。现将…印发给你们": a notice's paragraph may hold the goals.
+                goals.extend(g for g in self.goals_of_paragraph(line.span) if g.indicators)
                 continue
             sentences = split_sentences(self.text, *line.span)
             first = self.text[sentences[0][0]:sentences[0][1]]

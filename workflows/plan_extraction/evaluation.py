@@ -197,6 +197,38 @@ def score_leads(annotated: Annotated, draft: PlanDraft) -> Score:
     return score
 
 
+def score_units(annotated: Annotated, draft: PlanDraft) -> Score:
+    """Other named units (〘〙: responsible after the lead, partners): same name, overlapping."""
+    found = sorted(draft.unit_mentions(), key=lambda m: m[1])
+    score = Score(gold=len(annotated.units), found=len(found))
+    matched: set[int] = set()
+    for name, span in annotated.units:
+        hit = next((i for i, (n, s) in enumerate(found)
+                    if i not in matched and n == name and _overlaps(s, span)), None)
+        if hit is None:
+            score.misses.append(f"{name} @ {_context(annotated.text, span)}")
+        else:
+            matched.add(hit)
+    score.correct_gold = score.correct_found = len(matched)
+    return score
+
+
+def score_actuals(annotated: Annotated, draft: PlanDraft) -> Score:
+    """Actual values (〚〛): read as actuals with the same value and unit, overlapping."""
+    found = [(a.value, a.unit, a.span) for a in draft.all_actuals()]
+    score = Score(gold=len(annotated.actuals), found=len(found))
+    matched: set[int] = set()
+    for value, _m, unit, span in annotated.actuals:
+        hit = next((i for i, (v, u, s) in enumerate(found) if i not in matched and v == value
+                    and normalise_unit(u) == unit and _overlaps(s, span)), None)
+        if hit is None:
+            score.misses.append(f"{value}{unit} @ {_context(annotated.text, span)}")
+        else:
+            matched.add(hit)
+    score.correct_gold = score.correct_found = len(matched)
+    return score
+
+
 def evaluate(annotated: Annotated, *, year: int | None = None) -> tuple[Score, Score]:
     """(targets score, lead-units score) of the extractor on one annotated text."""
     draft = draft_plan(annotated.text, year=year)
@@ -209,12 +241,15 @@ class CorpusScore:
 
     targets: Score = field(default_factory=Score)
     leads: Score = field(default_factory=Score)
+    units: Score = field(default_factory=Score)  # other responsible / partner units
+    actuals: Score = field(default_factory=Score)
     documents: int = 0
     refused: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"{self.documents} documents, {len(self.refused)} refused\n"
-                f"  targets: {self.targets}\n  leads:   {self.leads}")
+                f"  targets: {self.targets}\n  leads:   {self.leads}\n"
+                f"  other units: {self.units}\n  actuals: {self.actuals}")
 
 
 def evaluate_corpus(paths, *, year: int | None = None, per_text=None) -> CorpusScore:
@@ -226,13 +261,18 @@ def evaluate_corpus(paths, *, year: int | None = None, per_text=None) -> CorpusS
         annotated = parse_annotated(Path(path).read_text(encoding="utf-8"))
         total.documents += 1
         try:
-            targets, leads = evaluate(annotated, year=year)
+            draft = draft_plan(annotated.text, year=year)
+            targets, leads = score_targets(annotated, draft), score_leads(annotated, draft)
+            total.units.add(score_units(annotated, draft))
+            total.actuals.add(score_actuals(annotated, draft))
         except PlanTextError:
             total.refused.append(Path(path).name)
             targets = Score(gold=len(annotated.targets),
                             misses=[f"{v}{u} (refused)" for v, _m, u, _s in annotated.targets])
             leads = Score(gold=len(annotated.leads),
                           misses=[f"{n} (refused)" for n, _s in annotated.leads])
+            total.units.add(Score(gold=len(annotated.units)))
+            total.actuals.add(Score(gold=len(annotated.actuals)))
         total.targets.add(targets)
         total.leads.add(leads)
         if per_text is not None:

@@ -186,6 +186,8 @@ _GAP_BEFORE = re.compile(r"(?:高于|低于|超过|超出|快于|慢于|领先|�
 _SHARE_BEFORE = re.compile(
     r"(?:占|完成|达到)(?:了)?(?:全年|年度|年|总)?(?:计划|目标|任务|目标任务|总计划|计划投资|总投资|计划任务)"
     r"[^，,；;。]{0,14}的$|(?:完成率|完成比例|执行率|完成进度)(?:达到?|为)?$")
+# The base of a share that follows: "…42.3万人，占总计划的84.6%".
+_SHARE_AFTER = re.compile(r"[^，,；;。]{0,4}?[，,]\s*(?:占|完成)(?:了)?(?:全年|年度|年|总)?(?:计划|目标|任务)")
 # "同比增长1.3%", "较上年同期下降2%".
 _GROWTH_BEFORE = re.compile(r"(?:同比|比上年同期|较上年同期|比去年同期|较去年同期|同口径)[^，,；;。]{0,4}"
                             r"(?:增长|下降|提高|减少|回落|上升|增加)了?$")
@@ -199,7 +201,8 @@ _PERIOD = re.compile(r"截至[^，,；;。]{1,12}?(?:底|末|日|止)|截止[^�
 # Words that make a number in a progress sentence a target after all.
 _TARGET_WORDS = re.compile(r"目标|计划|力争|确保|争取|预期|下半年|全年|年度|到20\d\d年|今年要|将")
 # In a section reporting results ("一、上半年执行情况"), these verbs report an actual.
-_REACHED_VERBS = re.compile(r"完成|实现|达到|达|新增|建成|解决|完工|投放|培训|发放|改造")
+# (Only verbs that report: 新增/建成 state targets as often as results.)
+_REACHED_VERBS = re.compile(r"完成|实现|达到|解决|完工")
 # "分解任务15项", "146项工作任务", "30件民生实事": counts of the document's own items.
 _META_AFTER = re.compile(r"^[\u4e00-\u9fff]{0,4}?(?:工作任务|重点任务|任务|民生实事|实事|事项|具体工作|重点工作|"
                          r"目标任务|个方面|方面)|^[\u4e00-\u9fff]{0,8}?(?:票决项目|实事项目|民生项目)")
@@ -243,6 +246,8 @@ def actual_kind(text: str, start: int, end: int, lo: int, unit: str,
     targeted = _TARGET_WORDS.search(clause) is not None
     if _GROWTH_BEFORE.search(clause) and not _TARGET_WORDS.search(sentence):
         return "growth"
+    if _SHARE_AFTER.match(text, end) and not targeted:  # "累计完成搬迁42.3万人，占总计划的84.6%"
+        return "actual"
     if _PROGRESS_SIGNAL.search(sentence) and not targeted:
         return "actual"
     past = _PAST_OPENING.match(sentence.strip())

@@ -111,7 +111,8 @@ class UnitFindings:
 _ROLE_MARK = re.compile(r"[（(]\s*(?P<role>牵头(?:单位|部门)?|主办|主责|总牵头|配合(?:单位|部门)?|协办|参与)\s*[）)]$")
 # References to units in general, not units: "各牵头单位要…", "各有关部门要…".
 GENERIC_UNIT = re.compile(r"^(?:各地)?各?(?:级)?(?:牵头|责任|配合|协同|相关|有关|成员|参与|承办|主办)"
-                          r"(?:责任)?(?:单位|部门)$|^各[\u4e00-\u9fff]{1,4}各(?:有关|相关|级)?(?:部门|单位)$")
+                          r"(?:责任)?(?:单位|部门)$|^各[\u4e00-\u9fff]{1,4}各(?:有关|相关|级)?(?:部门|单位)$|"
+                          r"^各(?:级)?(?:单位|部门)$")
 
 
 def unit_role_mark(name: str) -> str | None:
@@ -293,7 +294,8 @@ def _read_trailing_parentheses(text: str, start: int, end: int, found: UnitFindi
             elif role["role"] in ("配合", "协办", "参与", "协助"):
                 partners.extend(units)
             else:
-                jointly = role["role"] in ("共同负责", "共同牵头")
+                # "（A、B牵头，C配合）": every unit before 牵头 leads; "（A、B负责）": the first.
+                jointly = role["role"] in ("共同负责", "共同牵头", "牵头", "牵头负责", "主办")
                 leads.extend(units if jointly else units[:1])
                 partners.extend([] if jointly else units[1:])
         if not ok:

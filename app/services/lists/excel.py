@@ -23,12 +23,12 @@ from app.services.excel_safety import keep_text
 from app.services.lists.errors import ListFileError
 from app.services.lists.matching import did_you_mean
 from app.services.plans import latest_plan
-from workflows.case_workflow import Actor
 from workflows.lists.cells import norm
 from workflows.lists.columns import HEADERS, KEY_HEADER, KIND_LABELS_ZH
 from workflows.lists.matching import suggest
 from workflows.lists.milestones import milestones_text
 from workflows.lists.targets import target_cells
+from workflows.vocabulary import Actor
 
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -161,13 +161,13 @@ def _template_help(plan: Plan | None) -> list[list[str]]:
     ]
 
 
-def export_cases(actor: Actor | None = None, *, kind: str | None = None, department: str | None = None,
+def export_cases(actor: Actor, *, kind: str | None = None, department: str | None = None,
                  within=None, title: str | None = None) -> tuple[bytes, int]:
     """Export the cases the actor may see as a workbook in the import format; (bytes, count).
 
     `kind` limits to one list (one sheet); without it every list gets its sheet.
     `department` (name or short name) keeps the cases it leads; `within` is an optional
-    selectable of case ids (a filtered case list). `actor=None` is the trusted CLI.
+    selectable of case ids (a filtered case list). The CLI passes SYSTEM (sees every case).
     """
     if kind is not None and kind not in LIST_KINDS:
         raise ListFileError(_("Unknown list type “%(text)s” (write 任务清单, 政策清单 or 项目清单).", text=kind))
@@ -185,8 +185,7 @@ def export_cases(actor: Actor | None = None, *, kind: str | None = None, departm
                                 + did_you_mean(suggest(department, names)))
         query = query.where(Case.lead_department_id == dept_row.id)
         heading = heading or dept_row.name
-    if actor is not None:
-        query = query.where(visible_cases_clause(actor))
+    query = query.where(visible_cases_clause(actor))
     if within is not None:
         query = query.where(Case.id.in_(within))
     cases = list(db.session.scalars(query.order_by(Action.index, Case.seq, Case.id)))

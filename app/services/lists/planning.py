@@ -19,21 +19,22 @@ from app.services.lists.matching import Lookups, did_you_mean
 from app.services.lists.preview import ImportPreview, Problem, RowPlan
 from app.services.lists.reading import SheetRow, SheetTable, read_tables
 from app.services.plans import latest_plan
-from workflows.case_workflow import Actor, Role
+from workflows import permissions
 from workflows.dates import parse_deadline_strict
 from workflows.lists.cells import KEEP, Finding, cell_text, is_cleared, norm, split_departments
 from workflows.lists.columns import CONTENT_FIELDS, HEADER_BY_FIELD, WORKFLOW_FIELDS, kind_of
 from workflows.lists.matching import suggest
 from workflows.lists.milestones import parse_milestones
 from workflows.lists.targets import indicator_key, parse_targets
+from workflows.vocabulary import Actor
 
 
-def can_import_lists(actor: Actor | None) -> bool:
-    """Only the supervision office and admins import lists; None is the trusted CLI."""
-    return actor is None or bool({Role.OFFICE, Role.ADMIN} & set(actor.roles))
+def can_import_lists(actor: Actor) -> bool:
+    """Only the supervision office and admins import lists (the CLI passes SYSTEM, an admin)."""
+    return permissions.can_import_lists(actor)
 
 
-def require_importer(actor: Actor | None) -> None:
+def require_importer(actor: Actor) -> None:
     """Raise ListPermissionError unless the actor may import lists."""
     if not can_import_lists(actor):
         raise ListPermissionError(_("Only the supervision office and administrators may import lists."))
@@ -269,7 +270,7 @@ def _diff(case: Case, values: dict, row: _Row, look: Lookups) -> None:
                             fields="、".join(frozen)), "warning")
 
 
-def plan_import(data: bytes, file_name: str, actor: Actor | None = None) -> ImportPreview:
+def plan_import(data: bytes, file_name: str, actor: Actor) -> ImportPreview:
     """Read a workbook and plan its import against the latest plan; writes nothing."""
     require_importer(actor)
     plan = latest_plan()

@@ -8,18 +8,19 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.clock import local_today
 from app.extensions import db
 from app.models import Case, Indicator, Milestone, Plan, utcnow
 from app.services.lists.errors import ListImportError
 from app.services.lists.planning import plan_import
 from app.services.lists.preview import ImportPreview, RowPlan
 from app.services.plans import latest_plan
-from workflows.case_workflow import Actor
 from workflows.lists.cells import KEEP, title_from
 from workflows.targets import classify
+from workflows.vocabulary import Actor
 
 
-def apply_import(data: bytes, file_name: str, actor: Actor | None = None) -> ImportPreview:
+def apply_import(data: bytes, file_name: str, actor: Actor) -> ImportPreview:
     """Plan the file again and write every row in one transaction; nothing if any row has an error."""
     preview = plan_import(data, file_name, actor)
     if preview.has_errors:
@@ -35,8 +36,6 @@ def apply_import(data: bytes, file_name: str, actor: Actor | None = None) -> Imp
                 raise ListImportError(_("Cases changed while importing: preview the file again."), preview)
         next_seq: dict[int | None, int] = dict(db.session.execute(
             select(Case.action_id, func.max(Case.seq)).where(Case.plan_id == plan.id).group_by(Case.action_id)).all())
-        from app.services.calendar import local_today
-
         today = local_today()
         for row in preview.rows:
             if row.status == "create":

@@ -1,0 +1,85 @@
+"""Several plans at once: the plan a user works in, remembered per user, or all of them.
+
+A plan's *family* is the plan and the implementation plans (实施方案) of its actions: their
+cases are the actions' cases, so the overall plan's lists, dashboard and reports count them.
+Choosing "all plans" stores no plan. A user who never chose works in the latest overall plan.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import select, true
+
+from app.extensions import db
+from app.models import Case, Plan, PlanChoice
+from app.plan_family import family_ids
+from workflows.errors import NotFound
+
+__all__ = ["ALL", "case_clause", "choose_plan", "chosen_plan", "default_plan", "family_ids", "plans"]
+
+ALL = "all"
+KIND_ORDER = {"overall": 0, "implementation": 1, "livelihood": 2, "meeting": 3}
+
+
+class PlanNotFound(NotFound):
+    """A plan id that is not there."""
+
+    code = "plan_not_found"
+    msgid = "The plan does not exist."
+
+
+def plans() -> list[Plan]:
+    """Every plan: newest year first, the overall plan before the others."""
+    order = sql_case(KIND_ORDER, value=Plan.kind, else_=9)
+    return list(db.session.scalars(select(Plan).order_by(Plan.year.desc(), order, Plan.id)))
+
+
+def default_plan() -> Plan | None:
+    """The latest overall plan, else the latest plan of any kind."""
+    plan = db.session.scalar(
+        select(Plan).where(Plan.kind == "overall").order_by(Plan.year.desc(), Plan.id.desc()).limit(1)
+    )
+    if plan is None:
+        plan = db.session.scalar(select(Plan).order_by(Plan.year.desc(), Plan.id.desc()).limit(1))
+    return plan
+
+
+def chosen_plan(user_id: int | None) -> Plan | None:
+    """The user's plan; None means all plans. Without a choice: the default plan."""
+    if user_id is not None:
+        choice = db.session.get(PlanChoice, user_id)
+        if choice is not None:
+            return db.session.get(Plan, choice.plan_id) if choice.plan_id else None
+    return default_plan()
+
+
+def choose_plan(user_id: int, value) -> Plan | None:
+    """Remember the user's plan ("all" or a plan id); return it (None for all plans)."""
+    plan = None
+    if str(value) != ALL:
+        try:
+            plan = db.session.get(Plan, int(value))
+        except (TypeError, ValueError):
+            plan = None
+        if plan is None:
+            raise PlanNotFound()
+    choice = db.session.get(PlanChoice, user_id) or PlanChoice(user_id=user_id)
+    choice.plan_id = plan.id if plan else None
+    db.session.add(choice)
+    db.session.commit()
+    return plan
+
+
+def case_clause(plan: Plan | int | None):
+    """A WHERE clause on Case: the cases of the plan's family; everything for all plans."""
+    if plan is None:
+        return true()
+    plan_id = plan if isinstance(plan, int) else plan.id
+    return Case.plan_id.in_(family_ids(plan_id))
+
+
+def plan_label(plan: Plan | None) -> str:
+    """How a plan is named in pickers and headings."""
+    if plan is None:
+        return ""
+    return f"{plan.title}（{plan.year}）"
