@@ -1,7 +1,7 @@
 """issued documents: number register, report draft/sign/issue
 
 Revision ID: c12d0c5e1a01
-Revises: c11c0de0003c
+Revises: a15c0ffee002
 Create Date: 2026-12-02 03:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c12d0c5e1a01'
-down_revision = 'c11c0de0003c'
+down_revision = 'a15c0ffee002'
 branch_labels = None
 depends_on = None
 
