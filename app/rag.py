@@ -42,10 +42,10 @@ def marks_by_case(case_ids) -> dict[int, list[tuple[date, bool]]]:
     """(due date, reported done) of the milestones of many cases, in one query."""
     ids = list(case_ids)
     marks: dict[int, list[tuple[date, bool]]] = {}
-    if ids:
+    for start in range(0, len(ids), 10_000):  # bounded bind parameters, whatever the list's size
         for case_id, due, done_at in db.session.execute(
             select(Milestone.case_id, Milestone.due_date, Milestone.done_at)
-            .where(Milestone.case_id.in_(ids))
+            .where(Milestone.case_id.in_(ids[start:start + 10_000]))
         ):
             marks.setdefault(case_id, []).append((due, done_at is not None))
     return marks
