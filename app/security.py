@@ -8,6 +8,11 @@ transition) are the workflow's, asked through app.access.
 
 from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import Role as RoleRow
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView, UserGroupModelView
+from flask_appbuilder.widgets import ListWidget, ShowWidget
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _
 
 from workflows.vocabulary import ANONYMOUS, Actor, Role
 
@@ -90,8 +95,92 @@ def fab_roles() -> dict[str, list[list[str]]]:
     return {role: [list(pair) for pair in pairs] for role, pairs in ROLE_PERMISSIONS.items()}
 
 
+# How users read the roles (the role rows keep FAB's names, which permissions refer to).
+ROLE_LABELS = {
+    ADMIN: _("System administrator"),
+    OFFICE: _("Supervision office"),
+    TASK_FORCE_LEAD: _("Task-force lead"),
+    CASEWORKER: _("Caseworker"),
+    LEADER: _("District leader"),
+    "Public": _("Anonymous visitor"),
+}
+
+
+def role_label(role) -> str:
+    """A role's name as users read it (FAB's pages, selects and lists show str(role))."""
+    return str(ROLE_LABELS.get(role.name, role.name))
+
+
+RoleRow.__str__ = role_label
+
+
+def _local_time(value) -> str:
+    from app.formatting import local_datetime  # local: app.clock reads the app's config
+
+    return local_datetime(value) if value else "—"
+
+
+def _dash(value) -> str:
+    return "—" if value is None or value == "" else str(value)
+
+
+class DubanUserDBModelView(UserDBModelView):
+    """FAB's user pages with Chinese values: 是/否, local times, "—" for nothing."""
+
+    class_permission_name = "UserDBModelView"  # FAB's permission name, unchanged
+
+    formatters_columns = {
+        "active": lambda v: gettext("Yes") if v else gettext("No"),
+        "roles": lambda roles: "、".join(role_label(r) for r in roles) or "—",
+        "groups": lambda groups: "、".join(str(g) for g in groups) or "—",
+        "last_login": _local_time,
+        "created_on": _local_time,
+        "changed_on": _local_time,
+        "created_by": _dash,
+        "changed_by": _dash,
+        "login_count": _dash,
+        "fail_login_count": _dash,
+        "email": _dash,
+    }
+
+
+class DubanRoleModelView(RoleModelView):
+    """The roles by name (角色). Their permissions are data in ROLE_PERMISSIONS, not edited here."""
+
+    class_permission_name = "RoleModelView"
+    base_permissions = ["can_list", "can_show"]
+    list_widget = ListWidget  # FAB's role widget lists permissions and ignores formatters
+    list_columns = ["name"]
+    show_columns = ["name"]
+    show_widget = ShowWidget  # FAB's role widget lists permissions and ignores formatters
+    search_columns = ["name"]
+    label_columns = {"name": _("Role")}
+    formatters_columns = {"name": lambda name: str(ROLE_LABELS.get(name, name))}
+
+
+class DubanGroupModelView(UserGroupModelView):
+    """FAB's groups with Chinese column names and role names."""
+
+    class_permission_name = "UserGroupModelView"
+    label_columns = {
+        "name": _("Name"), "label": _("Label"), "description": _("Description"),
+        "users": _("Users"), "roles": _("Roles"),
+    }
+    formatters_columns = {
+        "roles": lambda roles: "、".join(role_label(r) for r in roles) or "—",
+        "users": lambda users: "、".join(str(u) for u in users) or "—",
+        "description": _dash, "label": _dash,
+    }
+
+
 class DubanSecurityManager(SecurityManager):
     """FAB's security manager; the place for login hooks of our own."""
+
+    userdbmodelview = DubanUserDBModelView
+    rolemodelview = DubanRoleModelView
+    groupmodelview = DubanGroupModelView
+    # FAB's user statistics chart loads Google Charts from the internet: not offered.
+    userstatschartview = None
 
 
 def actor_for(user) -> Actor:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import g, request
 from flask_appbuilder import ModelView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from app.extensions import db
 from app.models import Evaluation
+from app.views.display import DisplayInterface
 from workflows.periods import parse_period
 
 
@@ -39,10 +39,13 @@ SCORE = [InputRequired(), NumberRange(min=0, max=100)]
 class EvaluationView(ModelView):
     """Scores of 看 (goals, scheduling, key tasks), 评 (results) and 比 (drive), 0–100 each."""
 
-    datamodel = SQLAInterface(Evaluation)
+    datamodel = DisplayInterface(Evaluation)
     class_permission_name = "Evaluation"
     base_order = ("period_key", "desc")
     list_title = _("Evaluations")
+    show_title = _("Evaluation details")
+    add_title = _("Add an evaluation")
+    edit_title = _("Edit an evaluation")
     list_columns = ["period_key", "department", "kan_score", "ping_score", "bi_score", "total", "remarks"]
     search_columns = ["period_key", "department"]
     add_columns = edit_columns = ["period_key", "department", "kan_score", "ping_score", "bi_score", "remarks"]

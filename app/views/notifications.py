@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _
@@ -17,8 +19,9 @@ from flask_wtf.csrf import generate_csrf
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import URL, AnyOf, DataRequired, Length
 
+from app.extensions import db
 from app.labels import NOTIFICATION_KIND_LABELS, WEBHOOK_FORMAT_LABELS, label
-from app.models import CalendarOverride, Webhook
+from app.models import CalendarOverride, Department, Webhook
 from app.services import notifications as service
 from app.services import reminders as timers
 
@@ -266,6 +269,13 @@ class WebhookView(ModelView):
             validators=[AnyOf(list(WEBHOOK_FORMAT_LABELS))],
         ),
         "active": BooleanField(_("Active"), default=True),
+        # The blank choice reads "—" (FAB's would read "__None").
+        "department": QuerySelectField(
+            _("Department"), query_func=lambda: db.session.query(Department).order_by(
+                Department.kind, Department.name),
+            get_pk_func=lambda row: row.id, allow_blank=True, blank_text="—",
+            widget=Select2Widget(),
+        ),
     }
 
     def pre_add(self, item):

@@ -2,12 +2,14 @@
 
 from flask import redirect, url_for
 from flask_appbuilder import IndexView, ModelView, expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _
 from wtforms import SelectField
 
 from app.access import RelatedCaseVisibilityFilter
+from app.extensions import db
 from app.labels import (
     DEPARTMENT_KIND_LABELS,
     LEAD_BASIS_LABELS,
@@ -15,6 +17,7 @@ from app.labels import (
 )
 from app.models import Action, Department, Goal, Indicator, Plan
 from app.security import actor_for
+from app.views.display import DisplayInterface
 from workflows.permissions import start_page
 
 READ_ONLY = ["can_list", "can_show"]
@@ -38,11 +41,12 @@ class HomeView(IndexView):
 
 
 class ActionView(ModelView):
-    datamodel = SQLAInterface(Action)
+    datamodel = DisplayInterface(Action)
     class_permission_name = "Action"
     base_permissions = READ_ONLY
     base_order = ("index", "asc")
     list_title = _("Plan actions")
+    show_title = _("Action details")
     list_columns = ["index", "title", "subtitle", "lead_department"]
     show_columns = ["index", "title", "subtitle", "lead_department", "lead_basis", "text"]
     label_columns = {
@@ -52,29 +56,33 @@ class ActionView(ModelView):
         "lead_department": _("Lead department"),
         "lead_basis": _("Source of the lead department"),
         "text": _("Original text of the plan"),
+        "plan": _("Plan"),
     }
     formatters_columns = {"lead_basis": lambda v: label(LEAD_BASIS_LABELS, v)}
 
 
 class GoalView(ModelView):
-    datamodel = SQLAInterface(Goal)
+    datamodel = DisplayInterface(Goal)
     class_permission_name = "Goal"
     base_permissions = READ_ONLY
     base_order = ("index", "asc")
     list_title = _("Goals")
+    show_title = _("Goal details")
     list_columns = ["index", "title"]
     show_columns = ["index", "title", "text"]
-    label_columns = {"index": _("No."), "title": _("Goal"), "text": _("Original text of the plan")}
+    label_columns = {"index": _("No."), "title": _("Goal"), "text": _("Original text of the plan"),
+                     "plan": _("Plan")}
 
 
 class IndicatorView(ModelView):
-    datamodel = SQLAInterface(Indicator)
+    datamodel = DisplayInterface(Indicator)
     class_permission_name = "Indicator"
     base_permissions = READ_ONLY
     base_filters = [["id", RelatedCaseVisibilityFilter, None]]
     base_order = ("id", "asc")
     page_size = 50
     list_title = _("Indicators")
+    show_title = _("Indicator details")
     list_columns = ["name", "comparator", "value", "unit", "goal", "action", "case"]
     search_columns = ["name", "unit", "goal", "action", "case"]
     show_columns = ["name", "comparator", "value", "value_max", "unit", "year", "quote", "goal", "action", "case"]
@@ -90,15 +98,17 @@ class IndicatorView(ModelView):
         "action": _("Action"),
         "case": _("Case"),
     }
-    formatters_columns = {"value": lambda v: f"{v:g}" if v is not None else ""}
 
 
 class DepartmentView(ModelView):
-    datamodel = SQLAInterface(Department)
+    datamodel = DisplayInterface(Department)
     class_permission_name = "Department"
     base_order = ("kind", "asc")
     page_size = 50
     list_title = _("Departments")
+    show_title = _("Department details")
+    add_title = _("Add a department")
+    edit_title = _("Edit a department")
     list_columns = ["name", "short_name", "kind", "action"]
     search_columns = ["name", "short_name", "kind"]
     add_columns = edit_columns = ["name", "short_name", "kind", "action", "members", "daily_digest"]
@@ -117,6 +127,12 @@ class DepartmentView(ModelView):
     # A choice, not free text: the database accepts only these kinds.
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": SelectField(_("Kind"), choices=list(DEPARTMENT_KIND_LABELS.items())),
+        # The blank choice reads "—" (FAB's would read "__None").
+        "action": QuerySelectField(
+            _("Action"), query_func=lambda: db.session.query(Action).order_by(Action.index),
+            get_pk_func=lambda row: row.id, allow_blank=True, blank_text="—",
+            widget=Select2Widget(),
+        ),
     }
     formatters_columns = {
         "kind": lambda v: label(DEPARTMENT_KIND_LABELS, v),
@@ -125,11 +141,14 @@ class DepartmentView(ModelView):
 
 
 class PlanView(ModelView):
-    datamodel = SQLAInterface(Plan)
+    datamodel = DisplayInterface(Plan)
     class_permission_name = "Plan"
     base_permissions = READ_ONLY
     list_title = _("Plans")
+    show_title = _("Plan details")
     list_columns = ["title", "year", "issuer", "loaded_at"]
+    show_columns = ["title", "year", "issuer", "loaded_at"]
+    search_columns = ["title", "year", "issuer"]
     label_columns = {"title": _("Title"), "year": _("Year"), "issuer": _("Issuer"), "loaded_at": _("Loaded at")}
 
 
