@@ -259,9 +259,11 @@ def build(url: str, size: int, seed: int = 2024, log=print) -> dict:
                                               last_progress - dt.timedelta(days=10 * k)))
                 if n % 6 == 0:
                     indicator_id = ids.take("indicator")
-                    indicator_rows.append((indicator_id, plan_id, case_id, 0, "项目数", 10, "个", "≥", YEAR, "新引进项目10个以上"))
+                    indicator_rows.append((indicator_id, plan_id, case_id, 0, "项目数", 10, "个", "≥", YEAR,
+                                           "新引进项目10个以上", "cumulative", lead))
                     for month in range(1, rng.randint(2, 4)):
-                        actual_rows.append((ids.take("indicator_actual"), indicator_id, month * 2, utc(dt.date(YEAR, month, 28))))
+                        actual_rows.append((ids.take("indicator_actual"), indicator_id, month * 2,
+                                            f"{YEAR}-{month:02d}", utc(dt.date(YEAR, month + 1, 5))))
             if len(case_rows) >= 200_000 or d == len(district_units) - 1:
                 _flush_cases(conn, counts, case_rows, partner_rows, milestone_rows, history_rows,
                              progress_rows, indicator_rows, actual_rows)
@@ -301,8 +303,8 @@ def _flush_cases(conn, counts, cases, partners, milestones, history, progress, i
                          "from_state", "to_state", "comment"),
         "progress_update": ("id", "case_id", "author_id", "note", "percent_done", "created_at"),
         "indicator": ("id", "plan_id", "case_id", "position", "name", "value", "unit", "comparator",
-                      "year", "quote"),
-        "indicator_actual": ("id", "indicator_id", "value", "recorded_at"),
+                      "year", "quote", "kind", "responsible_department_id"),
+        "indicator_actual": ("id", "indicator_id", "value", "period", "recorded_at"),
     }
     for table, rows in (("case", cases), ("case_partner", partners), ("milestone", milestones),
                         ("case_history", history), ("progress_update", progress),

@@ -61,7 +61,11 @@ class WorkingDayCalendar:
         """
         self.overrides: Mapping[date, bool] = MappingProxyType(dict(overrides or {}))
         self.office_years = frozenset(office_years)
-        self._cache: dict[date, bool] = {}  # chinese_calendar is slow-ish; counts loop over days
+        self._cache: dict[date, bool] = {}  # chinese_calendar is slow-ish
+        # Per year, the running count of working days from 1 January: counting the working
+        # days between two dates is then a subtraction, not a walk over every day (a case
+        # two years overdue cost 700 lookups on every page that showed it).
+        self._running: dict[int, list[int]] = {}
 
     def knows_year(self, year: int) -> bool:
         """Whether every date of `year` can be answered without a guess."""
@@ -107,14 +111,45 @@ class WorkingDayCalendar:
 
     def working_days_between(self, a: date, b: date) -> int:
         """Working days in (a, b]; negative (minus those in (b, a]) when b is before a."""
+        a, b = _as_date(a), _as_date(b)
         if b < a:
             return -self.working_days_between(b, a)
+        if a == b:
+            return 0
+        try:
+            count = self._through(b) - self._through(a)
+            for year in range(a.year, b.year):
+                count += self._running_count(year)[-1]
+            return count
+        except UnknownCalendarYear:
+            # A year only partly answerable (office overrides in a year the calendar does not
+            # know): walk the days, so the error comes exactly where a day cannot be answered.
+            return self._walk(a, b)
+
+    def _walk(self, a: date, b: date) -> int:
         count = 0
         d = a
         while d < b:
             d += _ONE_DAY
             count += self.is_working_day(d)
         return count
+
+    def _running_count(self, year: int) -> list[int]:
+        """Working days from 1 January of `year` up to and including each day of it."""
+        running = self._running.get(year)
+        if running is None:
+            running, count = [], 0
+            d = date(year, 1, 1)
+            while d.year == year:
+                count += self.is_working_day(d)
+                running.append(count)
+                d += _ONE_DAY
+            self._running[year] = running
+        return running
+
+    def _through(self, d: date) -> int:
+        """Working days from 1 January of d's year up to and including `d`."""
+        return self._running_count(d.year)[d.timetuple().tm_yday - 1]
 
     def working_days_until(self, d: date, deadline: date) -> int:
         """Working days left on `d` before `deadline`: 0 on the deadline, negative after it."""

@@ -37,8 +37,8 @@ from app.services.plan_scope import default_plan
 from workflows import report_kinds
 from workflows.errors import DomainError
 from workflows.periods import parse_period, periods_due_on
-from workflows.permissions import can_urge
-from workflows.report_kinds import CaseRight, Numbering, may_request
+from workflows.permissions import can_request_report, can_urge
+from workflows.report_kinds import CaseRight, Numbering
 from workflows.vocabulary import Actor, Role
 
 log = logging.getLogger(__name__)
@@ -177,11 +177,11 @@ def request_report(actor: Actor, kind, *, period=None, case_id=None, options=Non
             raise InvalidReportRequest(lazy_gettext(
                 "The period %(period)s has not ended yet: reports cover finished periods.", period=parsed.key))
         report.period_key = parsed.key
-        if not may_request(actor, kind):
+        if not can_request_report(actor, kind):
             raise ReportNotAllowed(lazy_gettext("You may not request this kind of report."))
     else:
         case = _case_for(kind, case_id, actor)
-        if not may_request(actor, kind):
+        if not can_request_report(actor, kind):
             raise ReportNotAllowed(lazy_gettext("You may not request this kind of report."))
         report.case_id = case.id
         report.period_key = ""

@@ -90,14 +90,18 @@ def test_bulk_ids_deduplicated_in_order_and_limited():
 
 
 def test_bulk_limit_is_checked_in_linear_time():
-    """80,000 ids: refused after the 501st different one, not after comparing them all."""
+    """80,000 ids: refused after the 501st different one, not after comparing them all.
+
+    The bound is loose on purpose (a loaded CI machine): a quadratic pass over 80,000 ids
+    takes minutes, a linear one milliseconds.
+    """
     data = {"case_ids": list(range(1, 80_001)), "operation": "urge"}
     started = time.perf_counter()
     refusal(BulkRequestSchema, data)
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < 2
     started = time.perf_counter()
     load(BulkRequestSchema, {"case_ids": [5] * 80_000, "operation": "urge"})
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 2
 
 
 def test_nesting_depth_is_measured_without_recursion():

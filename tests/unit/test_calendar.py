@@ -162,3 +162,16 @@ def test_within_working_days_needs_no_far_year(cal):
     assert not cal.within_working_days(D("2026-06-01"), D("2027-06-30"), 5)
     with pytest.raises(UnknownCalendarYear):
         cal.within_working_days(D("2026-12-28"), D("2027-01-08"), 5)
+
+
+def test_counting_by_running_totals_agrees_with_walking_the_days():
+    """Counts come from per-year running totals; they must equal a day-by-day walk."""
+    import random
+
+    cal = WorkingDayCalendar({D("2024-03-04"): False, D("2024-03-09"): True})
+    rng = random.Random(7)
+    for _ in range(400):
+        a = D("2022-01-01") + timedelta(days=rng.randrange(1800))
+        b = min(a + timedelta(days=rng.randrange(-800, 800)), D("2026-12-31"))
+        expected = cal._walk(a, b) if a <= b else -cal._walk(b, a)
+        assert cal.working_days_between(a, b) == expected, (a, b)
