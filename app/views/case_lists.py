@@ -54,6 +54,7 @@ from app.services.cases import DASH
 from app.services.dashboard import DUE_SOON_WORKING_DAYS, is_due_soon
 from app.services.milestones import due_soon_clause, missed_clause
 from app.services.status_export import RAG_NAMES, export_status
+from app.views.row_policy import RowPolicyActions
 from workflows.errors import DomainError
 
 # Said in the urge when the office leaves the comment box of a bulk urge empty.
@@ -232,7 +233,7 @@ def label_choices(text, labels: dict) -> SelectField:
 # --- list views ----------------------------------------------------------------------------
 
 
-class CaseListBase(ModelView):
+class CaseListBase(RowPolicyActions, ModelView):
     """A list of cases: visibility always, RAG column, sortable by deadline, filters."""
 
     all_cases = False  # the list of all visible cases (CaseView), not a queue
@@ -241,6 +242,8 @@ class CaseListBase(ModelView):
     class_permission_name = "Case"
     base_permissions = ["can_list", "can_show"]
     base_filters = [["id", CaseVisibilityFilter, None], ["plan_id", PlanScopeFilter, None]]
+    # Bulk actions load the selected rows through visibility (app/views/row_policy.py).
+    row_policy_filters = [["id", CaseVisibilityFilter, None]]
     base_order = ("deadline", "asc")
     page_size = 25
     list_template = "case/list.html"
