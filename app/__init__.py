@@ -38,10 +38,12 @@ def create_app(config_object: str | object = "config.Config", **overrides) -> Fl
         api.init_app(appbuilder)
         appbuilder.post_init()
 
-    from app import cli, errors
+    from app import accounts, cli, errors, web_security
     from tasks.celery_app import celery_init_app
 
+    accounts.init_app(app)
     errors.init_app(app)
+    web_security.init_app(app)
     cli.init_app(app)
     celery_init_app(app)
     return app
@@ -49,9 +51,11 @@ def create_app(config_object: str | object = "config.Config", **overrides) -> Fl
 
 def init_config(app: Flask) -> None:
     """Derived settings; refuse to run in production without a SECRET_KEY."""
+    from app.accounts import password_policy
     from app.security import fab_roles
 
     app.config["FAB_ROLES"] = fab_roles()
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_policy)
     app.config.setdefault("FAB_INDEX_VIEW", "app.views.plan.HomeView")
     if not app.config.get("SECRET_KEY"):
         if app.config.get("ENV_NAME") == "production":

@@ -483,6 +483,10 @@ class Report(Model):
     requested_by_id = Column(Integer, ForeignKey("ab_user.id"))
     requested_by = relationship("User")
     created_at = Column(DateTime, nullable=False, default=utcnow)
+    # When the current run claimed it, and how many runs claimed it: a run whose worker died
+    # is found by the sweeper (app.services.reports.sweep_stale_reports) and queued again.
+    started_at = Column(DateTime)
+    attempts = Column(Integer, nullable=False, default=0, server_default="0")
     finished_at = Column(DateTime)
     file_name = Column(String(120))
     content_sha256 = Column(String(64))
@@ -544,6 +548,43 @@ class SavedFilter(Model):
     __table_args__ = (
         UniqueConstraint("user_id", "list_name", "name", name="uq_saved_filter_user_list_name"),
     )
+
+
+class AccountState(Model):
+    """Per-user security state: the stamp every session and token must carry, and lock-out.
+
+    The stamp is rotated on logout, password change or reset, and deactivation: a session
+    cookie or JWT that carries an older stamp is refused (app.accounts).
+    """
+
+    __tablename__ = "account_state"
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
+    stamp = Column(String(32), nullable=False)
+    failures = Column(Integer, nullable=False, default=0, server_default="0")
+    last_failure_at = Column(DateTime)
+    locked_until = Column(DateTime)
+
+
+AUDIT_EVENTS = (
+    "login", "login_failed", "locked_out", "login_while_locked", "logout", "password_changed",
+    "user_created", "user_activated", "user_deactivated", "roles_changed", "permissions_changed",
+)
+
+
+class AuditEntry(Model):
+    """One security event: logins and failures, lock-outs, password, role and permission changes."""
+
+    __tablename__ = "audit_entry"
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    event = Column(String(30), nullable=False, index=True)
+    username = Column(String(256), nullable=False, default="")  # whom it is about
+    actor = Column(String(256), nullable=False, default="")  # who did it (empty: themself)
+    address = Column(String(64), nullable=False, default="")
+    detail = Column(Text, nullable=False, default="")
+
+    def __repr__(self) -> str:
+        return f"{self.event} {self.username}"
 
 
 # The notification models (in-app messages, deliveries, preferences, webhooks) are their own

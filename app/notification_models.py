@@ -112,3 +112,16 @@ class Webhook(Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def masked_url(self) -> str:
+        """The address without its secret: query values and user info hidden (write-only)."""
+        from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+        parts = urlsplit(self.url or "")
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        query = "&".join(f"{k}=******" for k, _v in parse_qsl(parts.query, keep_blank_values=True))
+        path = parts.path if len(parts.path) <= 24 else parts.path[:20] + "…"
+        return urlunsplit((parts.scheme, host, path, query, ""))

@@ -174,7 +174,17 @@ class DubanGroupModelView(UserGroupModelView):
 
 
 class DubanSecurityManager(SecurityManager):
-    """FAB's security manager; the place for login hooks of our own."""
+    """FAB's security manager with lock-out, the security stamp and the audit log (app.accounts)."""
+
+    def auth_user_db(self, username, password):
+        from app import accounts
+
+        return accounts.authenticate(self, super().auth_user_db, username, password)
+
+    def on_user_logout(self, user) -> None:
+        from app import accounts
+
+        accounts.on_logout(user)
 
     userdbmodelview = DubanUserDBModelView
     rolemodelview = DubanRoleModelView

@@ -57,3 +57,24 @@ ensure_venv() {
   # The catalogue is source; its compiled .mo is build output, made here.
   "$VENV/bin/pybabel" compile -d "$ROOT/app/translations" -D messages >/dev/null
 }
+
+# supervise NAME LOG COMMAND…: run COMMAND, and start it again whenever it exits (a worker or
+# beat killed, or dead for any reason), after a pause that grows to 30 s while it keeps dying
+# quickly. Stopping scripts/run (Ctrl+C) ends the loop and its child.
+supervise() {
+  local name="$1" logfile="$2"; shift 2
+  (
+    child=""
+    trap '[ -n "$child" ] && kill "$child" 2>/dev/null; wait; exit 0' INT TERM
+    pause=1
+    while true; do
+      started=$(date +%s)
+      "$@" >>"$logfile" 2>&1 & child=$!
+      wait "$child" && status=0 || status=$?
+      if [ $(( $(date +%s) - started )) -ge 60 ]; then pause=1; fi
+      echo "[duban] $(date -u +%FT%TZ) $name exited (status $status); restarting in ${pause}s" >>"$logfile"
+      sleep "$pause"
+      pause=$(( pause * 2 > 30 ? 30 : pause * 2 ))
+    done
+  ) & pids+=($!)
+}

@@ -22,3 +22,11 @@ def generate_scheduled(today: str | None = None) -> list[int]:
     from app.services.reports import schedule_due_reports
 
     return schedule_due_reports(dt.date.fromisoformat(today) if today else None)
+
+
+@shared_task(name="reports.sweep_stale")
+def sweep_stale() -> list[int]:
+    """Re-queue (or fail, after MAX_ATTEMPTS) reports whose worker died; resend lost ones."""
+    from app.services.reports import sweep_stale_reports
+
+    return sweep_stale_reports()

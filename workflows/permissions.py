@@ -10,7 +10,8 @@ Three kinds of grant, all as data:
   case, read only, the start page): `ROLE_GRANTS` below, granted to roles.
 
 Who sees which case is workflows.access (`can_view`), used here for commenting. Who may
-request each report kind is the report-kind registry's (workflows.report_kinds, issue 9).
+request each report kind is written on the kind in the report-kind registry
+(workflows.report_kinds); `can_request_report` asks it.
 
 A new role: a `Role` member in workflows.vocabulary, its entries in `ROLE_GRANTS` (and in
 `CASE_ACTS` / the transition rules through a `Relation` when it acts on cases), and its row
@@ -23,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from workflows import report_kinds
 from workflows.access import SEES_ALL, can_view
 from workflows.case_workflow import CaseClosed, ExtensionNotPossible, NotAllowed
 from workflows.vocabulary import OPEN_STATES, Actor, CaseFacts, Relation, Role, State, relations
@@ -168,6 +170,12 @@ def can_report_target(
         and responsible_department_id is not None
         and responsible_department_id in actor.department_ids
     )
+
+
+def can_request_report(actor: Actor, kind: str) -> bool:
+    """Whether the actor's roles may request report `kind` (a case kind also asks
+    `can_urge` or visibility of the case itself: the kind's `case_right`)."""
+    return report_kinds.may_request(actor, kind)
 
 
 def can_read_only(actor: Actor) -> bool:

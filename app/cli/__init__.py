@@ -5,7 +5,7 @@ Other tools and scripts rely on the command names and options.
 
 from flask import Flask
 
-from app.cli import cases, lists, reminders, reports, setup
+from app.cli import backup, cases, lists, reminders, reports, setup
 
 
 def init_app(app: Flask) -> None:
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
     lists.register(app)
     reports.register(app)
     cases.register(app)
+    backup.register(app)

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.cli.common import fail
-from workflows.vocabulary import SYSTEM
+from workflows.vocabulary import STATE_ORDER, SYSTEM
 
 cases_cli = AppGroup("cases", help="Cases: the status export.")
 
@@ -24,7 +24,7 @@ def register(app: Flask) -> None:
 
 @cases_cli.command("export")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .xlsx file to write.")
-@click.option("--state", type=click.Choice(["assigned", "in_progress", "submitted", "verified", "closed"]),
+@click.option("--state", type=click.Choice([state.value for state in STATE_ORDER]),
               help="Only cases in this state.")
 @click.option("--rag", type=click.Choice(["red", "yellow", "green"]), help="Only cases of this light.")
 @click.option("--department", help="Only the cases this department (name or short name) leads.")

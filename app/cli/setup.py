@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.cli.common import fail
 from app.extensions import db
+from workflows.vocabulary import STATE_ORDER
 
 
 def register(app: Flask) -> None:
@@ -123,7 +124,7 @@ def demo_command(force: bool, users_only: bool) -> None:
         click.echo("（设置环境变量 DEMO_PASSWORD 可指定密码）")
 
 
-_STATE_ORDER = ("assigned", "in_progress", "submitted", "verified", "closed")
+_STATE_ORDER = tuple(state.value for state in STATE_ORDER)
 
 
 def _state_label(state: str) -> str:

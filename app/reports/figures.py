@@ -28,8 +28,9 @@ from app.plan_family import family_ids
 from app.reports.snapshot import CaseAt, local_day, moment_after
 from workflows.numerals import int_to_cn
 from workflows.periods import Period
+from workflows.vocabulary import STATE_ORDER
 
-STATES = ("assigned", "in_progress", "submitted", "verified", "closed")
+STATES = tuple(state.value for state in STATE_ORDER)
 RAGS = ("green", "yellow", "red")
 
 # Activity counted per period: label → what is counted.

@@ -21,7 +21,10 @@ log = logging.getLogger(__name__)
 
 _PENDING = "duban_after_commit_tasks"
 # Broker options for this one-off connection only (the worker keeps its own, patient ones).
-_FAST_FAIL = {"max_retries": 0, "socket_connect_timeout": 1, "socket_timeout": 2}
+# The worker's patient options (config.REDIS_TRANSPORT_OPTIONS) are merged under these: no
+# retry on timeout and no health-check round trip for a request's one-off publish.
+_FAST_FAIL = {"max_retries": 0, "socket_connect_timeout": 1, "socket_timeout": 2,
+              "retry_on_timeout": False, "health_check_interval": 0}
 
 
 def enqueue_after_commit(task_name: str, session=None) -> None:

@@ -23,7 +23,7 @@ from app.services.indicators import goal_targets
 from app.services.plans import latest_plan
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
 from workflows.rag import DONE_STATES
-from workflows.vocabulary import ANONYMOUS, Actor
+from workflows.vocabulary import ANONYMOUS, Actor, State
 
 DUE_SOON_WORKING_DAYS = 5
 MOST_OVERDUE = 10
@@ -71,7 +71,7 @@ def dashboard(actor: Actor, today: dt.date | None = None, *, plan: Plan | None =
             "total": len(cases),
             "overdue": len(overdue),
             "due_soon": sum(1 for c in cases if _due_soon(c, today, calendar)),
-            "to_verify": sum(1 for c in cases if c.state == "submitted"),
+            "to_verify": sum(1 for c in cases if c.state == State.SUBMITTED),
             "extensions": _pending_extensions(visible_ids),
         },
         "actions": actions,

@@ -25,6 +25,7 @@ from app.models import (
     utcnow,
 )
 from app.services.plan_file import COMPARATORS, PlanFileError, parse_plan, read_plan_file
+from workflows.vocabulary import State
 
 __all__ = ["COMPARATORS", "DEFAULT_PLAN_FILE", "LoadResult", "PlanFileError", "dump_plan", "latest_plan",
            "load_plan", "load_plan_data", "parse_plan", "read_plan_file"]
@@ -212,7 +213,7 @@ def _write_case(up, plan, action, case, departments, start):
             Case(
                 plan_id=plan.id,
                 source_key=case["key"],
-                state="assigned",
+                state=State.ASSIGNED.value,
                 start_date=start,
                 deadline=case["deadline"],
                 original_deadline=case["deadline"],

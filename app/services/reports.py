@@ -21,7 +21,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -37,8 +37,8 @@ from app.services.plan_scope import default_plan
 from workflows import report_kinds
 from workflows.errors import DomainError
 from workflows.periods import parse_period, periods_due_on
-from workflows.permissions import can_urge
-from workflows.report_kinds import CaseRight, Numbering, may_request
+from workflows.permissions import can_request_report, can_urge
+from workflows.report_kinds import CaseRight, Numbering
 from workflows.vocabulary import Actor, Role
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,11 @@ log = logging.getLogger(__name__)
 GENERATE_TASK = "reports.generate"
 # A manual report still queued after this long is sent to the workers again by beat.
 REQUEUE_AFTER = dt.timedelta(minutes=10)
-# A report "running" this long has lost its worker: marked failed so it can be requested again.
-RUNNING_TIMEOUT = dt.timedelta(minutes=30)
+# A report "running" longer than its task's hard time limit (plus a minute) has lost its
+# worker (killed, or the machine went down): queued again, at most MAX_ATTEMPTS runs in all,
+# then failed. REPORT_RUNNING_TIMEOUT (seconds) in the config overrides it.
+RUNNING_TIMEOUT = dt.timedelta(minutes=17)
+MAX_ATTEMPTS = 2
 # Beat looks back this many days, so a missed day 1/11/21 is caught up.
 CATCH_UP_DAYS = 10
 
@@ -177,11 +180,11 @@ def request_report(actor: Actor, kind, *, period=None, case_id=None, options=Non
             raise InvalidReportRequest(lazy_gettext(
                 "The period %(period)s has not ended yet: reports cover finished periods.", period=parsed.key))
         report.period_key = parsed.key
-        if not may_request(actor, kind):
+        if not can_request_report(actor, kind):
             raise ReportNotAllowed(lazy_gettext("You may not request this kind of report."))
     else:
         case = _case_for(kind, case_id, actor)
-        if not may_request(actor, kind):
+        if not can_request_report(actor, kind):
             raise ReportNotAllowed(lazy_gettext("You may not request this kind of report."))
         report.case_id = case.id
         report.period_key = ""
@@ -257,7 +260,8 @@ def generate_report(report_id: int) -> Report | None:
     """Render one queued report into REPORT_FOLDER (idempotent: only a queued report is claimed)."""
     claimed = db.session.execute(
         update(Report).where(Report.id == report_id, Report.status == "queued")
-        .values(status="running", progress=5, error=None).returning(Report.id)
+        .values(status="running", progress=5, error=None, started_at=utcnow(),
+                attempts=Report.attempts + 1).returning(Report.id)
     ).scalar()
     db.session.commit()
     if claimed is None:
@@ -354,11 +358,8 @@ def schedule_due_reports(today: dt.date | None = None, *, inline: bool = False) 
         ).scalar()
         if row is not None:
             created.append(row)
-    _expire_lost_runs()
-    stale = list(db.session.scalars(
-        select(Report.id).where(Report.status == "queued", Report.created_at < utcnow() - REQUEUE_AFTER)
-    ))
     db.session.commit()
+    stale = sweep_stale_reports(send=False)
     for report_id in sorted(set(created) | set(stale)):
         if inline:
             generate_report(report_id)
@@ -367,16 +368,47 @@ def schedule_due_reports(today: dt.date | None = None, *, inline: bool = False) 
     return created
 
 
-def _expire_lost_runs() -> None:
-    db.session.execute(
-        update(Report)
-        .where(Report.status == "running", Report.created_at < utcnow() - RUNNING_TIMEOUT)
-        .values(status="failed", error="timeout", finished_at=utcnow())
-    )
+def _running_timeout() -> dt.timedelta:
+    seconds = current_app.config.get("REPORT_RUNNING_TIMEOUT")
+    return dt.timedelta(seconds=float(seconds)) if seconds else RUNNING_TIMEOUT
+
+
+def sweep_stale_reports(*, send: bool = True) -> list[int]:
+    """Re-queue the reports whose worker died; return the ids to send to the workers again.
+
+    A report still "running" past the time limit lost its worker: queued again (progress 0)
+    while it has had fewer than MAX_ATTEMPTS runs, else failed with error "timeout" (the user
+    sees 失败 and may request it again). A report "queued" for longer than REQUEUE_AFTER lost
+    its message (the broker restarted empty): sent again. Runs every few minutes from beat
+    (reports.sweep_stale); idempotent — generate_report only claims a queued report.
+    """
+    now = utcnow()
+    started = func.coalesce(Report.started_at, Report.created_at)  # rows from before 2026-12
+    lost = Report.status == "running", started < now - _running_timeout()
+    failed = db.session.execute(
+        update(Report).where(*lost, Report.attempts >= MAX_ATTEMPTS)
+        .values(status="failed", error="timeout", finished_at=now).returning(Report.id)
+    ).scalars().all()
+    requeued = db.session.execute(
+        update(Report).where(*lost, Report.attempts < MAX_ATTEMPTS)
+        .values(status="queued", progress=0, error="worker lost; queued again")
+        .returning(Report.id)
+    ).scalars().all()
+    waiting = db.session.scalars(
+        select(Report.id).where(Report.status == "queued", Report.created_at < now - REQUEUE_AFTER)
+    ).all()
+    db.session.commit()
+    if failed or requeued:
+        log.warning("reports whose worker died: re-queued %s, failed %s", requeued, failed)
+    ids = sorted(set(requeued) | set(waiting))
+    if send:
+        for report_id in ids:
+            send_task_now(GENERATE_TASK, report_id)
+    return ids
 
 
 __all__ = [
     "CASE_KINDS", "PERIOD_KINDS", "InvalidReportRequest", "ReportError", "ReportNotAllowed",
     "ReportNotFound", "ReportNotReady", "generate_report", "get_report", "list_reports",
-    "report_file", "report_json", "request_report", "schedule_due_reports",
+    "report_file", "report_json", "request_report", "schedule_due_reports", "sweep_stale_reports",
 ]

@@ -28,6 +28,7 @@ from app.models import CASE_STATES, Action, Case, Department, ProgressUpdate
 from app.rag import rag_for, rag_settings
 from app.services.calendar import current_calendar, local_today, office_zone
 from app.services.case_search import search_clause, search_words
+from app.services.excel_safety import keep_text
 from workflows.calendar import UnknownCalendarYear
 from workflows.rag import is_overdue, overdue_working_days
 from workflows.vocabulary import Actor, State
@@ -52,7 +53,6 @@ COLUMNS = [
     ("原完成时限", 12),
 ]
 HEADERS = [header for header, _width in COLUMNS]
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 class ExportError(Exception):
@@ -182,9 +182,7 @@ def _person(user) -> str:
 def _text_cell(ws, value: str) -> WriteOnlyCell:
     """A cell that holds text, whatever it starts with (never a formula)."""
     cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"
-    if value.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True  # Excel keeps it text when the cell is edited
+    keep_text(cell)
     return cell
 
 

@@ -1,6 +1,7 @@
 """Pages (Flask-AppBuilder views), one module per area; each has `register(appbuilder)`."""
 
 from app.views import (
+    audit,
     case_edit,
     cases,
     dashboard,
@@ -29,4 +30,5 @@ def init_app(appbuilder) -> None:
     drafts.register(appbuilder)
     notifications.register(appbuilder)
     reports.register(appbuilder)
+    audit.register(appbuilder)
     demo.register(appbuilder)

@@ -53,6 +53,7 @@ from app.views.case_lists import (
     iso_date,
     request_rags,
 )
+from app.views.row_policy import RowPolicyActions
 from workflows.case_form import editable_fields, may_create
 from workflows.case_workflow import available_transitions, required_inputs
 from workflows.errors import DomainError
@@ -312,7 +313,7 @@ class OverdueView(CaseListBase):
         return self._bulk(items, "urge", gettext("Urge"), comment=comment)
 
 
-class ExtensionRequestView(ModelView):
+class ExtensionRequestView(RowPolicyActions, ModelView):
     """延期申请: pending extension requests of visible cases, approved or refused by the office."""
 
     datamodel = ExtensionInterface(ExtensionRequest)

@@ -11,6 +11,7 @@ from app.labels import RAG_LABELS, STATE_LABELS, label
 from app.security import current_actor
 from app.services import plan_scope
 from app.services.dashboard import DUE_SOON_WORKING_DAYS, dashboard
+from workflows.vocabulary import State
 
 
 class DashboardView(BaseView):
@@ -46,7 +47,7 @@ class DashboardView(BaseView):
             "overdue": url_for("OverdueView.list") if sm.has_access("can_list", "OfficeQueue")
             else url_for(cases, rag="red"),
             "due_soon": url_for(cases, due="soon"),
-            "to_verify": url_for(cases, _flt_3_state="submitted"),
+            "to_verify": url_for(cases, _flt_3_state=State.SUBMITTED.value),
             # Leaders have no list of extension requests: that number stays plain text.
             "extensions": url_for("ExtensionRequestView.list")
             if sm.has_access("can_list", "ExtensionRequest") else None,

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import URL, AnyOf, DataRequired, Length
+from wtforms.validators import URL, AnyOf, DataRequired, Length, Optional
 
 from app.extensions import db
 from app.labels import NOTIFICATION_KIND_LABELS, WEBHOOK_FORMAT_LABELS, label
@@ -244,10 +244,16 @@ class WebhookView(ModelView):
     edit_title = _("Edit a webhook")
     show_title = _("Webhook")
     list_columns = ["name", "format", "department", "active"]
-    add_columns = edit_columns = show_columns = ["name", "url", "format", "department", "active"]
+    # The URL holds the robot's key: write-only. Shown masked; the edit form starts empty and
+    # keeps the stored address unless a new one is typed (issue 15).
+    add_columns = ["name", "url", "format", "department", "active"]
+    edit_columns = ["name", "new_url", "format", "department", "active"]
+    show_columns = ["name", "masked_url", "format", "department", "active"]
     label_columns = {
         "name": _("Name"),
         "url": _("URL"),
+        "masked_url": _("URL"),
+        "new_url": _("New URL"),
         "format": _("Format"),
         "department": _("Department"),
         "active": _("Active"),
@@ -277,11 +283,22 @@ class WebhookView(ModelView):
             widget=Select2Widget(),
         ),
     }
+    edit_form_extra_fields = {
+        **add_form_extra_fields,
+        "new_url": StringField(
+            _("New URL"), validators=[Optional(), URL(require_tld=False, message=_("Enter an http(s) URL."))],
+            description=_("The stored address is not shown (it contains the robot's key). "
+                          "Leave empty to keep it; type a new one to replace it."),
+        ),
+    }
 
     def pre_add(self, item):
         _check_webhook(item)
 
     def pre_update(self, item):
+        new_url = (getattr(item, "new_url", None) or "").strip()
+        if new_url:
+            item.url = new_url
         _check_webhook(item)
 
 

@@ -18,6 +18,7 @@ from app.labels import (
 from app.models import Action, Department, Goal, Indicator, Plan
 from app.security import actor_for
 from app.views.display import DisplayInterface
+from app.views.row_policy import visible_cases_only
 from workflows.permissions import start_page
 
 READ_ONLY = ["can_list", "can_show"]
@@ -85,6 +86,8 @@ class IndicatorView(ModelView):
     show_title = _("Indicator details")
     list_columns = ["name", "comparator", "value", "unit", "goal", "action", "case"]
     search_columns = ["name", "unit", "goal", "action", "case"]
+    # The search form's drop-down of cases lists only cases the user may see (issue 15).
+    search_form_query_rel_fields = {"case": visible_cases_only()}
     show_columns = ["name", "comparator", "value", "value_max", "unit", "year", "quote", "goal", "action", "case"]
     label_columns = {
         "name": _("Indicator"),

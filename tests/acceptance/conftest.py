@@ -77,7 +77,7 @@ class Hooks:
         self.bodies: list = []
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def mailbox():
     from aiosmtpd.controller import Controller
 
@@ -88,7 +88,7 @@ def mailbox():
     controller.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def hooks():
     received = Hooks()
 
@@ -145,9 +145,9 @@ class Installed:
         return rows
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def installed(mailbox, hooks):
-    """scripts/run, started from a copy of the tree, until the end of the session."""
+    """scripts/run, started from a copy of the tree, for this module (stopped before the rest of the suite)."""
     _, smtp_port = mailbox
     folder = Path(tempfile.mkdtemp(prefix="duban-acceptance-")) / "duban"
     folder.mkdir()
@@ -195,7 +195,7 @@ def installed(mailbox, hooks):
         shutil.rmtree(folder.parent, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")

@@ -32,6 +32,9 @@ os.environ.update(
     DEMO_PASSWORD=DEMO_PASSWORD,
     SECRET_KEY="test-secret-key-of-at-least-32-bytes",
     DUBAN_ENV="test",
+    # Every test logs in from 127.0.0.1: the per-address login limit is tested with an app
+    # of its own (tests/integration/test_accounts.py).
+    AUTH_RATE_LIMIT="100000 per minute",
 )
 
 URL = make_url(TEST_DATABASE_URL)

@@ -207,11 +207,18 @@ def webhook_server():
 # --- Celery worker -------------------------------------------------------------------------
 
 
+# The flags every test worker runs with; PRODUCTION_WORKER_ARGS are scripts/run's and
+# docker-compose's (tests/unit/test_deployment.py keeps them the same).
+TEST_WORKER_ARGS = ("--without-gossip", "--without-mingle")
+PRODUCTION_WORKER_ARGS = ("--without-gossip", "--without-mingle", "--without-heartbeat")
+
+
 class CeleryWorker:
     """A real `celery -A tasks.worker worker` subprocess in its own process group."""
 
     def __init__(self, broker_url: str, env: dict | None = None, *, name: str = "test",
-                 concurrency: int = 2):
+                 concurrency: int = 2, args: tuple[str, ...] = TEST_WORKER_ARGS):
+        self.args = tuple(args)
         self.broker_url = broker_url
         self.env = {**os.environ, "REDIS_URL": broker_url, **(env or {})}
         self.env.pop("CELERY_BROKER_URL", None)
@@ -249,8 +256,7 @@ class CeleryWorker:
             self.process = subprocess.Popen(
                 [
                     CELERY, "-A", "tasks.worker", "worker", "--loglevel=INFO",
-                    "-n", self.hostname, f"--concurrency={self.concurrency}",
-                    "--without-gossip", "--without-mingle",
+                    "-n", self.hostname, f"--concurrency={self.concurrency}", *self.args,
                 ],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -317,9 +323,11 @@ def celery_worker_factory(app, smtp_server):
     workers: list[CeleryWorker] = []
 
     def factory(broker_url: str = TEST_REDIS_URL, *, name: str = "test", concurrency: int = 2,
-                start: bool = True, **env) -> CeleryWorker:
+                start: bool = True, args: tuple[str, ...] = TEST_WORKER_ARGS,
+                **env) -> CeleryWorker:
         worker = CeleryWorker(
-            broker_url, {**_mail_env(smtp_server), **env}, name=name, concurrency=concurrency
+            broker_url, {**_mail_env(smtp_server), **env}, name=name, concurrency=concurrency,
+            args=args,
         )
         workers.append(worker)
         return worker.start() if start else worker
@@ -340,6 +348,59 @@ def celery_worker(app, smtp_server):
     worker = CeleryWorker(TEST_REDIS_URL, _mail_env(smtp_server), name="shared").start()
     yield worker
     worker.stop()
+
+
+class CeleryBeat:
+    """A real `celery -A tasks.worker beat` subprocess (its schedule file in VAR_DIR)."""
+
+    def __init__(self, broker_url: str, env: dict | None = None):
+        self.env = {**os.environ, "REDIS_URL": broker_url, **(env or {})}
+        self.env.pop("CELERY_BROKER_URL", None)
+        name = uuid.uuid4().hex[:8]
+        self.log_path = VAR_DIR / f"beat-{name}.log"
+        self.schedule = VAR_DIR / f"beat-{name}.schedule"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self):
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [CELERY, "-A", "tasks.worker", "beat", "--loglevel=INFO",
+                 f"--schedule={self.schedule}"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    def stop(self):
+        if self.alive:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.fixture()
+def celery_beat_factory(app, smtp_server):
+    """`factory(broker_url, **env)` → a started CeleryBeat, stopped when the test ends."""
+    beats: list[CeleryBeat] = []
+
+    def factory(broker_url: str, **env) -> CeleryBeat:
+        beat = CeleryBeat(broker_url, {**_mail_env(smtp_server), **env})
+        beats.append(beat)
+        return beat.start()
+
+    yield factory
+    for beat in beats:
+        beat.stop()
 
 
 # --- a Redis of our own --------------------------------------------------------------------

@@ -164,3 +164,13 @@ def test_who_reports_a_targets_actual_value():
     assert not may(WORKER, unit=None)
     for nobody in (TF_LEAD, LEADER, ADMIN, SYSTEM, ANONYMOUS):
         assert not may(nobody)
+
+
+def test_report_requests_are_asked_of_the_report_kind_registry():
+    from workflows.report_kinds import KINDS, may_request
+
+    for kind in KINDS:
+        for actor in EVERYONE:
+            assert permissions.can_request_report(actor, kind) == may_request(actor, kind)
+    assert permissions.can_request_report(OFFICE, "inspection")
+    assert not permissions.can_request_report(WORKER, "inspection")

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app.access import visible_cases_clause
 from app.extensions import db
 from app.models import LIST_KINDS, Action, Case, Department, Plan
+from app.services.excel_safety import keep_text
 from app.services.lists.errors import ListFileError
 from app.services.lists.matching import did_you_mean
 from app.services.plans import latest_plan
@@ -83,6 +84,7 @@ def _write_case_rows(ws, cases: list[Case], year: int, users_by_name: dict) -> N
         r = ws.max_row
         for col in range(1, len(HEADERS) + 2):
             cell = ws.cell(row=r, column=col)
+            keep_text(cell)  # a title starting with "=" stays text (app.services.excel_safety)
             cell.border = _BORDER
             cell.alignment = Alignment(vertical="top", wrap_text=True)
         ws.cell(row=r, column=7).number_format = _DATE_FORMAT

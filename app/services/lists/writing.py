@@ -17,7 +17,7 @@ from app.services.lists.preview import ImportPreview, RowPlan
 from app.services.plans import latest_plan
 from workflows.lists.cells import KEEP, title_from
 from workflows.targets import classify
-from workflows.vocabulary import Actor
+from workflows.vocabulary import Actor, State
 
 
 def apply_import(data: bytes, file_name: str, actor: Actor) -> ImportPreview:
@@ -67,7 +67,7 @@ def _create_case(plan: Plan, row: RowPlan, next_seq: dict, today: dt.date) -> Ca
         owner_id=v["owner"].id if v["owner"] not in (None, KEEP) else None,
         # A new case starts today (within its plan's year), never after its deadline.
         start_date=min(max(dt.date(plan.year, 1, 1), min(today, dt.date(plan.year, 12, 31))), v["deadline"]),
-        deadline=v["deadline"], original_deadline=v["deadline"], state="assigned", assigned_at=utcnow(),
+        deadline=v["deadline"], original_deadline=v["deadline"], state=State.ASSIGNED.value, assigned_at=utcnow(),
     )
     case.partner_departments = [] if v["partners"] is KEEP else list(v["partners"])
     # Children through the relationships: one flush at the end writes everything.
