@@ -8,8 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from sqlalchemy import select
+
 from app.clock import local_today
-from app.models import Case
+from app.extensions import db
+from app.models import Case, Milestone
 from app.settings import get_setting
 from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
@@ -35,18 +38,33 @@ def milestone_marks(case) -> list[tuple[date, bool]]:
     return [(m.due_date, m.done_at is not None) for m in getattr(case, "milestones", None) or ()]
 
 
+def marks_by_case(case_ids) -> dict[int, list[tuple[date, bool]]]:
+    """(due date, reported done) of the milestones of many cases, in one query."""
+    ids = list(case_ids)
+    marks: dict[int, list[tuple[date, bool]]] = {}
+    for start in range(0, len(ids), 10_000):  # bounded bind parameters, whatever the list's size
+        for case_id, due, done_at in db.session.execute(
+            select(Milestone.case_id, Milestone.due_date, Milestone.done_at)
+            .where(Milestone.case_id.in_(ids[start:start + 10_000]))
+        ):
+            marks.setdefault(case_id, []).append((due, done_at is not None))
+    return marks
+
+
 def rag_for(
     case: Case,
     today: date | None = None,
     calendar: WorkingDayCalendar | None = None,
     settings: Mapping | None = None,
+    marks: list[tuple[date, bool]] | None = None,
 ) -> Rag:
-    """红黄绿灯 of a case today (pass calendar and settings when computing many)."""
+    """红黄绿灯 of a case today (pass calendar and settings when computing many; `marks` when
+    the case is a list row without its milestones)."""
     today = today or local_today()
     calendar = calendar or current_calendar()
     settings = settings or rag_settings()
     state = State(case.state)
-    missed = missed_milestones(milestone_marks(case), today)
+    missed = missed_milestones(milestone_marks(case) if marks is None else marks, today)
     try:
         return rag_status(
             state=state, deadline=case.deadline, today=today, start=case.start_date,
@@ -74,4 +92,5 @@ def rag_by_id(cases: Sequence[Case], today: date | None = None) -> dict[int, Rag
     today = today or local_today()
     calendar = current_calendar()
     settings = rag_settings()
-    return {c.id: rag_for(c, today, calendar, settings) for c in cases}
+    marks = marks_by_case(c.id for c in cases)
+    return {c.id: rag_for(c, today, calendar, settings, marks.get(c.id, [])) for c in cases}

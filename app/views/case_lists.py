@@ -52,6 +52,7 @@ from app.services.case_base import LEAD_DEPARTMENT_KINDS
 from app.services.case_search import search_clause, search_words
 from app.services.cases import DASH
 from app.services.dashboard import DUE_SOON_WORKING_DAYS, is_due_soon
+from app.services.milestones import due_soon_clause, missed_clause
 from app.services.status_export import RAG_NAMES, export_status
 from app.views.row_policy import RowPolicyActions
 from workflows.errors import DomainError
@@ -167,6 +168,20 @@ class IdsFilter(BaseFilter):
         ids = bindparam(f"ids_{next(_ID_FILTERS)}", [int(v) for v in value], expanding=True,
                         literal_execute=True)
         return query.filter(Case.id.in_(ids))
+
+
+class MilestoneFilter(BaseFilter):
+    """?milestone=missed (an open milestone past its date) or soon (one due within 10 days)."""
+
+    name = "milestone"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(missed_clause() if value == "missed" else due_soon_clause())
+
+
+MILESTONE_FILTERS = {"missed": (_("Missed milestones"), "节点逾期"),
+                     "soon": (_("Milestones due within 10 days"), "节点10日内到期")}
 
 
 class WordsFilter(BaseFilter):
@@ -374,11 +389,14 @@ class CaseListBase(RowPolicyActions, ModelView):
         """The list's filters plus the search box's words (?q=) and ?due=soon, if any."""
         words = search_words(request.args.get("q"))
         due_soon = request.args.get("due") == "soon"
-        if not words and not due_soon:
+        milestone = request.args.get("milestone")
+        if not words and not due_soon and milestone not in MILESTONE_FILTERS:
             return filters
         filters = filters.copy()
         if words:
             filters.add_filter("id", WordsFilter, tuple(words))
+        if milestone in MILESTONE_FILTERS:
+            filters.add_filter("id", MilestoneFilter, milestone)
         if due_soon:
             rows = filters.get_joined_filters(self._base_filters).apply_all(
                 db.session.query(Case.id, Case.state, Case.deadline)).all()
@@ -425,6 +443,11 @@ class CaseListBase(RowPolicyActions, ModelView):
                 "short": f"{DUE_SOON_WORKING_DAYS}个工作日内到期",
                 "url": without(lambda k, v: k == "due"),
             })
+        milestone = request.args.get("milestone")
+        if milestone in MILESTONE_FILTERS:
+            text, short = MILESTONE_FILTERS[milestone]
+            chips.append({"text": str(text), "short": short,
+                          "url": without(lambda k, v: k == "milestone")})
         rag = request.args.get("rag")
         if rag in RAG_LABELS:
             chips.append({
@@ -473,7 +496,12 @@ class CaseListBase(RowPolicyActions, ModelView):
             for code in RAG_LABELS
         ]
         args = {k: v for k, v in request.args.to_dict().items() if k != "rag"}
+        milestone_args = {k: v for k, v in request.args.to_dict().items() if k != "milestone"}
         kwargs.update(
+            milestone_links=[
+                {"code": code, "label": text, "active": request.args.get("milestone") == code,
+                 "url": url_for(request.endpoint, **{**milestone_args, "milestone": code})}
+                for code, (text, _short) in MILESTONE_FILTERS.items()],
             rag_links=links, rag_all_url=url_for(request.endpoint, **args),
             rag_active=active in RAG_LABELS, bulk_comment=self.bulk_comment,
             csrf=generate_csrf(),

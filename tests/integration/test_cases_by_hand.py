@@ -220,3 +220,26 @@ def test_a_missed_milestone_turns_its_case_yellow_until_reported_done(app, fresh
     client.post(f"/caseedit/{case_id}/milestone/{milestone}", data={"note": "初稿已报区政府办"})
     page = html(client.get(f"/caseview/show/{case_id}"))
     assert 'class="rag rag-green"' in page and "milestone-done" in page
+
+
+def test_lists_show_the_missed_milestone_light_and_filter_by_milestones(app, fresh_db, client):
+    from app.working_days import current_calendar
+
+    with app.app_context():
+        calendar = current_calendar()
+        day = dt.date.today() - dt.timedelta(days=1)
+        while not calendar.is_working_day(day):
+            day -= dt.timedelta(days=1)
+        from app.extensions import db
+
+        db.session.remove()
+    login(client, "office")
+    form = new_case_form(app, milestone_title=["提交方案初稿"], milestone_due=[day.isoformat()])
+    response = client.post("/caseedit/new", data=form, follow_redirects=True)
+    case_id = int(re.search(r"/caseview/show/(\d+)", response.request.path).group(1))
+    listing = html(client.get("/caseview/list/?milestone=missed"))
+    assert f'/caseview/show/{case_id}"' in listing and "节点逾期" in listing
+    row = re.search(rf'<tr[^>]*>(?:(?!</tr>).)*?/caseview/show/{case_id}".*?</tr>', listing, re.S).group(0)
+    assert "rag-yellow" in row  # the list's light agrees with the case page
+    soon = html(client.get("/caseview/list/?milestone=soon"))
+    assert f'/caseview/show/{case_id}"' not in soon
