@@ -17,7 +17,6 @@ silently, so loading does not make 县教育局 and 县教育局（牵头） two
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import secrets
@@ -29,27 +28,15 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import LIST_KINDS, Department, Plan
-from app.services.plans import (
-    COMPARATORS,
-    LoadResult,
-    PlanFileError,
-    _Upserter,
-    _write_case,
-    _write_plan,
-    parse_plan,
-)
+from app.models import LIST_KINDS
+from app.services.draft_departments import _named_departments, _norm, known_departments
+from app.services.plans import COMPARATORS
 from workflows import errors
-from workflows.dates import find_deadline, parse_deadline_strict
+from workflows.dates import parse_deadline_strict
 from workflows.permissions import can_load_plans
 from workflows.plan_extraction import PlanTextError, decode_plan_bytes, extract_plan
-from workflows.plan_extraction.departments import best_match, match_department
 from workflows.vocabulary import Actor
-
-NEW_DEPARTMENT = "+new"  # the choice "create this department"
 
 KEEP_DAYS = 30  # an abandoned draft is removed after this many days
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -156,113 +143,6 @@ def get_draft(token: str, actor: Actor, user_id: int | None) -> DraftRecord:
     if stored.get("user_id") != user_id:
         raise DraftError(_("This draft does not exist (any more): upload the plan again."))
     return DraftRecord(token=token, **stored)
-
-
-# ---------------------------------------------------------------------------------------
-# Departments
-# ---------------------------------------------------------------------------------------
-
-
-def _norm(text) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
-
-
-def known_departments() -> dict[str, str]:
-    """Normalised name or short name → the department's name."""
-    known: dict[str, str] = {}
-    for dept in db.session.scalars(select(Department)):
-        known.setdefault(_norm(dept.name), dept.name)
-        if dept.short_name:
-            known.setdefault(_norm(dept.short_name), dept.name)
-    return known
-
-
-def _named_departments(draft: dict) -> list[str]:
-    names: list[str] = []
-    for goal in draft.get("goals", []):
-        names.extend(goal.get("lead_departments", []) + goal.get("partner_departments", []))
-    for action in draft.get("actions", []):
-        if action.get("lead_department"):
-            names.append(action["lead_department"])
-        for case in action.get("cases", []):
-            names.extend(case.get("lead_departments", []) + case.get("partner_departments", []))
-    return list(dict.fromkeys(n for n in names if n))
-
-
-def _known_aliases() -> dict[str, str]:
-    """Name or short name → name, as app.services.plans.parse_plan wants them."""
-    known: dict[str, str] = {}
-    for dept in db.session.scalars(select(Department)):
-        known[dept.name] = dept.name
-        if dept.short_name:
-            known[dept.short_name] = dept.name
-    return known
-
-
-def _known_pairs() -> list[tuple[str, str | None]]:
-    return [(d.name, d.short_name) for d in db.session.scalars(select(Department).order_by(Department.name))]
-
-
-def department_matches(draft: dict) -> list[dict]:
-    """Every department the draft names: its candidates, the choice in force and how it was made.
-
-    ``choice`` is a known department's name, ``NEW_DEPARTMENT`` (create it) or None (the office
-    must choose); ``chosen_by`` is "office" (chosen on the review screen), "match" (a trusted
-    match) or None.
-    """
-    known = _known_pairs()
-    chosen = draft.get("department_choices") or {}
-    result = []
-    for name in _named_departments(draft):
-        matches = match_department(name, known)
-        best = best_match(name, known)
-        auto = best.name if best else (NEW_DEPARTMENT if not matches else None)
-        choice, chosen_by = chosen.get(name), "office"
-        if not choice or choice == auto:
-            choice, chosen_by = auto, ("match" if best else None)  # NEW: only on confirmation
-        result.append({
-            "name": name,
-            "matches": [{"name": m.name, "confidence": m.confidence, "how": m.how} for m in matches],
-            "choice": choice,
-            "auto": auto,
-            "chosen_by": chosen_by,
-        })
-    return result
-
-
-def unknown_departments(draft: dict) -> list[dict]:
-    """Departments the draft names that are to be created: no known department is like them
-    (or the office chose "create"). Names with only weak matches are not here: they wait for
-    a choice in the department list."""
-    return [{"name": d["name"], "suggestions": [m["name"] for m in d["matches"]]}
-            for d in department_matches(draft) if d["choice"] == NEW_DEPARTMENT]
-
-
-def _department_plan(draft: dict, create_departments: bool) -> tuple[dict[str, str], list[str]]:
-    """(written name → known name, names to create), or raise DraftError naming the undecided."""
-    mapping: dict[str, str] = {}
-    new: list[str] = []
-    undecided: list[str] = []
-    unconfirmed: list[str] = []
-    for item in department_matches(draft):
-        name, choice = item["name"], item["choice"]
-        if choice is None:
-            undecided.append(name)
-        elif choice == NEW_DEPARTMENT:
-            if item["chosen_by"] == "office" or create_departments:
-                new.append(name)
-                mapping[name] = name
-            else:
-                unconfirmed.append(name)
-        else:
-            mapping[name] = choice
-    if undecided:
-        raise DraftError(_("Choose what these departments are (a known department, or a new one): %(names)s.",
-                           names="、".join(undecided)))
-    if unconfirmed:
-        raise DraftError(_("These departments are not known: %(names)s. Correct them, or confirm that they are to be created.",
-                           names="、".join(unconfirmed)))
-    return mapping, list(dict.fromkeys(new))
 
 
 # ---------------------------------------------------------------------------------------
@@ -508,38 +388,6 @@ def draft_to_plan_data(draft: dict, new_departments: list[str], mapping: dict[st
     }
 
 
-def load_draft(record: DraftRecord, actor: Actor, *, create_departments: bool) -> LoadResult:
-    """Load a reviewed draft as a new plan in one transaction, or raise DraftError."""
-    _require_office(actor)
-    draft = record.draft
-    if record.plan_id is not None:
-        raise DraftError(_("This draft has already been loaded as a plan."))
-    errors = validate_draft(draft)
-    if errors:
-        record.errors = errors
-        raise DraftError(_("The draft still has %(n)s errors: correct them first.", n=len(errors)))
-    if db.session.scalar(select(Plan.id).where(Plan.title == draft["title"], Plan.year == draft["year"])):
-        raise DraftError(_("A plan “%(title)s” (%(year)s) exists already: change the title or the year.",
-                           title=draft["title"], year=draft["year"]))
-    mapping, new = _department_plan(draft, create_departments)
-    data = draft_to_plan_data(draft, new, mapping)
-    try:
-        parsed = parse_plan(data, record.file_name, _known_aliases())
-    except PlanFileError as exc:
-        raise DraftError(str(exc)) from exc
-    digest = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
-    try:  # the plan, its departments and the actuals kept: one transaction
-        result = _write_plan(parsed, digest)
-        _write_actuals(draft, result.plan, source=record.file_name)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    record.plan_id = result.plan.id
-    save_draft(record)
-    return result
-
-
 # ---------------------------------------------------------------------------------------
 # Actuals: values a progress report gives, offered as the targets' first actual values
 # ---------------------------------------------------------------------------------------
@@ -555,147 +403,3 @@ def pair_actuals(draft: dict) -> None:
             same = [i for i, ind in enumerate(indicators) if ind.get("unit") == actual.get("unit")]
             actual["target"] = same[0] if len(same) == 1 and actual.get("kind") == "actual" else None
             actual["use"] = actual["target"] is not None
-
-
-def _actual_time(actual: dict, year: int) -> dt.datetime:
-    """When an actual was reached: the end of its period ("截至10月底" → 31 Oct), else now.
-    Its month is the actual's statistical period (without a period: the month it is loaded)."""
-    period = actual.get("period") or ""
-    day = find_deadline(period, year) if period else None
-    if day is None:
-        return dt.datetime.now(dt.UTC)
-    return dt.datetime.combine(day, dt.time(23, 59), tzinfo=dt.UTC)
-
-
-def _write_actuals(draft: dict, plan: Plan, *, source: str = "", action_id: int | None = None,
-                   keys: dict | None = None) -> None:
-    """IndicatorActual rows for the actuals the office kept, on the loaded targets (no commit)."""
-    from app.models import Case, Indicator, IndicatorActual
-
-    def indicator_rows(owner_path: str):
-        if owner_path.startswith("g"):
-            goal_index = draft["goals"][int(owner_path[1:])]["index"]
-            from app.models import Goal
-
-            goal_id = db.session.scalar(select(Goal.id).where(Goal.plan_id == plan.id, Goal.index == goal_index))
-            column, value = Indicator.goal_id, goal_id
-        elif ".c" in owner_path:
-            key = (keys or {}).get(owner_path)
-            if key is None:
-                ai, ci = (int(x) for x in owner_path[1:].split(".c"))
-                key = f"{draft['actions'][ai]['index']}-{ci + 1}"
-            case_id = db.session.scalar(select(Case.id).where(Case.plan_id == plan.id, Case.source_key == key))
-            column, value = Indicator.case_id, case_id
-        else:
-            if action_id is None:
-                from app.models import Action
-
-                index = draft["actions"][int(owner_path[1:])]["index"]
-                value = db.session.scalar(select(Action.id).where(Action.plan_id == plan.id, Action.index == index))
-            else:
-                value = action_id
-            column = Indicator.action_id
-        if value is None:
-            return []
-        return list(db.session.scalars(select(Indicator).where(column == value).order_by(Indicator.position)))
-
-    for path, owner in _sections(draft):
-        used = [a for a in owner.get("actuals", []) if a.get("use") and a.get("target") is not None]
-        if not used:
-            continue
-        rows = indicator_rows(path)
-        offset = 0 if action_id is None or ".c" in path else len(rows) - len(owner.get("indicators", []))
-        for actual in used:
-            position = offset + actual["target"]
-            if 0 <= position < len(rows):
-                reached = _actual_time(actual, draft["year"])
-                extra = {"period": f"{reached.year:04d}-{reached.month:02d}"} if actual.get("period") else {}
-                db.session.add(IndicatorActual(
-                    indicator_id=rows[position].id, value=actual["value"], note=actual.get("quote") or "",
-                    source=source[:100], **extra))
-    db.session.flush()
-
-
-# ---------------------------------------------------------------------------------------
-# Loading into an existing plan: the draft's cases become an action's 实施方案
-# ---------------------------------------------------------------------------------------
-
-
-def plan_actions() -> list[dict]:
-    """The actions a draft can be loaded into, by plan (newest plan first)."""
-    from app.models import Action
-
-    rows = db.session.execute(
-        select(Plan.id, Plan.title, Plan.year, Action.id, Action.index, Action.title)
-        .join(Action, Action.plan_id == Plan.id).order_by(Plan.year.desc(), Plan.title, Action.index))
-    plans: dict[int, dict] = {}
-    for plan_id, title, year, action_id, index, action_title in rows:
-        plans.setdefault(plan_id, {"id": plan_id, "title": f"{title}（{year}）", "actions": []})["actions"].append(
-            {"id": action_id, "label": f"（{index}）{action_title}"})
-    return list(plans.values())
-
-
-def load_into_action(record: DraftRecord, actor: Actor, action_id: int, *,
-                     create_departments: bool) -> LoadResult:
-    """Load the draft's cases (and its targets) into an existing plan's action, in one transaction."""
-    from app.models import Action, Case, Indicator
-
-    _require_office(actor)
-    draft = record.draft
-    if record.plan_id is not None:
-        raise DraftError(_("This draft has already been loaded as a plan."))
-    action = db.session.get(Action, action_id) if isinstance(action_id, int) else None
-    if action is None:
-        raise DraftError(_("Choose the action whose implementation plan this draft is."))
-    errors = validate_draft(draft)
-    if errors:
-        record.errors = errors
-        raise DraftError(_("The draft still has %(n)s errors: correct them first.", n=len(errors)))
-    mapping, new = _department_plan(draft, create_departments)
-    data = draft_to_plan_data(draft, new, mapping)
-    try:
-        parsed = parse_plan(data, record.file_name, _known_aliases())
-    except PlanFileError as exc:
-        raise DraftError(str(exc)) from exc
-    plan = action.plan
-    prefix = f"draft-{record.token[:10]}"
-    keys: dict[str, str] = {}
-    up = _Upserter()
-    try:
-        departments = {d.name: d for d in db.session.scalars(select(Department))}
-        for dept in parsed["departments"]:
-            if dept["name"] not in departments:
-                departments[dept["name"]] = up.add(Department(name=dept["name"], kind=dept["kind"]))
-        db.session.flush()
-        seq = db.session.scalar(select(func.max(Case.seq)).where(Case.action_id == action.id)) or 0
-        start = dt.date(plan.year, 1, 1)
-        for ai, draft_action in enumerate(parsed["actions"]):
-            for ci, case in enumerate(draft_action["cases"]):
-                seq += 1
-                key = f"{prefix}-{seq}"
-                keys[f"a{ai}.c{ci}"] = key
-                _write_case(up, plan, action, dict(case, key=key, seq=seq), departments, start)
-        # The draft's goal and action targets become targets of the action.
-        position = db.session.scalar(select(func.max(Indicator.position)).where(Indicator.action_id == action.id)) or 0
-        for ind in [i for g in parsed["goals"] for i in g["indicators"]] + [
-                i for a in parsed["actions"] for i in a["indicators"]]:
-            if ind.get("generated"):
-                continue  # a goal without a number: nothing to track under the action
-            position += 1
-            responsible = departments.get(ind["responsible_department"]) if ind["responsible_department"] else None
-            up.add(Indicator(plan_id=plan.id, action_id=action.id, position=position, name=ind["name"],
-                             value=ind["value"], value_max=ind["value_max"], unit=ind["unit"],
-                             comparator=ind["comparator"], year=plan.year, quote=ind["quote"],
-                             kind=ind["kind"], frequency=ind["frequency"], baseline=ind["baseline"],
-                             schedule=ind["schedule"],
-                             responsible_department_id=responsible.id if responsible else None))
-        db.session.flush()
-        _write_actuals(draft, plan, source=record.file_name, action_id=action.id, keys=keys)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    record.plan_id = plan.id
-    draft["loaded_into_action"] = action.id
-    save_draft(record)
-    return LoadResult(plan=plan, created=up.created, updated=up.updated)

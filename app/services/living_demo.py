@@ -28,15 +28,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import current_app
-from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import case as sql_case
 from sqlalchemy import delete, event, func, select, update
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import (
-    Action,
     Case,
     CaseHistory,
     Department,
@@ -51,17 +48,25 @@ from app.models import (
     Plan,
     ProgressUpdate,
     Report,
-    user_department,
     utcnow,
 )
 from app.security import CASEWORKER, TASK_FORCE_LEAD, actor_for
 from app.services.calendar import current_calendar, local_today, office_zone
 from app.services.demo import DemoError
+from app.services.living_demo_users import DEMO_UNIT as DEMO_UNIT
+from app.services.living_demo_users import (
+    _add_user,
+    _demo_unit,
+    _first_user,
+    _members,
+    _next_name,
+    _office_user,
+    ensure_unit_users,
+)
 from app.services.plans import latest_plan
 from app.services.settings import get_setting, set_setting
 
 LIVING_KEY = "demo.living"
-DEMO_UNIT = "演示承办单位"
 SEED = 20240101  # the same story every time for the same plan and day
 
 # Share of all cases per story (the rest are green and in progress).
@@ -109,94 +114,6 @@ class LivingResult:
     states: dict[str, int] = field(default_factory=dict)
     caseworkers: list[str] = field(default_factory=list)  # usernames added for departments
     leads: list[str] = field(default_factory=list)  # usernames added for task forces
-
-
-# --- users --------------------------------------------------------------------------------
-
-
-def _members(department_id: int, role_name: str) -> list[User]:
-    return [
-        u
-        for u in db.session.scalars(
-            select(User)
-            .join(user_department, user_department.c.user_id == User.id)
-            .where(user_department.c.department_id == department_id)
-            .order_by(User.id)
-        )
-        if any(r.name == role_name for r in u.roles)
-    ]
-
-
-def _next_name(prefix: str, start: int) -> str:
-    sm = current_app.appbuilder.sm
-    n = start
-    while sm.find_user(username=f"{prefix}{n}") is not None:
-        n += 1
-    return f"{prefix}{n}"
-
-
-def _add_user(username: str, first: str, last: str, role_name: str, department: Department,
-              password: str) -> User:
-    sm = current_app.appbuilder.sm
-    user = sm.add_user(username, first, last, f"{username}@duban.local", [sm.find_role(role_name)],
-                       password=password)
-    if not user:
-        raise DemoError(f"无法创建演示用户 {username}")
-    db.session.execute(user_department.insert().values(user_id=user.id, department_id=department.id))
-    return user
-
-
-def ensure_unit_users(plan: Plan, password: str) -> tuple[list[str], list[str]]:
-    """A caseworker for every department leading a case, a lead for every action's task force."""
-    caseworkers, leads = [], []
-    leading = db.session.scalars(
-        select(Department)
-        .where(Department.id.in_(select(Case.lead_department_id).where(Case.plan_id == plan.id)))
-        .order_by(Department.id)
-    )
-    for department in leading:
-        if not _members(department.id, CASEWORKER):
-            name = _next_name("worker", 3)
-            _add_user(name, "经办人", name.removeprefix("worker"), CASEWORKER, department, password)
-            caseworkers.append(name)
-    task_forces = db.session.execute(
-        select(Department, Action.index)
-        .join(Action, Department.action_id == Action.id)
-        .where(Action.plan_id == plan.id, Department.kind == "task_force")
-        .order_by(Action.index)
-    ).all()
-    for department, index in task_forces:
-        if not _members(department.id, TASK_FORCE_LEAD):
-            name = _next_name("lead", index)
-            _add_user(name, f"行动{index}专班", "负责人", TASK_FORCE_LEAD, department, password)
-            leads.append(name)
-    db.session.commit()
-    return caseworkers, leads
-
-
-def _demo_unit() -> Department:
-    unit = db.session.scalar(select(Department).where(Department.name == DEMO_UNIT))
-    if unit is None:
-        unit = Department(name=DEMO_UNIT, kind="district_department")
-        db.session.add(unit)
-        db.session.commit()
-    return unit
-
-
-def _first_user(department_id: int | None, role_name: str) -> User | None:
-    if department_id is None:
-        return None
-    members = _members(department_id, role_name)
-    return members[0] if members else None
-
-
-def _office_user() -> User:
-    from app.security import OFFICE
-
-    user = current_app.appbuilder.sm.find_user(username="office")
-    if user is None or not any(r.name == OFFICE for r in user.roles):
-        raise DemoError("缺少演示用户 office：请先运行 flask demo --users-only")
-    return user
 
 
 # --- the clock: each step dated back to its day ---------------------------------------------

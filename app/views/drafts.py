@@ -17,6 +17,8 @@ from app.extensions import db
 from app.labels import LIST_KIND_LABELS
 from app.models import LIST_KINDS, Department
 from app.security import current_actor
+from app.services import draft_departments as departments
+from app.services import draft_loading as loading
 from app.services import drafts as service
 from workflows.permissions import can_load_plans
 
@@ -80,10 +82,10 @@ class DraftsView(BaseView):
                             action_id = int(request.form.get("target_action") or 0)
                         except ValueError:
                             action_id = 0
-                        result = service.load_into_action(record, current_actor(), action_id,
+                        result = loading.load_into_action(record, current_actor(), action_id,
                                                           create_departments=create)
                     else:
-                        result = service.load_draft(record, current_actor(), create_departments=create)
+                        result = loading.load_draft(record, current_actor(), create_departments=create)
                 except service.DraftPermissionError as exc:
                     abort(403, description=str(exc))
                 except service.DraftError as exc:
@@ -107,9 +109,9 @@ class DraftsView(BaseView):
             record.errors = service.validate_draft(record.draft)
         return self.render(
             "drafts/review.html", title=__("Review the draft"), record=record, draft=record.draft,
-            errors=record.errors, unknown=service.unknown_departments(record.draft),
-            matches=service.department_matches(record.draft), new_department=service.NEW_DEPARTMENT,
-            plan_actions=service.plan_actions(), load_mode=request.form.get("load_mode") or "new",
+            errors=record.errors, unknown=departments.unknown_departments(record.draft),
+            matches=departments.department_matches(record.draft), new_department=departments.NEW_DEPARTMENT,
+            plan_actions=loading.plan_actions(), load_mode=request.form.get("load_mode") or "new",
             target_action=request.form.get("target_action") or "",
             list_kinds=LIST_KINDS, kind_labels=LIST_KIND_LABELS, comparators=("≥", "=", "≤"),
             department_names=list(db.session.scalars(select(Department.name).order_by(Department.name))),

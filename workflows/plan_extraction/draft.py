@@ -21,6 +21,17 @@ import re
 from datetime import date
 
 from ..dates import find_all_deadlines, parse_deadline
+from .draft_helpers import (
+    _detect_title,
+    _detect_year,
+    _first_sentence,
+    _list_kind,
+    _merge,
+    _shorten,
+    _split_title,
+    _title_key,
+    _units,
+)
 from .errors import PlanTextError
 from .model import Action, Actual, Case, Goal, Indicator, PlanDraft, Unit
 from .structure import Section, Table, parse_outline
@@ -38,8 +49,6 @@ _SKIP_TITLE = re.compile(
 # Paragraphs before the tasks ("为…，制定本方案。", "现将…安排如下：") and closing ones.
 _PREAMBLE = re.compile(r"如下[:：。]?$|特制定|制定本方案|制定如下|现将|现就|结合.{0,10}实际|通知如下")
 _CLOSING = re.compile(r"^(?:请|本方案|本安排|本计划|本清单|以上|特此)")
-_DOC_NUMBER = re.compile(r"〔\d{4}〕\s*\d+\s*号|\[\d{4}\]\s*\d+\s*号")
-_TITLE_WORDS = re.compile(r"方案|计划|安排|要点|清单|任务|实事|意见|行动|分解|分工|目标")
 
 # A short sentence that announces the tasks after it ("全力做大新能源及其装备产业。").
 _MAX_LEAD_SENTENCE = 16
@@ -47,10 +56,6 @@ _MAX_LEAD_SENTENCE = 16
 _MAX_CASE_SENTENCES = 4
 _MAX_CASE_CHARS = 400
 
-_POLICY = re.compile(r"(?:出台|制定|修订|印发|完善|研究制定|落实|兑现|争取|用好)[^。；]{0,15}"
-                     r"(?:政策|办法|措施|意见|细则|规定|条例|制度|标准|机制)")
-_PROJECT = re.compile(r"(?:建成|建设|开工|竣工|投产|新建|改扩建|续建|实施|推进|启动)[^。；]{0,30}"
-                      r"(?:项目|工程)|项目建设|工程建设")
 _KIND_WORDS = {"任务": "task", "政策": "policy", "项目": "project"}
 # Headings of sections that report results ("一、上半年执行情况", "（一）主要经济指标完成情况").
 _RESULTS_HEADING = re.compile(r"执行情况|完成情况|进展情况|进度情况|推进情况|工作回顾|工作成效|基本情况|取得成效")
@@ -77,29 +82,6 @@ def draft_plan(text: str, *, year: int | None = None) -> PlanDraft:
         raise PlanTextError("未在文本中识别到任何量化指标（如“新增就业3600人”“增长15%以上”），"
                             "请确认上传的是含目标任务的工作方案正文。")
     return draft
-
-
-def _detect_title(text: str, root: Section) -> str:
-    head = root.body[:8]
-    for line in head:
-        m = re.search(r"关于印发《(.+?)》的通知", line.text)
-        if m:
-            return m.group(1)
-    for line in head:
-        candidate = line.text.strip()
-        if (len(candidate) <= 60 and not re.search(r"[。：:；;，,]$", candidate)
-                and not _DOC_NUMBER.search(candidate) and _TITLE_WORDS.search(candidate)):
-            return candidate
-    first = text.strip().splitlines()[0].strip()
-    return first[:60] if first else "未命名方案"
-
-
-def _detect_year(title: str, text: str) -> int:
-    for source in (title, text[:2000], text):
-        m = re.search(r"(20\d{2})\s*年", source)
-        if m:
-            return int(m.group(1))
-    return date.today().year
 
 
 class _Builder:
@@ -591,84 +573,6 @@ class _Builder:
             if key == other or (len(other) >= 4 and (key in other or other in key)):
                 return case
         return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Small helpers
-# ---------------------------------------------------------------------------------------------
-
-def _units(found: list[tuple[str, Span]], role: str = "lead") -> list[Unit]:
-    """Group (name, span) findings by name, keeping every span."""
-    units: dict[str, Unit] = {}
-    for name, span in found:
-        units.setdefault(name, Unit(name, role=role)).spans.append(span)
-    return list(units.values())
-
-
-def _merge(case: Case, row: Case) -> None:
-    """Fold a table row that restates ``case`` into it."""
-    for indicator in row.indicators:
-        same = next((i for i in case.indicators
-                     if i.value == indicator.value and i.unit == indicator.unit), None)
-        if same is not None:
-            same.also_at.append(indicator.span)
-        else:
-            case.indicators.append(indicator)
-    if not case.leads:
-        case.leads = row.leads
-    else:
-        for unit in row.leads:
-            match = next((u for u in case.leads if u.name == unit.name), None)
-            if match is not None:
-                match.spans.extend(unit.spans)
-    taken = {u.name for u in case.leads} | {u.name for u in case.partners}
-    case.partners += [u for u in row.partners + row.leads if u.name not in taken]
-    if row.deadline:
-        case.deadline = row.deadline
-
-
-def _title_key(title: str) -> str:
-    return re.sub(r"[\s，,。；;：:、“”\"（）()《》]", "", title)
-
-
-def _first_sentence(text: str) -> str:
-    spans = split_sentences(text, 0, len(text))
-    return text[spans[0][0]:spans[0][1]] if spans else text
-
-
-def _shorten(text: str, limit: int = 40) -> str:
-    """A title: the first sentence; if long, its first clauses up to ``limit`` characters."""
-    text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"[。；;，,：:]+$", "", text)
-    lead_in = re.match(r"([^：:]{4,30})[：:]", text)  # "重点抓好三方面工作：一是…"
-    if lead_in and len(text) > limit:
-        return lead_in.group(1)
-    if len(text) <= limit:
-        return text
-    clauses = re.split(r"(?<=[，,、])", text)
-    title = ""
-    for clause in clauses:
-        if len(title) + len(clause) > limit and len(title) >= 6:
-            break
-        title += clause
-    return re.sub(r"[，,、]+$", "", title)[:limit]
-
-
-def _split_title(heading: str) -> tuple[str, str | None]:
-    """"大力实施产业培塑行动,加快构建…" → (title, subtitle) at the first comma."""
-    m = re.search(r"[，,]", heading)
-    if not m:
-        return heading, None
-    return heading[:m.start()].strip(), heading[m.end():].strip() or None
-
-
-def _list_kind(text: str, title: str = "") -> str:
-    """task / policy / project, from the wording; the office corrects it on review."""
-    if _POLICY.search(text):
-        return "policy"
-    if _PROJECT.search(text) or re.search(r"(?:项目|工程)$", title):
-        return "project"
-    return "task"
 
 
 __all__ = ["draft_plan"]
