@@ -113,6 +113,20 @@ def fresh_db(app, seed_database):
 
 
 @pytest.fixture()
+def restored_db(app, seed_database):
+    """For tests whose changes must not reach later tests that read the seed without
+    fresh_db (cases loaded into the seed plan, a demo user's changed password): the test
+    database is recreated from the seed afterwards."""
+    yield
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    recreate_database(TEST_DB, template=seed_database)
+
+
+@pytest.fixture()
 def app_ctx(app):
     """An application context for calling services directly."""
     from app.extensions import db

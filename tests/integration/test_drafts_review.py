@@ -7,7 +7,6 @@ import json
 import re
 import zipfile
 
-import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
@@ -324,19 +323,6 @@ def test_add_a_target_and_a_task_on_the_review_screen(app, fresh_db, office_clie
             ("新建排水管网", 8.0, "公里"), ("新建雨水泵站", 2.0, "座")]
         assert [(i.name, float(i.value), i.unit) for i in cases[2].indicators] == [("示范片区面积", 1.5, "平方公里")]
         db.session.remove()
-
-
-@pytest.fixture()
-def restored_db(app, seed_database):
-    """Cases loaded into the seed plan are removed afterwards: later tests count its cases."""
-    yield
-    from app.extensions import db
-    from tests.integration.conftest import TEST_DB, recreate_database
-
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    recreate_database(TEST_DB, template=seed_database)
 
 
 def test_load_a_progress_draft_into_an_action_with_its_actuals(restored_db, app, fresh_db, office_client):

@@ -10,7 +10,7 @@ from tests.integration.conftest import DEMO_PASSWORD, login
 
 
 @pytest.mark.parametrize("username", ["office", "lead1", "worker1", "leader"])
-def test_a_user_sees_their_info_and_changes_their_password(app, fresh_db, username):
+def test_a_user_sees_their_info_and_changes_their_password(restored_db, app, fresh_db, username):
     client = app.test_client()
     login(client, username)
     info = client.get("/users/userinfo/")

@@ -15,18 +15,6 @@ from tests.integration.test_ui_browser_flow import sign_in, visible_text
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture()
-def restored_db(app, seed_database):
-    """Cases loaded into the seed plan are removed afterwards: later tests count its cases."""
-    yield
-    from app.extensions import db
-    from tests.integration.conftest import TEST_DB, recreate_database
-
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    recreate_database(TEST_DB, template=seed_database)
-
 TEXT = """鹤城区2025年城市更新实施方案
 2025年主要预期目标是：改造老旧小区12个，新增停车泊位800个。
 
