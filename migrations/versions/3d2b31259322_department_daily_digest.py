@@ -5,9 +5,8 @@ Revises: e7bea3c6d29b
 Create Date: 2026-11-27 04:25:28.686248
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3d2b31259322'

@@ -8,9 +8,8 @@ Existing actuals get the local month (Asia/Shanghai) they were recorded in as th
 existing indicators get their kind from loading the plan again (`flask plan load`), and
 `cumulative` until then.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'a11c0de0001a'
 down_revision = 'a4c1e9d2f7b3'

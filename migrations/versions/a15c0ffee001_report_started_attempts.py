@@ -5,9 +5,8 @@ Revises: c11c0de0003c
 Create Date: 2026-12-02 01:45:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a15c0ffee001'

@@ -5,9 +5,8 @@ Revises: a15c0ffee001
 Create Date: 2026-12-02 02:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a15c0ffee002'

@@ -5,9 +5,8 @@ Revises: 3d2b31259322
 Create Date: 2026-12-02 01:50:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a4c1e9d2f7b3'

@@ -5,9 +5,8 @@ Revises: b5e1a7c3d902
 Create Date: 2026-12-02 02:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'b11c0de0002b'
 down_revision = 'b5e1a7c3d902'

@@ -5,9 +5,8 @@ Revises: a11c0de0001a
 Create Date: 2026-12-02 02:00:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b5e1a7c3d902'

@@ -5,9 +5,8 @@ Revises: b11c0de0002b
 Create Date: 2026-12-02 02:10:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'c11c0de0003c'
 down_revision = 'b11c0de0002b'

@@ -5,9 +5,8 @@ Revises: a15c0ffee002
 Create Date: 2026-12-02 03:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'c12d0c5e1a01'
 down_revision = 'a15c0ffee002'

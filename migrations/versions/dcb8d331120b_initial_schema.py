@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: dcb8d331120b
-Revises: 
+Revises:
 Create Date: 2026-11-27 03:20:43.812846
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'dcb8d331120b'

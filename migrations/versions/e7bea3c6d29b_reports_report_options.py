@@ -5,9 +5,8 @@ Revises: dcb8d331120b
 Create Date: 2026-11-27 03:31:06.030308
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e7bea3c6d29b'
