@@ -200,10 +200,12 @@ def _history(obj, key):
 def _on_flush(session, flush_context, instances) -> None:
     from flask_appbuilder.security.sqla.models import Role, User
 
+    from app.security import role_label  # the security manager imports this module
+
     for obj in list(session.new):
         if isinstance(obj, User):
             audit("user_created", obj.username or "",
-                  "角色：" + "、".join(r.name for r in obj.roles or []), session=session)
+                  "角色：" + "、".join(role_label(r) for r in obj.roles or []), session=session)
     for obj in list(session.dirty):
         if isinstance(obj, User) and obj.id is not None:
             if _history(obj, "password").deleted:
@@ -219,15 +221,15 @@ def _on_flush(session, flush_context, instances) -> None:
                     audit("user_deactivated", obj.username, session=session)
             roles = _history(obj, "roles")
             if roles.added or roles.deleted:
-                added = "、".join(r.name for r in roles.added)
-                removed = "、".join(r.name for r in roles.deleted)
+                added = "、".join(role_label(r) for r in roles.added)
+                removed = "、".join(role_label(r) for r in roles.deleted)
                 audit("roles_changed", obj.username,
                       f"增加：{added or '无'}；移除：{removed or '无'}", session=session)
         elif isinstance(obj, Role):
             permissions = _history(obj, "permissions")
             if permissions.added or permissions.deleted:
                 audit("permissions_changed", "",
-                      f"角色 {obj.name}：增加 {len(permissions.added)} 项，移除 "
+                      f"角色 {role_label(obj)}：增加 {len(permissions.added)} 项，移除 "
                       f"{len(permissions.deleted)} 项", session=session)
 
 

@@ -6,6 +6,7 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 
+from app.formatting import local_datetime
 from app.models import AuditEntry
 
 EVENT_LABELS = {
@@ -37,9 +38,12 @@ class AuditLogView(ModelView):
     search_columns = ["event", "username", "actor", "address", "at"]
     base_order = ("at", "desc")
     page_size = 50
-    formatters_columns = {"event": lambda value: str(EVENT_LABELS.get(value, value))}
+    formatters_columns = {
+        "event": lambda value: str(EVENT_LABELS.get(value, value)),
+        "at": local_datetime,  # stored in UTC, read in the office's time zone
+    }
     label_columns = {
-        "at": _("Time (UTC)"), "event": _("Event"), "username": _("Account"),
+        "at": _("Time"), "event": _("Event"), "username": _("Account"),
         "actor": _("Done by"), "address": _("Address"), "detail": _("Detail"),
     }
 
