@@ -37,7 +37,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-Passw0rd")
-CASEWORKERS, LEADS, READERS = ("worker1",), ("lead1",), ("office", "leader", "worker2")
+# Readers see every case (a caseworker of another department would rightly get 404s).
+CASEWORKERS, LEADS, READERS = ("worker1",), ("lead1",), ("office", "leader")
 
 
 @dataclass
