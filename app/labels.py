@@ -107,6 +107,7 @@ NOTIFICATION_KIND_LABELS = {
     "extension_requested": _("Extension requested"),
     "extension_decided": _("Extension decided"),
     "deadline_changed": _("Deadline changed"),
+    "document_issued": _("Document issued"),
 }
 
 WEBHOOK_FORMAT_LABELS = {
