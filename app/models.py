@@ -75,7 +75,8 @@ class Department(Model):
     kind = Column(String(30), nullable=False, default="district_department")
     action_id = Column(Integer, ForeignKey("action.id", use_alter=True))
     action = relationship("Action", foreign_keys=[action_id])
-    members = relationship("User", secondary=user_department, lazy="selectin")
+    # Not selectin: every department loaded with a case would load all its users.
+    members = relationship("User", secondary=user_department)
     # The department asked for one daily digest per member instead of a mail per case.
     daily_digest = Column(Boolean, nullable=False, default=False, server_default=false())
 

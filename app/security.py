@@ -181,6 +181,16 @@ class DubanSecurityManager(SecurityManager):
 
         return accounts.authenticate(self, super().auth_user_db, username, password)
 
+    def is_item_public(self, permission_name, view_name) -> bool:
+        """FAB asks this twice per API request (before and after reading the token), each time
+        loading the Public role and its permissions: once per request is enough."""
+        from app.request_memo import memoized
+
+        return (permission_name, view_name) in memoized(("public_permissions",), self._public_pairs)
+
+    def _public_pairs(self) -> frozenset:
+        return frozenset((p.permission.name, p.view_menu.name) for p in self.get_public_permissions())
+
     def on_user_logout(self, user) -> None:
         from app import accounts
 
