@@ -38,10 +38,6 @@ LIST_KINDS = ("task", "policy", "project")
 CASE_STATES = ("assigned", "in_progress", "submitted", "verified", "closed")
 LEAD_BASES = ("named", "implied", "none")
 PLAN_KINDS = ("overall", "implementation", "livelihood", "meeting")
-# workflows.targets: Kind, Frequency, Judgement
-INDICATOR_KINDS = ("growth", "cumulative", "level", "ceiling", "qualitative")
-REPORTING_FREQUENCIES = ("monthly", "quarterly", "yearly")
-JUDGEMENTS = ("done", "mostly_done", "not_done")
 
 user_department = Table(
     "user_department",
@@ -282,90 +278,6 @@ class Milestone(Model):
 
     def __str__(self) -> str:
         return f"{self.title} {self.due_date}"
-
-
-class Indicator(Model):
-    """指标: a measurable target quoted from the plan (goal, action or case level).
-
-    `kind` says what the number means (workflows.targets); a qualitative target has no
-    value. The responsible unit reports actuals; for a case's target it defaults to the
-    case's lead department.
-    """
-
-    __tablename__ = "indicator"
-    id = Column(Integer, primary_key=True)
-    plan_id = Column(Integer, ForeignKey("plan.id", ondelete="CASCADE"), nullable=False)
-    goal_id = Column(Integer, ForeignKey("goal.id", ondelete="CASCADE"))
-    goal = relationship("Goal")
-    action_id = Column(Integer, ForeignKey("action.id", ondelete="CASCADE"))
-    action = relationship("Action")
-    case_id = Column(Integer, ForeignKey("case.id", ondelete="CASCADE"))
-    case = relationship("Case", back_populates="indicators")
-    position = Column(Integer, nullable=False, default=0)
-    name = Column(String(200), nullable=False)
-    value = Column(Numeric(18, 4))
-    value_max = Column(Numeric(18, 4))
-    unit = Column(String(30), nullable=False, default="")
-    comparator = Column(String(2), nullable=False, default="=")
-    year = Column(Integer, nullable=False)
-    quote = Column(Text, nullable=False, default="")
-    kind = Column(String(12), nullable=False, default="cumulative", server_default="cumulative")
-    responsible_department_id = Column(Integer, ForeignKey("department.id", ondelete="SET NULL"))
-    responsible_department = relationship("Department")
-    frequency = Column(String(10), nullable=False, default="monthly", server_default="monthly")
-    baseline = Column(Numeric(18, 4))
-    # Cumulative targets: the running totals expected at the end of Q1..Q4, if given.
-    schedule = Column(JSON)
-
-    __table_args__ = (
-        CheckConstraint("comparator IN ('≥', '≤', '=')", name="ck_indicator_comparator"),
-        CheckConstraint(f"kind IN {INDICATOR_KINDS}", name="ck_indicator_kind"),
-        CheckConstraint(f"frequency IN {REPORTING_FREQUENCIES}", name="ck_indicator_frequency"),
-        CheckConstraint("value IS NOT NULL OR kind = 'qualitative'", name="ck_indicator_value"),
-        Index("ix_indicator_case", "case_id"),
-    )
-
-    def __str__(self) -> str:
-        if self.value is None:
-            return self.name
-        return f"{self.name} {self.comparator} {self.value:g}{self.unit}"
-
-
-def _local_month(context) -> str:
-    """The statistical period of an actual recorded without one: the local month it was typed."""
-    at = context.get_current_parameters().get("recorded_at") or utcnow()
-    local = clock.to_local(at)
-    return f"{local.year:04d}-{local.month:02d}"
-
-
-class IndicatorActual(Model):
-    """An actual value of an indicator for a statistical period (e.g. 2024-06).
-
-    Rows are never updated: a correction is a new row for the same period, and the latest
-    recorded row of a period is its value. A qualitative target gets a judgement instead.
-    """
-
-    __tablename__ = "indicator_actual"
-    id = Column(Integer, primary_key=True)
-    indicator_id = Column(
-        Integer, ForeignKey("indicator.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    indicator = relationship("Indicator")
-    progress_update_id = Column(Integer, ForeignKey("progress_update.id", ondelete="CASCADE"))
-    period = Column(String(7), nullable=False, default=_local_month)
-    value = Column(Numeric(18, 4))
-    judgement = Column(String(12))
-    note = Column(Text, nullable=False, default="", server_default="")
-    source = Column(String(100), nullable=False, default="", server_default="")
-    author_id = Column(Integer, ForeignKey("ab_user.id"))
-    author = relationship("User")
-    recorded_at = Column(DateTime, nullable=False, default=utcnow)
-
-    __table_args__ = (
-        CheckConstraint(f"judgement IS NULL OR judgement IN {JUDGEMENTS}", name="ck_actual_judgement"),
-        CheckConstraint("value IS NOT NULL OR judgement IS NOT NULL", name="ck_actual_value"),
-        Index("ix_actual_indicator_period", "indicator_id", "period", "recorded_at"),
-    )
 
 
 class ProgressUpdate(Model):
@@ -626,4 +538,14 @@ from app.notification_models import (  # noqa: E402, F401
     NotificationDelivery,
     NotificationPreference,
     Webhook,
+)
+
+# Indicators, their actuals, lead-unit proposals and organisations (the plan's shape).
+from app.plan_models import (  # noqa: E402, F401
+    INDICATOR_KINDS,
+    JUDGEMENTS,
+    REPORTING_FREQUENCIES,
+    Indicator,
+    IndicatorActual,
+    LeadProposal,
 )

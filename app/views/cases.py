@@ -487,6 +487,7 @@ def page_context(case: Case, actor) -> dict:
         "rolled_up": case_edit.rolled_up_percent(case, children),
         "parent": db.session.get(Case, case.parent_id) if case.parent_id else None,
         "can_add_subtask": may_create(actor),
+        **_lead_proposal_context(case, facts, actor),
         "state_labels": {code: label(STATE_LABELS, code) for code in STATE_LABELS},
         "timeline": case_timeline(case),
         "csrf": generate_csrf(),
@@ -501,6 +502,24 @@ def page_context(case: Case, actor) -> dict:
         "can_dossier": not can_read_only(actor),
         "evidence_max_bytes": current_app.config["EVIDENCE_MAX_BYTES"],
         "evidence_max_size": evidence.human_size(current_app.config["EVIDENCE_MAX_BYTES"]),
+    }
+
+
+def _lead_proposal_context(case: Case, facts, actor) -> dict:
+    """牵头单位建议: the pending proposal, and who may propose or decide one."""
+    from app.services import lead_proposals
+    from workflows.lead_proposals import may_propose
+    from workflows.permissions import has_grant
+
+    pending = lead_proposals.pending_proposal(case.id) if case.lead_department_id is None else None
+    can_propose = pending is None and may_propose(facts, actor)
+    return {
+        "lead_proposal": pending,
+        "can_propose_lead": can_propose,
+        "can_decide_lead": pending is not None and has_grant(actor, "decide_lead_proposal"),
+        "lead_choices": db.session.scalars(
+            select(Department).where(Department.kind.in_(LEAD_DEPARTMENT_KINDS))
+            .order_by(Department.kind, Department.name)).all() if can_propose else [],
     }
 
 
