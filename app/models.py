@@ -7,6 +7,7 @@ Every model sits on Flask-AppBuilder's `Model`, so that Alembic sees one metadat
 from __future__ import annotations
 
 from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -71,7 +72,8 @@ class Department(Model):
     kind = Column(String(30), nullable=False, default="district_department")
     action_id = Column(Integer, ForeignKey("action.id", use_alter=True))
     action = relationship("Action", foreign_keys=[action_id])
-    members = relationship("User", secondary=user_department, lazy="selectin")
+    # Not selectin: every department loaded with a case would load all its users.
+    members = relationship("User", secondary=user_department, back_populates="departments")
     # The department asked for one daily digest per member instead of a mail per case.
     daily_digest = Column(Boolean, nullable=False, default=False, server_default=false())
 
@@ -79,6 +81,33 @@ class Department(Model):
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+
+def _units(user) -> list[Department]:
+    """The user's departments that are not task forces (区直部门, 乡镇街道, 办公室)."""
+    return [d for d in user.departments if d.kind != "task_force"]
+
+
+def _task_forces(user) -> list[Department]:
+    """The task forces (专班) the user belongs to."""
+    return [d for d in user.departments if d.kind == "task_force"]
+
+
+def _set_units(user, chosen) -> None:
+    user.departments = [*_task_forces(user), *(d for d in chosen or () if d.kind != "task_force")]
+
+
+def _set_task_forces(user, chosen) -> None:
+    user.departments = [*_units(user), *(d for d in chosen or () if d.kind == "task_force")]
+
+
+# FAB's user: its departments (user_department), and the two halves the admin's user form
+# edits — 所属单位 and 所属专班 — as properties over that one collection.
+User.departments = relationship(
+    Department, secondary=user_department, back_populates="members", order_by=Department.name
+)
+User.units = property(_units, _set_units)
+User.task_forces = property(_task_forces, _set_task_forces)
 
 
 class Plan(Model):

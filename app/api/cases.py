@@ -163,7 +163,13 @@ class CaseApi(ApiMixin, ModelRestApi):
     def pre_get_list(self, data: dict) -> None:
         """Add each case's RAG status (红黄绿灯)."""
         ids = data["ids"]  # aligned with the rows, even when the caller chose no "id" column
-        rags = rag.rag_by_id(db.session.scalars(select(Case).where(Case.id.in_(ids))).all())
+        # The columns the light needs, not the cases again with their partners, milestones
+        # and indicators (FAB's page query has already released its objects).
+        rows = db.session.execute(
+            select(Case.id, Case.state, Case.deadline, Case.start_date, Case.percent_done)
+            .where(Case.id.in_(ids))
+        ).all()
+        rags = rag.rag_by_id(rows)
         for case_id, row in zip(ids, data["result"], strict=True):
             row["rag"] = str(rags[case_id])
 

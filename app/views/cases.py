@@ -8,7 +8,7 @@ workflows.case_workflow; the service checks everything again.
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, send_file, url_for
+from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -120,24 +120,46 @@ class CaseView(CaseListBase):
     @expose("/progress/<int:pk>", methods=["POST"])
     @has_access
     def progress(self, pk):
-        """Record a progress update with indicator actuals and evidence files."""
-        values = {
-            key.split("-", 1)[1]: value
-            for key, value in request.form.items()
-            if key.startswith("indicator-")
+        """Record a progress update with indicator actuals and evidence files.
+
+        Refused (a file too large or of the wrong kind, a bad percent…): the case page comes
+        back with the dialog open, what the user typed in it and the reason; nothing is saved.
+        """
+        typed = {
+            "note": request.form.get("note", ""),
+            "percent": request.form.get("percent", ""),
+            "indicators": {
+                key.split("-", 1)[1]: value
+                for key, value in request.form.items()
+                if key.startswith("indicator-")
+            },
         }
-        return self._act(
-            pk,
-            lambda actor: progress.add_progress(
+        actor = current_actor()
+        try:
+            update = progress.add_progress(
                 pk, actor,
-                note=request.form.get("note", ""),
-                percent=request.form.get("percent", ""),
-                indicator_values=values,
+                note=typed["note"],
+                percent=typed["percent"],
+                indicator_values=typed["indicators"],
                 files=request.files.getlist("files"),
-            ),
-            lambda update: gettext("Progress update saved (%(percent)s%% done).",
-                                   percent=update.percent_done),
-        )
+            )
+        except CaseNotFound as exc:
+            return self._not_found(exc)
+        except DomainError as exc:
+            try:
+                case = get_visible_case(pk, actor)
+            except CaseNotFound as not_found:
+                return self._not_found(not_found)
+            typed["error"] = translate(exc)
+            flash(typed["error"], "danger")  # above the page too, for when the dialog is closed
+            page = self.render_template(
+                "case/show.html", title=self.show_title, progress_again=typed,
+                **page_context(case, actor),
+            )
+            return page, 422
+        flash(gettext("Progress update saved (%(percent)s%% done).", percent=update.percent_done),
+              "success")
+        return redirect(url_for("CaseView.show", pk=pk))
 
     @expose("/urge/<int:pk>", methods=["POST"])
     @has_access
@@ -478,6 +500,8 @@ def page_context(case: Case, actor) -> dict:
         "can_notice": can_urge(facts, actor),
         # Read-only users make their documents on the reports page: their case page has no form.
         "can_dossier": not can_read_only(actor),
+        "evidence_max_bytes": current_app.config["EVIDENCE_MAX_BYTES"],
+        "evidence_max_size": evidence.human_size(current_app.config["EVIDENCE_MAX_BYTES"]),
     }
 
 
