@@ -65,6 +65,9 @@ CASE_ACTS: Mapping[str, CaseAct] = MappingProxyType(
                 frozenset({State.ASSIGNED, State.IN_PROGRESS, State.SUBMITTED}),
                 refusal="extension",
             ),
+            # The case's task-force lead proposes a lead unit for a case without one
+            # (workflows.lead_proposals); the office decides.
+            CaseAct("propose_lead", frozenset({Relation.TASK_FORCE_LEAD}), OPEN_STATES),
         )
     }
 )
@@ -116,6 +119,7 @@ ROLE_GRANTS: Mapping[str, frozenset[Role]] = MappingProxyType(
     {
         "see_all": SEES_ALL,  # every case (workflows.access.visibility)
         "decide_extension": frozenset({Role.OFFICE}),  # approve or refuse extension requests
+        "decide_lead_proposal": frozenset({Role.OFFICE}),  # accept or reject a proposed lead unit
         "change_deadline": frozenset({Role.ADMIN}),  # correct a deadline (recorded in history)
         "import_lists": frozenset({Role.OFFICE, Role.ADMIN}),  # import the three lists
         "load_plans": frozenset({Role.OFFICE, Role.ADMIN}),  # draft and load a plan

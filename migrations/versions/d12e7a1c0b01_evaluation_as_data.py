@@ -5,7 +5,7 @@ The office's three typed numbers (table `evaluation`) become office scores of th
 table goes. Downgrade recreates it empty.
 
 Revision ID: d12e7a1c0b01
-Revises: c12d0c5e1a01
+Revises: d11c0de0004d
 Create Date: 2026-12-02 05:40:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'd12e7a1c0b01'
-down_revision = 'c12d0c5e1a01'
+down_revision = 'd11c0de0004d'
 branch_labels = None
 depends_on = None
 
