@@ -173,8 +173,11 @@ def start_server(database_url: str, redis_url: str, workers: int = 2) -> tuple[s
                "SECRET_KEY", "load-test-secret-key-of-32-bytes!!"), "DUBAN_ENV": "test"}
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     process = subprocess.Popen(
+        # --keep-alive 75 (nginx's default): with gunicorn's 2 s a pooled connection idle for
+        # 2 s can be closed by the server just as the client sends a POST on it, which the client
+        # sees as "connection reset" (a browser would retry it; requests does not retry a POST).
         [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4",
-         "--timeout", "120", "app:create_app()"],
+         "--keep-alive", "75", "--timeout", "120", "app:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )

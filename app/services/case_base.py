@@ -1,7 +1,7 @@
 """What every act on a case shares: its errors, finding the case, one transaction, history.
 
 Every service act (app.services.transitions, progress, case_acts, bulk) checks the rules of
-workflows/ against the row it has locked (SELECT … FOR UPDATE), writes the change, its
+workflows/ against the row it has locked (SELECT … FOR NO KEY UPDATE), writes the change, its
 append-only CaseHistory row and its outbox event, and commits once — or rolls everything
 back and raises a `workflows.errors.DomainError` whose status and msgid say why:
 
@@ -157,7 +157,12 @@ def case_facts(case: Case, *, has_evidence: bool | None = None) -> CaseFacts:
 
 
 def get_visible_case(case_id: int, actor: Actor, *, for_update: bool = False) -> Case:
-    """The case if `actor` may see it (locked FOR UPDATE when asked), else CaseNotFound."""
+    """The case if `actor` may see it (row locked when asked), else CaseNotFound.
+
+    The lock is FOR NO KEY UPDATE: two acts on one case still wait for each other (one
+    winner), but inserting a row that references the case (history, outbox, notification:
+    their foreign key takes FOR KEY SHARE) does not wait for an act in progress.
+    """
     try:
         case_id = int(case_id)
     except (TypeError, ValueError):
@@ -166,7 +171,10 @@ def get_visible_case(case_id: int, actor: Actor, *, for_update: bool = False) ->
     if for_update:
         # OF "case": the joined eager loads are outer joins, which cannot be locked; and
         # populate_existing so the object shows the row as it is once the lock is held.
-        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
+        # key_share=True is PostgreSQL's FOR NO KEY UPDATE (no act changes a case's id).
+        query = query.with_for_update(of=Case, key_share=True).execution_options(
+            populate_existing=True
+        )
     case = db.session.scalars(query).unique().first()
     if case is None:
         raise CaseNotFound()

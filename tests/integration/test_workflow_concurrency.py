@@ -71,3 +71,33 @@ def test_conflicting_transitions_at_once(
     rows = [r for r in wf.history(case_id, "transition") if r["from_state"] == state]
     assert len(rows) == 1 and rows[0]["transition"] == winner
     assert case["state"] == rows[0]["to_state"]
+
+
+def test_an_act_in_progress_blocks_other_acts_but_not_rows_referencing_the_case(fresh_db, wf, app):
+    """The act's lock is FOR NO KEY UPDATE: a second act on the case cannot take the row,
+    but inserting a history/outbox/notification row for the case (whose foreign key check
+    takes FOR KEY SHARE) goes straight through instead of waiting for the act to end."""
+    from app.extensions import db
+    from app.services.case_base import get_visible_case
+    from workflows.vocabulary import SYSTEM
+
+    case_id = wf.worker1_cases()[0]
+    with app.app_context():
+        get_visible_case(case_id, SYSTEM, for_update=True)  # the act's transaction, still open
+        try:
+            with row_lock() as other:
+                other.execute("SET lock_timeout = '2s'")
+                # What PostgreSQL's foreign-key check runs for a row inserted with this case_id.
+                row = other.execute(
+                    'SELECT id FROM "case" WHERE id = %s FOR KEY SHARE', (case_id,)
+                ).fetchone()
+                assert row == (case_id,)
+                other.rollback()
+                with pytest.raises(psycopg.errors.LockNotAvailable):
+                    other.execute(
+                        'SELECT id FROM "case" WHERE id = %s FOR NO KEY UPDATE NOWAIT', (case_id,)
+                    )
+                other.rollback()
+        finally:
+            db.session.rollback()
+            db.session.remove()

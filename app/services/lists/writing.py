@@ -30,7 +30,7 @@ def apply_import(data: bytes, file_name: str, actor: Actor) -> ImportPreview:
     try:
         ids = [r.case_id for r in preview.rows if r.status == "update"]
         locked = {c.id: c for c in db.session.scalars(
-            select(Case).where(Case.id.in_(ids)).with_for_update(of=Case))} if ids else {}
+            select(Case).where(Case.id.in_(ids)).with_for_update(of=Case, key_share=True))} if ids else {}
         for row in preview.rows:
             if row.status == "update" and locked[row.case_id].version != row.case_version:
                 raise ListImportError(_("Cases changed while importing: preview the file again."), preview)
