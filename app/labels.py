@@ -57,6 +57,8 @@ HISTORY_KIND_LABELS = {
     "extension_decision": _("Extension decided"),
     "comment": _("Comment"),
     "deadline_change": _("Deadline changed"),
+    "lead_proposed": _("Lead department proposed"),
+    "lead_proposal_decided": _("Proposed lead department decided"),
 }
 
 # --- workflow (issue #3, backend): labels used in workflow error messages and dialogs ---
@@ -84,6 +86,7 @@ OPERATION_LABELS = {
     "comment": _("comment on"),
     "change_deadline": _("change the deadline of"),
     "bulk": _("run bulk operations on"),
+    "propose_lead": _("propose a lead department for"),
 }
 
 EXTENSION_STATUS_LABELS = {
@@ -107,6 +110,8 @@ NOTIFICATION_KIND_LABELS = {
     "extension_requested": _("Extension requested"),
     "extension_decided": _("Extension decided"),
     "deadline_changed": _("Deadline changed"),
+    "lead_proposed": _("Lead department proposed"),
+    "lead_proposal_decided": _("Proposed lead department decided"),
 }
 
 WEBHOOK_FORMAT_LABELS = {

@@ -7,6 +7,7 @@ Every model sits on Flask-AppBuilder's `Model`, so that Alembic sees one metadat
 from __future__ import annotations
 
 from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -37,10 +38,6 @@ LIST_KINDS = ("task", "policy", "project")
 CASE_STATES = ("assigned", "in_progress", "submitted", "verified", "closed")
 LEAD_BASES = ("named", "implied", "none")
 PLAN_KINDS = ("overall", "implementation", "livelihood", "meeting")
-# workflows.targets: Kind, Frequency, Judgement
-INDICATOR_KINDS = ("growth", "cumulative", "level", "ceiling", "qualitative")
-REPORTING_FREQUENCIES = ("monthly", "quarterly", "yearly")
-JUDGEMENTS = ("done", "mostly_done", "not_done")
 
 user_department = Table(
     "user_department",
@@ -75,7 +72,8 @@ class Department(Model):
     kind = Column(String(30), nullable=False, default="district_department")
     action_id = Column(Integer, ForeignKey("action.id", use_alter=True))
     action = relationship("Action", foreign_keys=[action_id])
-    members = relationship("User", secondary=user_department, lazy="selectin")
+    # Not selectin: every department loaded with a case would load all its users.
+    members = relationship("User", secondary=user_department, back_populates="departments")
     # The department asked for one daily digest per member instead of a mail per case.
     daily_digest = Column(Boolean, nullable=False, default=False, server_default=false())
 
@@ -83,6 +81,33 @@ class Department(Model):
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+
+def _units(user) -> list[Department]:
+    """The user's departments that are not task forces (区直部门, 乡镇街道, 办公室)."""
+    return [d for d in user.departments if d.kind != "task_force"]
+
+
+def _task_forces(user) -> list[Department]:
+    """The task forces (专班) the user belongs to."""
+    return [d for d in user.departments if d.kind == "task_force"]
+
+
+def _set_units(user, chosen) -> None:
+    user.departments = [*_task_forces(user), *(d for d in chosen or () if d.kind != "task_force")]
+
+
+def _set_task_forces(user, chosen) -> None:
+    user.departments = [*_units(user), *(d for d in chosen or () if d.kind == "task_force")]
+
+
+# FAB's user: its departments (user_department), and the two halves the admin's user form
+# edits — 所属单位 and 所属专班 — as properties over that one collection.
+User.departments = relationship(
+    Department, secondary=user_department, back_populates="members", order_by=Department.name
+)
+User.units = property(_units, _set_units)
+User.task_forces = property(_task_forces, _set_task_forces)
 
 
 class Plan(Model):
@@ -252,90 +277,6 @@ class Milestone(Model):
 
     def __str__(self) -> str:
         return f"{self.title} {self.due_date}"
-
-
-class Indicator(Model):
-    """指标: a measurable target quoted from the plan (goal, action or case level).
-
-    `kind` says what the number means (workflows.targets); a qualitative target has no
-    value. The responsible unit reports actuals; for a case's target it defaults to the
-    case's lead department.
-    """
-
-    __tablename__ = "indicator"
-    id = Column(Integer, primary_key=True)
-    plan_id = Column(Integer, ForeignKey("plan.id", ondelete="CASCADE"), nullable=False)
-    goal_id = Column(Integer, ForeignKey("goal.id", ondelete="CASCADE"))
-    goal = relationship("Goal")
-    action_id = Column(Integer, ForeignKey("action.id", ondelete="CASCADE"))
-    action = relationship("Action")
-    case_id = Column(Integer, ForeignKey("case.id", ondelete="CASCADE"))
-    case = relationship("Case", back_populates="indicators")
-    position = Column(Integer, nullable=False, default=0)
-    name = Column(String(200), nullable=False)
-    value = Column(Numeric(18, 4))
-    value_max = Column(Numeric(18, 4))
-    unit = Column(String(30), nullable=False, default="")
-    comparator = Column(String(2), nullable=False, default="=")
-    year = Column(Integer, nullable=False)
-    quote = Column(Text, nullable=False, default="")
-    kind = Column(String(12), nullable=False, default="cumulative", server_default="cumulative")
-    responsible_department_id = Column(Integer, ForeignKey("department.id", ondelete="SET NULL"))
-    responsible_department = relationship("Department")
-    frequency = Column(String(10), nullable=False, default="monthly", server_default="monthly")
-    baseline = Column(Numeric(18, 4))
-    # Cumulative targets: the running totals expected at the end of Q1..Q4, if given.
-    schedule = Column(JSON)
-
-    __table_args__ = (
-        CheckConstraint("comparator IN ('≥', '≤', '=')", name="ck_indicator_comparator"),
-        CheckConstraint(f"kind IN {INDICATOR_KINDS}", name="ck_indicator_kind"),
-        CheckConstraint(f"frequency IN {REPORTING_FREQUENCIES}", name="ck_indicator_frequency"),
-        CheckConstraint("value IS NOT NULL OR kind = 'qualitative'", name="ck_indicator_value"),
-        Index("ix_indicator_case", "case_id"),
-    )
-
-    def __str__(self) -> str:
-        if self.value is None:
-            return self.name
-        return f"{self.name} {self.comparator} {self.value:g}{self.unit}"
-
-
-def _local_month(context) -> str:
-    """The statistical period of an actual recorded without one: the local month it was typed."""
-    at = context.get_current_parameters().get("recorded_at") or utcnow()
-    local = clock.to_local(at)
-    return f"{local.year:04d}-{local.month:02d}"
-
-
-class IndicatorActual(Model):
-    """An actual value of an indicator for a statistical period (e.g. 2024-06).
-
-    Rows are never updated: a correction is a new row for the same period, and the latest
-    recorded row of a period is its value. A qualitative target gets a judgement instead.
-    """
-
-    __tablename__ = "indicator_actual"
-    id = Column(Integer, primary_key=True)
-    indicator_id = Column(
-        Integer, ForeignKey("indicator.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    indicator = relationship("Indicator")
-    progress_update_id = Column(Integer, ForeignKey("progress_update.id", ondelete="CASCADE"))
-    period = Column(String(7), nullable=False, default=_local_month)
-    value = Column(Numeric(18, 4))
-    judgement = Column(String(12))
-    note = Column(Text, nullable=False, default="", server_default="")
-    source = Column(String(100), nullable=False, default="", server_default="")
-    author_id = Column(Integer, ForeignKey("ab_user.id"))
-    author = relationship("User")
-    recorded_at = Column(DateTime, nullable=False, default=utcnow)
-
-    __table_args__ = (
-        CheckConstraint(f"judgement IS NULL OR judgement IN {JUDGEMENTS}", name="ck_actual_judgement"),
-        CheckConstraint("value IS NOT NULL OR judgement IS NOT NULL", name="ck_actual_value"),
-        Index("ix_actual_indicator_period", "indicator_id", "period", "recorded_at"),
-    )
 
 
 class ProgressUpdate(Model):
@@ -546,30 +487,6 @@ class IssuedNumber(Model):
         return f"{self.prefix}〔{self.year}〕{self.seq}号"
 
 
-class Evaluation(Model):
-    """三看三评三比: a department's (or task force's) score for a period."""
-
-    __tablename__ = "evaluation"
-    id = Column(Integer, primary_key=True)
-    period_key = Column(String(20), nullable=False)
-    department_id = Column(Integer, ForeignKey("department.id", ondelete="CASCADE"), nullable=False)
-    department = relationship("Department")
-    kan_score = Column(Numeric(5, 1), nullable=False, default=0)
-    ping_score = Column(Numeric(5, 1), nullable=False, default=0)
-    bi_score = Column(Numeric(5, 1), nullable=False, default=0)
-    remarks = Column(Text, nullable=False, default="")
-    scored_by_id = Column(Integer, ForeignKey("ab_user.id"))
-    scored_at = Column(DateTime, nullable=False, default=utcnow)
-
-    __table_args__ = (
-        UniqueConstraint("period_key", "department_id", name="uq_evaluation_period_department"),
-    )
-
-    @property
-    def total(self):
-        return (self.kan_score or 0) + (self.ping_score or 0) + (self.bi_score or 0)
-
-
 class SavedFilter(Model):
     """A user's saved search on one case list: its name and the list's query string."""
 
@@ -589,11 +506,22 @@ class SavedFilter(Model):
 
 # The notification models (in-app messages, deliveries, preferences, webhooks) are their own
 # module, re-exported here so that every model is still `from app.models import …`.
-# Likewise the account-security models (stamps, lock-out, the audit log).
+# Likewise the account-security models (stamps, lock-out, the audit log) and the evaluation's.
 from app.account_models import AUDIT_EVENTS, AccountState, AuditEntry  # noqa: E402, F401
+from app.evaluation_models import EvaluationResult, EvaluationScheme, EvaluationScore  # noqa: E402, F401
 from app.notification_models import (  # noqa: E402, F401
     Notification,
     NotificationDelivery,
     NotificationPreference,
     Webhook,
+)
+
+# Indicators, their actuals, lead-unit proposals and organisations (the plan's shape).
+from app.plan_models import (  # noqa: E402, F401
+    INDICATOR_KINDS,
+    JUDGEMENTS,
+    REPORTING_FREQUENCIES,
+    Indicator,
+    IndicatorActual,
+    LeadProposal,
 )

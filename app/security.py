@@ -7,6 +7,8 @@ transition) are the workflow's, asked through app.access.
 """
 
 from flask import g
+from flask_appbuilder.fields import QuerySelectMultipleField
+from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import Role as RoleRow
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView, UserGroupModelView
@@ -63,9 +65,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^(Case|Report|Notification|CaseList|LeadQueue)$", ANY),
         (r"^CaseEdit$", r"^can_edit$"),
         (r"^PlanScope$", r"^can_choose$"),
-        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target)$", READ),
+        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target|Evaluation)$", READ),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Queues|Departments|ToVerify)$", "menu_access"),
+        (r"^(Queues|Departments|ToVerify|Evaluations)$", "menu_access"),
         *OWN_ACCOUNT,
     ],
     CASEWORKER: [
@@ -73,9 +75,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^CaseEdit$", r"^can_report_milestone$"),
         (r"^PlanScope$", r"^can_choose$"),
         (r"^Indicator$", r"^can_report$"),
-        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan)$", READ),
+        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Evaluation)$", READ),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Queues|ToAccept|InProgress|Returned)$", "menu_access"),
+        (r"^(Queues|ToAccept|InProgress|Returned|Evaluations)$", "menu_access"),
         *OWN_ACCOUNT,
     ],
     LEADER: [
@@ -124,12 +126,69 @@ def _dash(value) -> str:
     return "—" if value is None or value == "" else str(value)
 
 
+def _departments_query(task_forces: bool):
+    """The choices of the user form's 所属单位 (not task forces) or 所属专班 field."""
+
+    def query():
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.models import Department
+
+        kind = Department.kind == "task_force"
+        return db.session.scalars(
+            select(Department).where(kind if task_forces else ~kind).order_by(Department.name)
+        ).all()
+
+    return query
+
+
+def _department_fields() -> dict:
+    """所属单位 and 所属专班: what decides which cases the user sees and acts on."""
+    return {
+        "units": QuerySelectMultipleField(
+            _("Departments"), query_func=_departments_query(False), get_pk_func=lambda d: d.id,
+            widget=Select2ManyWidget(),
+            description=_("Caseworkers see and handle the cases their departments lead or "
+                          "partner in."),
+        ),
+        "task_forces": QuerySelectMultipleField(
+            _("Task forces"), query_func=_departments_query(True), get_pk_func=lambda d: d.id,
+            widget=Select2ManyWidget(),
+            description=_("Task-force leads verify and urge the cases of their task forces' "
+                          "actions."),
+        ),
+    }
+
+
+def _names(departments) -> str:
+    return "、".join(str(d) for d in departments) or "—"
+
+
 class DubanUserDBModelView(UserDBModelView):
-    """FAB's user pages with Chinese values: 是/否, local times, "—" for nothing."""
+    """FAB's user pages with Chinese values (是/否, local times, "—" for nothing), and the
+    user's departments and task forces (user_department) in the add and edit forms."""
 
     class_permission_name = "UserDBModelView"  # FAB's permission name, unchanged
 
+    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **_department_fields()}
+    edit_form_extra_fields = _department_fields()
+    add_columns = [*UserDBModelView.add_columns[:7], "units", "task_forces",
+                   *UserDBModelView.add_columns[7:]]
+    edit_columns = [*UserDBModelView.edit_columns, "units", "task_forces"]
+    list_columns = [*UserDBModelView.list_columns, "departments"]
+    show_fieldsets = [
+        (title, {**spec, "fields": [*spec["fields"], "units", "task_forces"]})
+        if i == 0 else (title, spec)
+        for i, (title, spec) in enumerate(UserDBModelView.show_fieldsets)
+    ]
+    label_columns = {**UserDBModelView.label_columns, "units": _("Departments"),
+                     "task_forces": _("Task forces"), "departments": _("Departments")}
+
     formatters_columns = {
+        "units": _names,
+        "task_forces": _names,
+        "departments": _names,
         "active": lambda v: gettext("Yes") if v else gettext("No"),
         "roles": lambda roles: "、".join(role_label(r) for r in roles) or "—",
         "groups": lambda groups: "、".join(str(g) for g in groups) or "—",
@@ -180,6 +239,16 @@ class DubanSecurityManager(SecurityManager):
         from app import accounts
 
         return accounts.authenticate(self, super().auth_user_db, username, password)
+
+    def is_item_public(self, permission_name, view_name) -> bool:
+        """FAB asks this twice per API request (before and after reading the token), each time
+        loading the Public role and its permissions: once per request is enough."""
+        from app.request_memo import memoized
+
+        return (permission_name, view_name) in memoized(("public_permissions",), self._public_pairs)
+
+    def _public_pairs(self) -> frozenset:
+        return frozenset((p.permission.name, p.view_menu.name) for p in self.get_public_permissions())
 
     def on_user_logout(self, user) -> None:
         from app import accounts

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import request, send_file
 from flask_appbuilder.api import BaseApi, ModelRestApi, expose, safe
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import protect
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from app import rag
 from app.access import CaseVisibilityFilter
@@ -22,7 +23,16 @@ from app.api.errors import BodyNotObject
 from app.extensions import db
 from app.models import Case
 from app.security import current_actor
-from app.services import bulk, case_acts, case_edit, case_json, evidence, progress, transitions
+from app.services import (
+    bulk,
+    case_acts,
+    case_edit,
+    case_json,
+    evidence,
+    lead_proposals,
+    progress,
+    transitions,
+)
 from app.services.case_base import CaseNotFound, case_facts
 from workflows.case_workflow import available_transitions
 
@@ -42,6 +52,20 @@ CASE_COLUMNS = [
     "parent_id",
     "action_id",
 ]
+
+
+class MilestoneApiFilter(BaseFilter):
+    """`(col:deadline,opr:milestone,value:missed)`: cases with a 时间节点 past its date and not
+    reported done (有逾期节点); `value:soon`: one due within 10 days. As the lists' ?milestone=."""
+
+    name = "Milestones: missed or soon"
+    arg_name = "milestone"
+
+    def apply(self, query, value):
+        from app.services.milestones import due_soon_clause, missed_clause
+
+        clause = {"missed": missed_clause, "soon": due_soon_clause}.get(str(value))
+        return query.filter(clause() if clause else false())
 
 
 def _case_json(case: Case) -> dict:
@@ -109,7 +133,7 @@ class CaseApi(ApiMixin, ModelRestApi):
     base_order = ("id", "asc")
     include_route_methods = {
         "get", "get_list", "info", "post", "put", "transition", "progress", "history", "evidence",
-        "urge", "extension", "comment", "bulk",
+        "urge", "extension", "comment", "bulk", "lead_proposal",
     }
     # Reads are can_get/can_download (leaders have them); every write is can_post/can_put.
     method_permission_name = {
@@ -126,6 +150,7 @@ class CaseApi(ApiMixin, ModelRestApi):
         "extension": "post",
         "comment": "post",
         "bulk": "post",
+        "lead_proposal": "post",
     }
     list_columns = CASE_COLUMNS
     show_columns = [*CASE_COLUMNS, "text", "partner_departments.id", "partner_departments.name"]
@@ -133,11 +158,18 @@ class CaseApi(ApiMixin, ModelRestApi):
     search_columns = ["title", "state", "deadline", "lead_department", "action", "list_kind",
                       "plan_id", "parent_id"]
     order_columns = ["id", "deadline", "state", "title"]
+    search_filters = {"deadline": [MilestoneApiFilter]}
 
     def pre_get_list(self, data: dict) -> None:
         """Add each case's RAG status (红黄绿灯)."""
         ids = data["ids"]  # aligned with the rows, even when the caller chose no "id" column
-        rags = rag.rag_by_id(db.session.scalars(select(Case).where(Case.id.in_(ids))).all())
+        # The columns the light needs, not the cases again with their partners, milestones
+        # and indicators (FAB's page query has already released its objects).
+        rows = db.session.execute(
+            select(Case.id, Case.state, Case.deadline, Case.start_date, Case.percent_done)
+            .where(Case.id.in_(ids))
+        ).all()
+        rags = rag.rag_by_id(rows)
         for case_id, row in zip(ids, data["result"], strict=True):
             row["rag"] = str(rags[case_id])
 
@@ -262,6 +294,20 @@ class CaseApi(ApiMixin, ModelRestApi):
         entry = case_acts.add_comment(pk, current_actor(), text=body.get("text"))
         return self.response(201, result=case_json.history_entry_json(entry))
 
+    @expose("/<int:pk>/lead_proposal", methods=["POST"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("post", "Propose a lead department for a case without one (the case's task-force lead)",
+                body=s.LeadProposalRequestSchema, answer=(201, s.LeadProposalSchema, "result"),
+                refusals=(400, 403, 404, 409, 422))
+    def lead_proposal(self, pk: int):
+        """牵头单位建议: the supervision office then accepts or rejects it."""
+        body = self.body(s.LeadProposalRequestSchema)
+        row = lead_proposals.propose(pk, current_actor(), department_id=body["department_id"],
+                                     reason=body.get("reason"))
+        return self.response(201, result=lead_proposals.proposal_json(row))
+
     @expose("/", methods=["POST"])
     @protect()
     @safe
@@ -345,7 +391,34 @@ class ExtensionApi(ApiMixin, BaseApi):
         return self.response(200, result=_extension_json(ext), case=_case_json(case))
 
 
+class LeadProposalApi(ApiMixin, BaseApi):
+    """Decisions on proposed lead departments (the supervision office)."""
+
+    resource_name = "lead_proposal"
+    class_permission_name = "Case"
+    allow_browser_login = True
+    openapi_spec_tag = "Cases"
+    openapi_spec_component_schemas = s.LEAD_PROPOSAL_SCHEMAS
+    not_found = lead_proposals.LeadProposalNotFound
+    method_permission_name = {"decision": "post"}
+
+    @expose("/<int:pk>/decision", methods=["POST"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("post", "Accept or reject a proposed lead department", body=s.LeadDecisionRequestSchema,
+                answer=(200, {"result": s.LeadProposalSchema, "case": s.CaseSchema}),
+                refusals=(400, 403, 404, 409, 422))
+    def decision(self, pk: int):
+        """Accept (the department leads the case) or reject (with a reason) a proposal."""
+        body = self.body(s.LeadDecisionRequestSchema)
+        row = lead_proposals.decide(pk, current_actor(), accept=body["accept"], comment=body.get("comment"))
+        case = db.session.get(Case, row.case_id)
+        return self.response(200, result=lead_proposals.proposal_json(row), case=_full_case_json(case))
+
+
 def register(appbuilder) -> None:
     """Register the case APIs."""
     appbuilder.add_api(CaseApi)
     appbuilder.add_api(ExtensionApi)
+    appbuilder.add_api(LeadProposalApi)

@@ -302,12 +302,38 @@ class CaseSchema(Schema):
     rag = fields.String(metadata={"enum": ["green", "yellow", "red"]})
 
 
+class LeadProposalRequestSchema(RequestSchema):
+    """牵头单位建议 by the case's task-force lead, for a case without a lead department."""
+
+    department_id = Id(required=True)
+    reason = Text(max_length=2000, metadata={"description": "Required"})
+
+
+class LeadDecisionRequestSchema(RequestSchema):
+    accept = Flag(required=True)
+    comment = Text(max_length=2000, metadata={"description": "Required when rejecting"})
+
+
+class LeadProposalSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    department_id = fields.Integer()
+    department = fields.String()
+    reason = fields.String()
+    status = fields.String(metadata={"enum": ["pending", "accepted", "rejected"]})
+    proposed_by_id = fields.Integer(allow_none=True)
+    decided_by_id = fields.Integer(allow_none=True)
+    decision_comment = fields.String(allow_none=True)
+
+
 CASE_SCHEMAS = (
     TransitionRequestSchema, ProgressRequestSchema, ProgressFormSchema, UrgeRequestSchema,
     ExtensionRequestSchema, CommentRequestSchema, DeadlineRequestSchema, BulkRequestSchema,
     CaseStateSchema, CaseSummarySchema, ExtensionSchema, HistoryEntrySchema, ProgressSchema,
     BulkResultSchema, CaseWriteRequestSchema, MilestoneInputSchema, TargetInputSchema, CaseSchema,
+    LeadProposalRequestSchema, LeadProposalSchema,
 )
+LEAD_PROPOSAL_SCHEMAS = (LeadDecisionRequestSchema, LeadProposalSchema, CaseSchema)
 EXTENSION_SCHEMAS = (DecisionRequestSchema, ExtensionSchema, CaseSummarySchema)
 REPORT_SCHEMAS = (ReportRequestSchema, ReportSchema)  # ReportOptions: nested, added with it
 NOTIFICATION_SCHEMAS = (PreferencesRequestSchema, PreferencesSchema, NotificationSchema)

@@ -179,6 +179,11 @@ def _title(kind, name, days, milestone, new_deadline, approved) -> str:
                 case=name, date=date_text(new_deadline),
             )
         return gettext("[Extension refused] %(case)s", case=name)
+    if kind == "lead_proposal_decided":
+        if approved:
+            return gettext("[Proposal accepted] %(case)s: the proposed lead department leads it", case=name)
+        return gettext("[Proposal rejected] %(case)s: the proposed lead department was not accepted",
+                       case=name)
     template = _TITLES.get(kind, "[Notice] %(case)s")
     return gettext(template, case=name, days=days, date=date_text(new_deadline))
 
@@ -199,6 +204,7 @@ _TITLES = {
     "reopened": "[Reopened] %(case)s",
     "extension_requested": "[Extension request] %(case)s: new deadline %(date)s requested",
     "deadline_changed": "[Deadline changed] %(case)s: new deadline %(date)s",
+    "lead_proposed": "[Lead department proposed] %(case)s: waiting for your decision",
 }
 _CLOSINGS = {
     "due_soon": "Please finish on time and report your progress.",
@@ -213,6 +219,7 @@ _CLOSINGS = {
     "assigned": "Please accept the case.",
     "reopened": "Please accept the case again and report your progress.",
     "extension_requested": "Please approve or refuse the request.",
+    "lead_proposed": "Please accept or reject the proposed lead department.",
 }
 
 

@@ -18,6 +18,8 @@ EXTENSION_REQUESTED = "extension.requested"  # {extension_id, actor_id}
 EXTENSION_DECIDED = "extension.decided"  # {extension_id, status, actor_id}
 CASE_COMMENTED = "case.commented"  # {actor_id, history_id}
 CASE_DEADLINE_CHANGED = "case.deadline_changed"  # {actor_id, history_id, old, new}
+LEAD_PROPOSED = "lead.proposed"  # {actor_id, history_id, proposal_id}
+LEAD_PROPOSAL_DECIDED = "lead.decided"  # {actor_id, history_id, proposal_id, status}
 
 
 def record_event(kind: str, case_id: int | None, **payload) -> OutboxEvent:

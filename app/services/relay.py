@@ -13,6 +13,8 @@ Who hears about what (the actor never notifies themself):
 | extension requested            | extension_requested | supervision office                        |
 | extension decided              | extension_decided   | the requester and the caseworkers         |
 | deadline changed (admin)       | deadline_changed    | caseworkers and owner                     |
+| lead unit proposed (专班)      | lead_proposed       | supervision office                        |
+| proposal decided               | lead_proposal_decided | the proposer; accepted: also `assigned` to the new lead's caseworkers |
 | accept, close, progress, comment | —                 | (visible in the case history only)        |
 
 Events are claimed with FOR UPDATE SKIP LOCKED, so two relays never take the same row;
@@ -30,7 +32,7 @@ from sqlalchemy import select
 
 from app.clock import local_day
 from app.extensions import db
-from app.models import Case, CaseHistory, ExtensionRequest, OutboxEvent, utcnow
+from app.models import Case, CaseHistory, ExtensionRequest, LeadProposal, OutboxEvent, utcnow
 from app.services import outbox
 from app.services.notifications import (
     add_notifications,
@@ -151,9 +153,25 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
     elif event.kind == outbox.CASE_DEADLINE_CHANGED:
         kind, to = "deadline_changed", _caseworkers_and_owner(case)
         fields["new_deadline"] = case.deadline
+    elif event.kind == outbox.LEAD_PROPOSED:
+        kind, to = "lead_proposed", office_user_ids()
+    elif event.kind == outbox.LEAD_PROPOSAL_DECIDED:
+        proposal = db.session.get(LeadProposal, payload.get("proposal_id"))
+        if proposal is None:
+            return []
+        fields["approved"] = proposal.status == "accepted"
+        rows = _rows(event, case, history, "lead_proposal_decided", {proposal.proposed_by_id}, fields)
+        if proposal.status == "accepted":
+            rows += _rows(event, case, history, "assigned", _caseworkers(proposal.department_id), fields)
+        return rows
     else:
         return []
-    recipients = sorted(set(to) - {payload.get("actor_id"), None})
+    return _rows(event, case, history, kind, to, fields)
+
+
+def _rows(event: OutboxEvent, case: Case, history, kind: str, to, fields: dict) -> list[dict]:
+    """One notification row per recipient (never the actor)."""
+    recipients = sorted(set(to) - {(event.payload or {}).get("actor_id"), None})
     if not recipients:
         return []
     title, body = compose(kind, case, **fields)

@@ -14,7 +14,7 @@ from app.errors import translate
 from app.extensions import db
 from app.models import Action, Case, Department, Plan
 from app.security import current_actor
-from app.services import case_edit, milestones, plan_scope
+from app.services import case_edit, lead_proposals, milestones, plan_scope
 from app.services.case_base import LEAD_DEPARTMENT_KINDS, CaseNotFound, get_visible_case
 from app.services.indicators import number
 from workflows.case_form import editable_fields, may_create
@@ -50,7 +50,9 @@ class CaseEditView(BaseView):
     route_base = "/caseedit"
     class_permission_name = "CaseEdit"
     method_permission_name = {"new": "create", "create": "create", "edit": "edit", "save": "edit",
-                              "report_milestone": "report_milestone"}
+                              "report_milestone": "report_milestone",
+                              # the services decide who: a lead proposes, the office decides
+                              "propose_lead": "edit", "decide_lead": "edit"}
 
     @expose("/new")
     @has_access
@@ -124,6 +126,41 @@ class CaseEditView(BaseView):
             flash(translate(exc), "danger")
         else:
             flash(gettext("Reported the milestone done."), "success")
+        return redirect(url_for("CaseView.show", pk=pk))
+
+    @expose("/<int:pk>/lead_proposal", methods=["POST"])
+    @has_access
+    def propose_lead(self, pk):
+        """The case's task-force lead proposes a lead unit for a case without one."""
+        try:
+            row = lead_proposals.propose(pk, current_actor(), department_id=request.form.get("department_id"),
+                                         reason=request.form.get("reason"))
+        except CaseNotFound:
+            return self._refused(404)
+        except DomainError as exc:
+            flash(translate(exc), "danger")
+        else:
+            flash(gettext("Proposed %(department)s as the lead department; the supervision office decides.",
+                          department=row.department.name), "success")
+        return redirect(url_for("CaseView.show", pk=pk))
+
+    @expose("/<int:pk>/lead_proposal/<int:proposal_id>", methods=["POST"])
+    @has_access
+    def decide_lead(self, pk, proposal_id):
+        """The office accepts or rejects a proposed lead unit."""
+        decision = request.form.get("decision")
+        try:
+            row = lead_proposals.decide(
+                proposal_id, current_actor(),
+                accept=True if decision == "accept" else False if decision == "reject" else None,
+                comment=request.form.get("comment"))
+        except CaseNotFound:
+            return self._refused(404)
+        except DomainError as exc:
+            flash(translate(exc), "danger")
+        else:
+            flash(gettext("Proposal accepted: %(department)s leads the case.", department=row.department.name)
+                  if row.status == "accepted" else gettext("Proposal rejected."), "success")
         return redirect(url_for("CaseView.show", pk=pk))
 
     def _refused(self, code: int = 403):

@@ -8,7 +8,7 @@ workflows.case_workflow; the service checks everything again.
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, request, send_file, url_for
+from flask import current_app, flash, make_response, redirect, request, send_file, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -120,24 +120,46 @@ class CaseView(CaseListBase):
     @expose("/progress/<int:pk>", methods=["POST"])
     @has_access
     def progress(self, pk):
-        """Record a progress update with indicator actuals and evidence files."""
-        values = {
-            key.split("-", 1)[1]: value
-            for key, value in request.form.items()
-            if key.startswith("indicator-")
+        """Record a progress update with indicator actuals and evidence files.
+
+        Refused (a file too large or of the wrong kind, a bad percent…): the case page comes
+        back with the dialog open, what the user typed in it and the reason; nothing is saved.
+        """
+        typed = {
+            "note": request.form.get("note", ""),
+            "percent": request.form.get("percent", ""),
+            "indicators": {
+                key.split("-", 1)[1]: value
+                for key, value in request.form.items()
+                if key.startswith("indicator-")
+            },
         }
-        return self._act(
-            pk,
-            lambda actor: progress.add_progress(
+        actor = current_actor()
+        try:
+            update = progress.add_progress(
                 pk, actor,
-                note=request.form.get("note", ""),
-                percent=request.form.get("percent", ""),
-                indicator_values=values,
+                note=typed["note"],
+                percent=typed["percent"],
+                indicator_values=typed["indicators"],
                 files=request.files.getlist("files"),
-            ),
-            lambda update: gettext("Progress update saved (%(percent)s%% done).",
-                                   percent=update.percent_done),
-        )
+            )
+        except CaseNotFound as exc:
+            return self._not_found(exc)
+        except DomainError as exc:
+            try:
+                case = get_visible_case(pk, actor)
+            except CaseNotFound as not_found:
+                return self._not_found(not_found)
+            typed["error"] = translate(exc)
+            flash(typed["error"], "danger")  # above the page too, for when the dialog is closed
+            page = self.render_template(
+                "case/show.html", title=self.show_title, progress_again=typed,
+                **page_context(case, actor),
+            )
+            return page, 422
+        flash(gettext("Progress update saved (%(percent)s%% done).", percent=update.percent_done),
+              "success")
+        return redirect(url_for("CaseView.show", pk=pk))
 
     @expose("/urge/<int:pk>", methods=["POST"])
     @has_access
@@ -476,6 +498,7 @@ def page_context(case: Case, actor) -> dict:
         "rolled_up": case_edit.rolled_up_percent(case, children),
         "parent": db.session.get(Case, case.parent_id) if case.parent_id else None,
         "can_add_subtask": may_create(actor),
+        **_lead_proposal_context(case, facts, actor),
         "state_labels": {code: label(STATE_LABELS, code) for code in STATE_LABELS},
         "timeline": case_timeline(case),
         "csrf": generate_csrf(),
@@ -488,6 +511,26 @@ def page_context(case: Case, actor) -> dict:
         "can_notice": can_urge(facts, actor),
         # Read-only users make their documents on the reports page: their case page has no form.
         "can_dossier": not can_read_only(actor),
+        "evidence_max_bytes": current_app.config["EVIDENCE_MAX_BYTES"],
+        "evidence_max_size": evidence.human_size(current_app.config["EVIDENCE_MAX_BYTES"]),
+    }
+
+
+def _lead_proposal_context(case: Case, facts, actor) -> dict:
+    """牵头单位建议: the pending proposal, and who may propose or decide one."""
+    from app.services import lead_proposals
+    from workflows.lead_proposals import may_propose
+    from workflows.permissions import has_grant
+
+    pending = lead_proposals.pending_proposal(case.id) if case.lead_department_id is None else None
+    can_propose = pending is None and may_propose(facts, actor)
+    return {
+        "lead_proposal": pending,
+        "can_propose_lead": can_propose,
+        "can_decide_lead": pending is not None and has_grant(actor, "decide_lead_proposal"),
+        "lead_choices": db.session.scalars(
+            select(Department).where(Department.kind.in_(LEAD_DEPARTMENT_KINDS))
+            .order_by(Department.kind, Department.name)).all() if can_propose else [],
     }
 
 

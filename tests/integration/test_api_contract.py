@@ -179,6 +179,15 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
         ("office", "POST", decision, {"comment": "x"}, 400),
         ("office", "POST", decision, {"approve": "yes"}, 400),
         ("office", "POST", f"/api/v1/extension/{HUGE}/decision", {"approve": True}, 404),
+        # lead-unit proposals (牵头单位建议)
+        ("lead1", "POST", f"{case}/lead_proposal", {"reason": "x"}, 400),
+        ("lead1", "POST", f"{case}/lead_proposal", {"department_id": "1", "reason": "x"}, 400),
+        ("lead1", "POST", f"{case}/lead_proposal", {"department_id": HUGE, "reason": "x"}, 422),
+        ("lead1", "POST", f"{case}/lead_proposal", {"department_id": 1, "reason": "x" * 3000}, 422),
+        ("lead1", "POST", f"/api/v1/case/{HUGE}/lead_proposal", {"department_id": 1, "reason": "x"}, 404),
+        ("office", "POST", "/api/v1/lead_proposal/1/decision", {"accept": "yes"}, 400),
+        ("office", "POST", "/api/v1/lead_proposal/1/decision", {"comment": "x"}, 400),
+        ("office", "POST", f"/api/v1/lead_proposal/{HUGE}/decision", {"accept": True}, 404),
         # reports
         ("office", "POST", "/api/v1/report/", {"kind": {}}, 422),
         ("office", "POST", "/api/v1/report/", {"kind": ["monthly"], "period": "2024-06"}, 422),

@@ -211,13 +211,15 @@ def test_progress_with_targets_and_evidence_then_download(case_id, wf, as_user, 
 def test_a_file_of_the_wrong_type_is_refused_and_nothing_is_written(case_id, wf, as_user):
     from app.models import EvidenceFile, ProgressUpdate
 
-    page = html(as_user("worker1").post(
+    response = as_user("worker1").post(
         f"/caseview/progress/{case_id}",
         data={"note": "附件", "percent": "30",
               "files": [(io.BytesIO(b"MZ\x90\x00" + bytes(200)), "setup.pdf")]},
         content_type="multipart/form-data",
         follow_redirects=True,
-    ))
+    )
+    assert response.status_code == 422  # the page again, with the dialog as typed
+    page = response.get_data(as_text=True)
     assert "setup.pdf" in flash_of(page, "danger")
     assert wf.count(ProgressUpdate, case_id=case_id) == 0
     assert wf.count(EvidenceFile, case_id=case_id) == 0
@@ -225,7 +227,9 @@ def test_a_file_of_the_wrong_type_is_refused_and_nothing_is_written(case_id, wf,
 
 
 def test_bad_percent_is_refused_in_chinese(case_id, wf, as_user):
-    page = html(post(as_user("worker1"), f"/caseview/progress/{case_id}", note="x", percent="120"))
+    response = post(as_user("worker1"), f"/caseview/progress/{case_id}", note="x", percent="120")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
     assert "0" in flash_of(page, "danger") and "100" in flash_of(page, "danger")
     assert wf.case(case_id)["percent_done"] == 0
 
@@ -294,3 +298,25 @@ def test_forms_carry_a_csrf_token_and_a_post_without_one_is_refused(case_id, wf,
         assert wf.case(case_id)["state"] == "in_progress"
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_urging_a_unit_without_users_says_nobody_will_be_notified(fresh_db, wf, as_user):
+    """催办 of a case whose lead unit has no caseworker account: the office is told so."""
+    from sqlalchemy import exists, select
+
+    from app.models import Case, Department, user_department
+
+    lonely = wf._scalar(
+        select(Case.id).join(Department, Department.id == Case.lead_department_id)
+        .where(~exists().where(user_department.c.department_id == Department.id),
+               Case.state != "closed")
+        .order_by(Case.id).limit(1)
+    )
+    unit = wf._scalar(select(Department.name).join(Case, Case.lead_department_id == Department.id)
+                      .where(Case.id == lonely))
+    page = html(post(as_user("office"), f"/caseview/urge/{lonely}", comment="请尽快报送"))
+    warning = flash_of(page, "warning")
+    assert "没有人会收到这条催办" in warning and unit in warning
+    # A unit with a caseworker gets no such warning.
+    page = html(post(as_user("office"), f"/caseview/urge/{wf.worker1_cases()[0]}", comment="请尽快报送"))
+    assert flash_of(page, "success") and not flash_of(page, "warning")
