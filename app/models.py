@@ -72,9 +72,8 @@ class Department(Model):
     kind = Column(String(30), nullable=False, default="district_department")
     action_id = Column(Integer, ForeignKey("action.id", use_alter=True))
     action = relationship("Action", foreign_keys=[action_id])
-    members = relationship(
-        "User", secondary=user_department, lazy="selectin", back_populates="departments"
-    )
+    # Not selectin: every department loaded with a case would load all its users.
+    members = relationship("User", secondary=user_department, back_populates="departments")
     # The department asked for one daily digest per member instead of a mail per case.
     daily_digest = Column(Boolean, nullable=False, default=False, server_default=false())
 
@@ -488,30 +487,6 @@ class IssuedNumber(Model):
         return f"{self.prefix}〔{self.year}〕{self.seq}号"
 
 
-class Evaluation(Model):
-    """三看三评三比: a department's (or task force's) score for a period."""
-
-    __tablename__ = "evaluation"
-    id = Column(Integer, primary_key=True)
-    period_key = Column(String(20), nullable=False)
-    department_id = Column(Integer, ForeignKey("department.id", ondelete="CASCADE"), nullable=False)
-    department = relationship("Department")
-    kan_score = Column(Numeric(5, 1), nullable=False, default=0)
-    ping_score = Column(Numeric(5, 1), nullable=False, default=0)
-    bi_score = Column(Numeric(5, 1), nullable=False, default=0)
-    remarks = Column(Text, nullable=False, default="")
-    scored_by_id = Column(Integer, ForeignKey("ab_user.id"))
-    scored_at = Column(DateTime, nullable=False, default=utcnow)
-
-    __table_args__ = (
-        UniqueConstraint("period_key", "department_id", name="uq_evaluation_period_department"),
-    )
-
-    @property
-    def total(self):
-        return (self.kan_score or 0) + (self.ping_score or 0) + (self.bi_score or 0)
-
-
 class SavedFilter(Model):
     """A user's saved search on one case list: its name and the list's query string."""
 
@@ -531,8 +506,9 @@ class SavedFilter(Model):
 
 # The notification models (in-app messages, deliveries, preferences, webhooks) are their own
 # module, re-exported here so that every model is still `from app.models import …`.
-# Likewise the account-security models (stamps, lock-out, the audit log).
+# Likewise the account-security models (stamps, lock-out, the audit log) and the evaluation's.
 from app.account_models import AUDIT_EVENTS, AccountState, AuditEntry  # noqa: E402, F401
+from app.evaluation_models import EvaluationResult, EvaluationScheme, EvaluationScore  # noqa: E402, F401
 from app.notification_models import (  # noqa: E402, F401
     Notification,
     NotificationDelivery,

@@ -65,9 +65,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^(Case|Report|Notification|CaseList|LeadQueue)$", ANY),
         (r"^CaseEdit$", r"^can_edit$"),
         (r"^PlanScope$", r"^can_choose$"),
-        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target)$", READ),
+        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target|Evaluation)$", READ),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Queues|Departments|ToVerify)$", "menu_access"),
+        (r"^(Queues|Departments|ToVerify|Evaluations)$", "menu_access"),
         *OWN_ACCOUNT,
     ],
     CASEWORKER: [
@@ -75,9 +75,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^CaseEdit$", r"^can_report_milestone$"),
         (r"^PlanScope$", r"^can_choose$"),
         (r"^Indicator$", r"^can_report$"),
-        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan)$", READ),
+        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Evaluation)$", READ),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Queues|ToAccept|InProgress|Returned)$", "menu_access"),
+        (r"^(Queues|ToAccept|InProgress|Returned|Evaluations)$", "menu_access"),
         *OWN_ACCOUNT,
     ],
     LEADER: [
@@ -239,6 +239,16 @@ class DubanSecurityManager(SecurityManager):
         from app import accounts
 
         return accounts.authenticate(self, super().auth_user_db, username, password)
+
+    def is_item_public(self, permission_name, view_name) -> bool:
+        """FAB asks this twice per API request (before and after reading the token), each time
+        loading the Public role and its permissions: once per request is enough."""
+        from app.request_memo import memoized
+
+        return (permission_name, view_name) in memoized(("public_permissions",), self._public_pairs)
+
+    def _public_pairs(self) -> frozenset:
+        return frozenset((p.permission.name, p.view_menu.name) for p in self.get_public_permissions())
 
     def on_user_logout(self, user) -> None:
         from app import accounts

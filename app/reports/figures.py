@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.formatting import plain_number
@@ -91,7 +92,9 @@ def action_rows(plan_id: int, cases: list[CaseAt], activity: dict | None = None)
     plan = db.session.get(Plan, plan_id)
     owner = (Action.plan_id == plan_id) | (Action.id == plan.action_id) if plan and plan.action_id \
         else Action.plan_id == plan_id
-    actions = list(db.session.scalars(select(Action).where(owner).order_by(Action.index)))
+    actions = list(db.session.scalars(
+        select(Action).where(owner).order_by(Action.index).options(joinedload(Action.lead_department))
+    ))
     for action in actions:
         row = {
             "id": action.id,

@@ -13,6 +13,7 @@ from sqlalchemy import select, true
 from app.extensions import db
 from app.models import Case, Plan, PlanChoice
 from app.plan_family import family_ids
+from app.request_memo import keep, memoized
 from workflows.errors import NotFound
 
 __all__ = ["ALL", "case_clause", "choose_plan", "chosen_plan", "default_plan", "family_ids", "plans"]
@@ -46,11 +47,17 @@ def default_plan() -> Plan | None:
 
 def chosen_plan(user_id: int | None) -> Plan | None:
     """The user's plan; None means all plans. Without a choice: the default plan."""
+    plan_id = memoized(("chosen_plan", user_id), lambda: _chosen_plan_id(user_id))
+    return keep(db.session.get(Plan, plan_id)) if plan_id is not None else None
+
+
+def _chosen_plan_id(user_id: int | None) -> int | None:
     if user_id is not None:
         choice = db.session.get(PlanChoice, user_id)
         if choice is not None:
-            return db.session.get(Plan, choice.plan_id) if choice.plan_id else None
-    return default_plan()
+            return choice.plan_id or None
+    plan = default_plan()
+    return plan.id if plan is not None else None
 
 
 def choose_plan(user_id: int, value) -> Plan | None:
