@@ -1,7 +1,7 @@
 """a delivery's first failed attempt: the status page says since when a target fails (issue 10)
 
 Revision ID: e10d0a1170a5
-Revises: d11c0de0004d
+Revises: d12e7a1c0b01
 Create Date: 2026-12-02 05:40:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'e10d0a1170a5'
-down_revision = 'd11c0de0004d'
+down_revision = 'd12e7a1c0b01'
 branch_labels = None
 depends_on = None
 
