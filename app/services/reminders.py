@@ -440,7 +440,8 @@ def record_run(name: str, day: dt.date | None = None) -> None:
 
 
 def timer_status(now: dt.datetime | None = None) -> dict:
-    """What the status page shows: last runs, backlog, and calendar problems."""
+    """What the status page shows: last runs, backlog, the failing deliveries (named) and
+    calendar problems."""
     now = now or dt.datetime.now(dt.UTC)
     runs = {r.name: r for r in db.session.scalars(select(TimerRun))}
     pending_events = db.session.scalar(
@@ -463,7 +464,11 @@ def timer_status(now: dt.datetime | None = None) -> dict:
     )
     stale_before = now.astimezone(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=40)
     tick = runs.get(TICK_RUN)
+    from app.services import delivery_status  # local: it imports the delivery service
+
     return {
+        "failing": delivery_status.failing_targets(),
+        "sending_late": delivery_status.sending_late(now),
         "runs": runs,
         "tick_late": tick is None or tick.last_run_at < stale_before,
         "pending_events": pending_events or 0,
