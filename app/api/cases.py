@@ -357,9 +357,10 @@ class CaseApi(ApiMixin, ModelRestApi):
     @answers_errors
     @documented("post", "Transition or urge many cases; more than 20 are queued (202)",
                 body=s.BulkRequestSchema, answer=(200, s.BulkResultSchema),
-                refusals=(400, 403, 422, 503))
+                refusals=(400, 403, 409, 422, 503))
     def bulk(self):
-        """Bulk transition or urge: done at once (200) or queued for the worker (202)."""
+        """Bulk transition or urge: done at once (200) or queued for the worker (202); when
+        none of the cases could be done, the refusal (e.g. 409 urged too recently)."""
         body = self.body(s.BulkRequestSchema)
         result = bulk.start_bulk(
             body["case_ids"], current_actor(), body["operation"], comment=body.get("comment"),

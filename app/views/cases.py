@@ -8,7 +8,7 @@ workflows.case_workflow; the service checks everything again.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, send_file, url_for
+from flask import current_app, flash, make_response, redirect, request, send_file, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -168,14 +168,18 @@ class CaseView(CaseListBase):
     @expose("/urge/<int:pk>", methods=["POST"])
     @has_access
     def urge(self, pk):
-        """催办 from the case page."""
-        response = self._act(
+        """催办 from the case page. A refusal (urged too recently, closed…) shows the case page
+        again with the reason and the refusal's status (409), not a redirect."""
+        def urged(entry):
+            _warn_if_nobody_hears(pk)
+            return gettext("The case was urged; its department is notified.")
+
+        return self._act(
             pk,
             lambda actor: case_acts.urge(pk, actor, comment=request.form.get("comment")),
-            lambda entry: gettext("The case was urged; its department is notified."),
+            urged,
+            refusal_status=True,
         )
-        _warn_if_nobody_hears(pk)
-        return response
 
     @expose("/extension/<int:pk>", methods=["POST"])
     @has_access
@@ -240,8 +244,11 @@ class CaseView(CaseListBase):
         )
         return page, 404
 
-    def _act(self, pk, call, success):
-        """Check the form's CSRF token, call the service, flash the outcome, go back."""
+    def _act(self, pk, call, success, *, refusal_status: bool = False):
+        """Check the form's CSRF token, call the service, flash the outcome, go back.
+
+        With `refusal_status`, a refusal answers the case page itself with the error's
+        status (e.g. 409) and the reason on it, instead of redirecting."""
         back = redirect(url_for("CaseView.show", pk=pk))
         try:
             result = call(current_actor())
@@ -249,6 +256,10 @@ class CaseView(CaseListBase):
             return self._not_found(exc)
         except DomainError as exc:
             flash(translate(exc), "danger")
+            if refusal_status:
+                page = make_response(self.show(pk))
+                page.status_code = exc.status
+                return page
             return back
         flash(success(result), "success")
         return back
