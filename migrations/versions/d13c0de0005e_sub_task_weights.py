@@ -1,7 +1,7 @@
 """sub-task weights in the parent's rolled-up percent (issue 11)
 
 Revision ID: d13c0de0005e
-Revises: d12e7a1c0b01
+Revises: e10d0a1170a5
 Create Date: 2026-12-02 05:45:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'd13c0de0005e'
-down_revision = 'd12e7a1c0b01'
+down_revision = 'e10d0a1170a5'
 branch_labels = None
 depends_on = None
 
