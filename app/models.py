@@ -18,7 +18,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Table,
     Text,
@@ -203,8 +202,9 @@ class Case(Model):
     text = Column(Text, nullable=False, default="")
     # Where a case opened by hand comes from: a 领导批示, a meeting, a document.
     source = Column(String(200), nullable=False, default="", server_default="")
-    # A sub-task (细化实化) of another case.
+    # A sub-task (细化实化) of another case, and its weight in the parent's percent (None: 1).
     parent_id = Column(Integer, ForeignKey("case.id", ondelete="SET NULL"), index=True)
+    weight = Column(Integer)
     list_kind = Column(String(10), nullable=False, default="task")
     lead_department_id = Column(Integer, ForeignKey("department.id"))
     lead_department = relationship("Department", foreign_keys=[lead_department_id], lazy="joined")
@@ -241,6 +241,7 @@ class Case(Model):
         CheckConstraint(f"state IN {CASE_STATES}", name="ck_case_state"),
         CheckConstraint(f"list_kind IN {LIST_KINDS}", name="ck_case_list_kind"),
         CheckConstraint("percent_done BETWEEN 0 AND 100", name="ck_case_percent"),
+        CheckConstraint("weight IS NULL OR weight BETWEEN 1 AND 100", name="ck_case_weight"),
         Index("ix_case_lead_state", "lead_department_id", "state"),
         Index("ix_case_action_state", "action_id", "state"),
         Index("ix_case_state_deadline", "state", "deadline"),
@@ -487,30 +488,6 @@ class IssuedNumber(Model):
         return f"{self.prefix}〔{self.year}〕{self.seq}号"
 
 
-class Evaluation(Model):
-    """三看三评三比: a department's (or task force's) score for a period."""
-
-    __tablename__ = "evaluation"
-    id = Column(Integer, primary_key=True)
-    period_key = Column(String(20), nullable=False)
-    department_id = Column(Integer, ForeignKey("department.id", ondelete="CASCADE"), nullable=False)
-    department = relationship("Department")
-    kan_score = Column(Numeric(5, 1), nullable=False, default=0)
-    ping_score = Column(Numeric(5, 1), nullable=False, default=0)
-    bi_score = Column(Numeric(5, 1), nullable=False, default=0)
-    remarks = Column(Text, nullable=False, default="")
-    scored_by_id = Column(Integer, ForeignKey("ab_user.id"))
-    scored_at = Column(DateTime, nullable=False, default=utcnow)
-
-    __table_args__ = (
-        UniqueConstraint("period_key", "department_id", name="uq_evaluation_period_department"),
-    )
-
-    @property
-    def total(self):
-        return (self.kan_score or 0) + (self.ping_score or 0) + (self.bi_score or 0)
-
-
 class SavedFilter(Model):
     """A user's saved search on one case list: its name and the list's query string."""
 
@@ -530,8 +507,9 @@ class SavedFilter(Model):
 
 # The notification models (in-app messages, deliveries, preferences, webhooks) are their own
 # module, re-exported here so that every model is still `from app.models import …`.
-# Likewise the account-security models (stamps, lock-out, the audit log).
+# Likewise the account-security models (stamps, lock-out, the audit log) and the evaluation's.
 from app.account_models import AUDIT_EVENTS, AccountState, AuditEntry  # noqa: E402, F401
+from app.evaluation_models import EvaluationResult, EvaluationScheme, EvaluationScore  # noqa: E402, F401
 from app.notification_models import (  # noqa: E402, F401
     Notification,
     NotificationDelivery,

@@ -65,9 +65,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^(Case|Report|Notification|CaseList|LeadQueue)$", ANY),
         (r"^CaseEdit$", r"^can_edit$"),
         (r"^PlanScope$", r"^can_choose$"),
-        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target)$", READ),
+        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target|Evaluation)$", READ),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Queues|Departments|ToVerify)$", "menu_access"),
+        (r"^(Queues|Departments|ToVerify|Evaluations)$", "menu_access"),
         *OWN_ACCOUNT,
     ],
     CASEWORKER: [
@@ -75,9 +75,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^CaseEdit$", r"^can_report_milestone$"),
         (r"^PlanScope$", r"^can_choose$"),
         (r"^Indicator$", r"^can_report$"),
-        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan)$", READ),
+        (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Evaluation)$", READ),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Queues|ToAccept|InProgress|Returned)$", "menu_access"),
+        (r"^(Queues|ToAccept|InProgress|Returned|Evaluations)$", "menu_access"),
         *OWN_ACCOUNT,
     ],
     LEADER: [

@@ -124,6 +124,10 @@ ROLE_GRANTS: Mapping[str, frozenset[Role]] = MappingProxyType(
         "import_lists": frozenset({Role.OFFICE, Role.ADMIN}),  # import the three lists
         "load_plans": frozenset({Role.OFFICE, Role.ADMIN}),  # draft and load a plan
         "dashboard_start": frozenset({Role.OFFICE, Role.LEADER}),  # 工作台 as start page
+        # 三看三评三比: edit the scheme, score, compute and publish; see every unit's result
+        # (others see their own units' results once published).
+        "run_evaluation": frozenset({Role.OFFICE, Role.ADMIN}),
+        "see_all_evaluations": frozenset({Role.OFFICE, Role.ADMIN, Role.LEADER}),
     }
 )
 # Roles that change something; a user with none of them only reads (a leader).
@@ -138,6 +142,21 @@ def has_grant(actor: Actor, grant: str) -> bool:
 def can_decide_extension(actor: Actor) -> bool:
     """Only the supervision office approves or refuses extension requests."""
     return has_grant(actor, "decide_extension")
+
+
+def can_run_evaluation(actor: Actor) -> bool:
+    """The office (and admins) edit the evaluation scheme, score, compute and publish."""
+    return has_grant(actor, "run_evaluation")
+
+
+def evaluation_visibility(actor: Actor, published: bool, department_id: int) -> bool:
+    """Whether the actor may see a unit's evaluation result: the office and admins always; a
+    leader once published; a unit's own members once published."""
+    if can_run_evaluation(actor):
+        return True
+    if not published:
+        return False
+    return has_grant(actor, "see_all_evaluations") or department_id in actor.department_ids
 
 
 def can_edit_deadline(actor: Actor) -> bool:

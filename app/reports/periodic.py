@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.formatting import plain_number
-from app.models import Evaluation, Plan
+from app.models import EvaluationResult, Plan
 from app.reports import charts
 from app.reports.document import Document, issue_date, organisation_of
 from app.reports.figures import (
@@ -30,7 +30,7 @@ from app.reports.figures import (
     percent,
     totals,
 )
-from app.reports.snapshot import CaseAt, cases_at
+from app.reports.snapshot import CaseAt, cases_at, missed_milestones_at
 from workflows.documents import DRAFT_NUMBER, UnitFacts, action_verdict, expected_percent, is_upward
 from workflows.documents import praise_and_criticism as ruled_praise_and_criticism
 from workflows.organisation import Issuer, campaign_of
@@ -131,9 +131,11 @@ def overview(period: Period, plan: Plan) -> dict:
         "indicators": capped([r for r in indicators if r["reported"]], 25),
         "indicator_summary": indicator_summary(indicators),
         "overdue": capped([case_row(c) for c in overdue]),
+        # 时间节点 passed and not reported done by the period's end (cases still open)
+        "missed_milestones": capped(missed_milestones_at(cases, period.end)),
         "at_risk": capped([case_row(c) for c in at_risk]),
         "due_next": capped([case_row(c) for c in due_next]),
-        "ranking": department_ranking(period, cases),
+        "ranking": department_ranking(period, cases, plan.id),
         "pace": pace_by_action(cases, period.end),
         "charts": {
             "actions": charts.action_progress_chart(actions),
@@ -142,26 +144,29 @@ def overview(period: Period, plan: Plan) -> dict:
     }
 
 
-def department_ranking(period: Period, cases: list[CaseAt]) -> dict:
-    """Departments ranked by the period's evaluation when it exists, else by on-time rate.
+def department_ranking(period: Period, cases: list[CaseAt], plan_id: int | None = None) -> dict:
+    """Units ranked by the period's published 三看三评三比 results (app.services.evaluation) when
+    there are any, each peer group apart; else lead departments by on-time rate.
 
     On-time rate = cases done by their first deadline ÷ cases due by the period's end or
     already done; ties go to fewer overdue cases, then higher average progress.
     """
-    evaluations = list(db.session.scalars(select(Evaluation).where(Evaluation.period_key == period.key)))
+    evaluations = list(db.session.scalars(select(EvaluationResult).where(
+        EvaluationResult.period_key == period.key, EvaluationResult.plan_id == plan_id,
+        EvaluationResult.published_at.is_not(None))))
     by_department = defaultdict(list)
     for case in cases:
         if case.lead_department_id:
             by_department[case.lead_department].append(case)
     if evaluations:
+        groups = {"task_force": (0, "行动专班"), "district_department": (1, "区直部门"), "township": (2, "乡镇（街道）")}
         rows = sorted(
-            ({"department": e.department.name, "kan": plain_number(e.kan_score), "ping": plain_number(e.ping_score),
-              "bi": plain_number(e.bi_score), "total": plain_number(e.total), "total_value": e.total,
-              "remarks": e.remarks or ""} for e in evaluations),
-            key=lambda r: (-r["total_value"], r["department"]),
+            ({"department": e.department.name, "group": groups.get(e.group_key, (9, e.group_key))[1],
+              "group_order": groups.get(e.group_key, (9, ""))[0], "kan": plain_number(e.kan),
+              "ping": plain_number(e.ping), "bi": plain_number(e.bi), "total": plain_number(e.total),
+              "total_value": e.total, "rank": e.rank, "remarks": ""} for e in evaluations),
+            key=lambda r: (r["group_order"], r["rank"], r["department"]),
         )
-        for rank, row in enumerate(rows, 1):
-            row["rank"] = rank
         facts = _unit_facts(period, by_department)
         units = [facts.get(r["department"]) or UnitFacts(r["department"]) for r in rows]
         for unit, row in zip(units, rows, strict=True):

@@ -178,7 +178,7 @@ def seed_progress(app, bait: str) -> Progress:
     """Drive the loaded plan through March–June 2024 (see the module docstring)."""
     from werkzeug.datastructures import FileStorage
 
-    from app.models import Case, Evaluation, Indicator, IndicatorActual
+    from app.models import Case, Indicator, IndicatorActual
 
     s = Seeder(app)
     db = s.db
@@ -278,16 +278,22 @@ def seed_progress(app, bait: str) -> Progress:
     facts.goal_indicator = goal_indicator.id
     facts.goal_actual = "8.7"
 
-    # 三看三评三比 scores for the second quarter.
-    from app.models import Department
+    # 三看三评三比 for the second quarter: the office scores 三评/三比 of four departments, then the
+    # evaluation is computed (三看 from the data above) and published.
+    from app.models import Department, EvaluationScore
+    from app.services.evaluation import compute, publish
+    from workflows.vocabulary import SYSTEM
 
     scored = list(db.session.scalars(
         select(Department).where(Department.kind == "district_department").order_by(Department.id).limit(4)))
     for n, department in enumerate(scored):
-        evaluation = Evaluation(period_key="2024-Q2", department_id=department.id, kan_score=30 - n,
-                                ping_score=28 - n, bi_score=25 + n % 2, remarks="", scored_by_id=s.users["office"])
-        db.session.add(evaluation)
-        facts.evaluated[department.name] = float(30 - n + 28 - n + 25 + n % 2)
+        for criterion, score in (("ping.results", 9 - n), ("ping.duty", 8), ("bi.drive", 6 + n % 2)):
+            db.session.add(EvaluationScore(period_key="2024-Q2", department_id=department.id, criterion=criterion,
+                                           score=score, comment="", scorer_id=s.users["office"]))
+    db.session.commit()
+    result = compute("2024-Q2", actor=SYSTEM)
+    publish(SYSTEM, "2024-Q2")
+    facts.evaluated = {u["unit"]: u["total"] for u in result["units"] if u["group"] == "district_department"}
     db.session.commit()
     return facts
 
