@@ -11,7 +11,8 @@ the session's identity map (weak references) still has it at the next `session.g
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import g, has_app_context
 from sqlalchemy import event

@@ -111,6 +111,9 @@ def _report(report_id) -> Report:
         raise NotFound()
     if KINDS[report.kind].subject != Subject.PERIOD:
         raise InvalidInput("Only periodic reports are drafted, signed and issued here.")
+    if (report.options or {}).get("as_of"):
+        raise InvalidInput("A report as of today is not the period's final report: it is not "
+                           "signed or issued. Issue the report of the finished period.")
     return report
 
 
