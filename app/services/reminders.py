@@ -25,6 +25,7 @@ from app.clock import timezone_name
 from app.extensions import db
 from app.models import Case, NotificationDelivery, OutboxEvent, TimerRun, utcnow
 from app.services.calendar import OFFICE_YEARS_KEY, current_calendar
+from app.services.case_acts import URGE_INTERVAL_DEFAULT, URGE_INTERVAL_KEY
 from app.services.notifications import (
     add_notifications,
     caseworkers_by_department,
@@ -92,6 +93,14 @@ SETTING_FIELDS = (
         "time",
     ),
     SettingField(
+        URGE_INTERVAL_KEY, lazy_gettext("Working days between two urges of one case"),
+        lazy_gettext(
+            "Working days before the same case can be urged again (by anyone); 1 = once per "
+            "working day, 0 = no limit."
+        ),
+        "int", 0, 20,
+    ),
+    SettingField(
         OFFICE_YEARS_KEY, lazy_gettext("Years entered by the office"),
         lazy_gettext(
             "Years the calendar package does not know yet, whose holidays and make-up working "
@@ -119,6 +128,7 @@ def _defaults() -> dict:
         "reminders.office_hours": [t.strftime("%H:%M") for t in base.office_hours],
         "notifications.office_hours_only": True,
         "notifications.digest_time": "10:00",
+        URGE_INTERVAL_KEY: URGE_INTERVAL_DEFAULT,
         OFFICE_YEARS_KEY: [],
     }
 
