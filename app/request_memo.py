@@ -11,8 +11,7 @@ the session's identity map (weak references) still has it at the next `session.g
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Callable
 
 from flask import g, has_app_context
 from sqlalchemy import event
