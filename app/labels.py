@@ -45,6 +45,13 @@ LEAD_BASIS_LABELS = {
 RAG_LABELS = {"green": _("On track"), "yellow": _("At risk"), "red": _("Overdue")}
 
 
+DELIVERY_CHANNEL_LABELS = {
+    "email": _("Email message"),
+    "digest": _("Daily digest email"),
+    "webhook": _("Webhook"),
+}
+
+
 def label(labels: dict, value) -> str:
     """The label of a code, or the code itself when unknown."""
     return str(labels.get(value, value)) if value is not None else ""

@@ -18,7 +18,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Table,
     Text,
@@ -203,8 +202,9 @@ class Case(Model):
     text = Column(Text, nullable=False, default="")
     # Where a case opened by hand comes from: a 领导批示, a meeting, a document.
     source = Column(String(200), nullable=False, default="", server_default="")
-    # A sub-task (细化实化) of another case.
+    # A sub-task (细化实化) of another case, and its weight in the parent's percent (None: 1).
     parent_id = Column(Integer, ForeignKey("case.id", ondelete="SET NULL"), index=True)
+    weight = Column(Integer)
     list_kind = Column(String(10), nullable=False, default="task")
     lead_department_id = Column(Integer, ForeignKey("department.id"))
     lead_department = relationship("Department", foreign_keys=[lead_department_id], lazy="joined")
@@ -241,6 +241,7 @@ class Case(Model):
         CheckConstraint(f"state IN {CASE_STATES}", name="ck_case_state"),
         CheckConstraint(f"list_kind IN {LIST_KINDS}", name="ck_case_list_kind"),
         CheckConstraint("percent_done BETWEEN 0 AND 100", name="ck_case_percent"),
+        CheckConstraint("weight IS NULL OR weight BETWEEN 1 AND 100", name="ck_case_weight"),
         Index("ix_case_lead_state", "lead_department_id", "state"),
         Index("ix_case_action_state", "action_id", "state"),
         Index("ix_case_state_deadline", "state", "deadline"),

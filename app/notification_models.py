@@ -77,6 +77,8 @@ class NotificationDelivery(Model):
     claimed_at = Column(DateTime)
     delivered_at = Column(DateTime)
     last_error = Column(Text)
+    # The first failed attempt of this delivery (kept when a later attempt fails too).
+    failing_since = Column(DateTime)
 
     __table_args__ = (
         UniqueConstraint("notification_id", "channel", "target", name="uq_delivery_channel"),

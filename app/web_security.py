@@ -52,6 +52,39 @@ def behind_tls(app) -> bool:
     return bool(app.config.get("DUBAN_TLS")) or app.config.get("PREFERRED_URL_SCHEME") == "https"
 
 
+def _fab_action_rows_exist(view) -> bool:
+    """Whether a FAB action request names an action of the view and rows that exist.
+
+    FAB's /action/<name>/<pk> and /action_post with a name the view does not declare was a
+    500 (`None.func`), and so were FAB's own user and role actions on an id without a row
+    (`copyrole`, `resetpasswords` get None) or a row posted to an action of the other kind
+    (a single-row action given a list, or the reverse): all 404 now. Views
+    with app.views.row_policy's mixin load their rows through their filters themselves.
+    """
+    args = request.view_args or {}
+    name = args.get("name") or request.form.get("action")
+    action = (getattr(view, "actions", None) or {}).get(name)
+    if action is None:
+        return False
+    if hasattr(view, "_row_filters"):  # RowPolicyActions: its own checks
+        return True
+    if not view.appbuilder.sm.has_access(view.get_action_permission_name(name),
+                                         view.class_permission_name):
+        return True  # FAB refuses it (without saying whether the rows exist)
+    # FAB calls a single-row action with the row, a multi-row one with a list of rows.
+    raw = [args["pk"]] if "pk" in args else request.form.getlist("rowid")
+    if not raw or not (action.single if "pk" in args else action.multiple):
+        return False
+    for value in raw:
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            return False
+        if not -(2**31) <= pk < 2**31 or view.datamodel.get(pk) is None:
+            return False
+    return True
+
+
 def init_app(app) -> None:
     from app.errors import csrf
 
@@ -78,6 +111,12 @@ def init_app(app) -> None:
         group_by = str((request.view_args or {}).get("group_by", ""))
         if rule is not None and rule.rule.endswith("/chart/<group_by>") and not group_by.isdigit():
             abort(404)
+        # FAB's /action/<name>/<pk> and /action_post with a name the view does not declare
+        # (or on a view without actions) was a 500 (`None.func`).
+        if request.endpoint and request.endpoint.endswith((".action", ".action_post")):
+            view = getattr(app.view_functions.get(request.endpoint), "__self__", None)
+            if view is not None and not _fab_action_rows_exist(view):
+                abort(404)
         return None
 
     @app.before_request

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import request, send_file
 from flask_appbuilder.api import BaseApi, ModelRestApi, expose, safe
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import protect
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from app import rag
 from app.access import CaseVisibilityFilter
@@ -50,7 +51,22 @@ CASE_COLUMNS = [
     "plan_id",
     "parent_id",
     "action_id",
+    "weight",
 ]
+
+
+class MilestoneApiFilter(BaseFilter):
+    """`(col:deadline,opr:milestone,value:missed)`: cases with a 时间节点 past its date and not
+    reported done (有逾期节点); `value:soon`: one due within 10 days. As the lists' ?milestone=."""
+
+    name = "Milestones: missed or soon"
+    arg_name = "milestone"
+
+    def apply(self, query, value):
+        from app.services.milestones import due_soon_clause, missed_clause
+
+        clause = {"missed": missed_clause, "soon": due_soon_clause}.get(str(value))
+        return query.filter(clause() if clause else false())
 
 
 def _case_json(case: Case) -> dict:
@@ -79,6 +95,8 @@ def _full_case_json(case: Case) -> dict:
         "deadline": case.deadline.isoformat(),
         "original_deadline": case.original_deadline.isoformat(),
         "percent_done": case.percent_done,
+        "weight": case.weight,
+        "rolled_up_percent": case_edit.rolled_up_percent(case),
         "rag": str(rag.rag_for(case)),
     }
 
@@ -143,6 +161,7 @@ class CaseApi(ApiMixin, ModelRestApi):
     search_columns = ["title", "state", "deadline", "lead_department", "action", "list_kind",
                       "plan_id", "parent_id"]
     order_columns = ["id", "deadline", "state", "title"]
+    search_filters = {"deadline": [MilestoneApiFilter]}
 
     def pre_get_list(self, data: dict) -> None:
         """Add each case's RAG status (红黄绿灯)."""
@@ -161,6 +180,7 @@ class CaseApi(ApiMixin, ModelRestApi):
         """Add the RAG status and the transitions the caller may fire now."""
         case = db.session.get(Case, int(data["id"]))
         data["result"]["rag"] = str(rag.rag_for(case))
+        data["result"]["rolled_up_percent"] = case_edit.rolled_up_percent(case)
         data["result"]["available_transitions"] = available_transitions(
             case_facts(case), current_actor()
         )
@@ -182,6 +202,7 @@ class CaseApi(ApiMixin, ModelRestApi):
             comment=body.get("comment"),
             version=body.get("version"),
             new_department_id=body.get("new_department_id"),
+            open_sub_tasks_reason=body.get("open_sub_tasks_reason"),
         )
         return self.response(200, id=case.id, state=case.state, version=case.version)
 
@@ -336,9 +357,10 @@ class CaseApi(ApiMixin, ModelRestApi):
     @answers_errors
     @documented("post", "Transition or urge many cases; more than 20 are queued (202)",
                 body=s.BulkRequestSchema, answer=(200, s.BulkResultSchema),
-                refusals=(400, 403, 422, 503))
+                refusals=(400, 403, 409, 422, 503))
     def bulk(self):
-        """Bulk transition or urge: done at once (200) or queued for the worker (202)."""
+        """Bulk transition or urge: done at once (200) or queued for the worker (202); when
+        none of the cases could be done, the refusal (e.g. 409 urged too recently)."""
         body = self.body(s.BulkRequestSchema)
         result = bulk.start_bulk(
             body["case_ids"], current_actor(), body["operation"], comment=body.get("comment"),

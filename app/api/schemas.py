@@ -48,6 +48,8 @@ class TransitionRequestSchema(RequestSchema):
     comment = Text(max_length=MAX_TEXT, metadata={"description": "Needed by submit, return, reopen, reassign"})
     version = WholeNumber(metadata={"description": "The case version read; 409 when it changed since"})
     new_department_id = Id(metadata={"description": "reassign: the new lead department"})
+    open_sub_tasks_reason = Text(max_length=2000, metadata={
+        "description": "submit: why the case is submitted while sub-tasks are open"})
 
 
 class ProgressRequestSchema(RequestSchema):
@@ -208,6 +210,7 @@ class ProgressSchema(Schema):
     case_id = fields.Integer()
     note = fields.String()
     percent_done = fields.Integer()
+    contribution = fields.Boolean(metadata={"description": "A partner department's note (the percent stays the lead's)"})
     created_at = fields.String(metadata={"format": "date-time"})
     indicators = fields.Dict(keys=fields.String(), values=fields.String())
     evidence = fields.List(fields.Nested(EvidenceSchema))
@@ -277,6 +280,8 @@ class CaseWriteRequestSchema(RequestSchema):
     action_id = Id()
     plan_id = Id()
     parent_id = Id(metadata={"description": "The case this one is a sub-task of"})
+    weight = WholeNumber(minimum=1, maximum=100, metadata={
+        "description": "A sub-task's weight in its parent's percent (none: equal weights)"})
     lead_department_id = Id()
     partner_department_ids = fields.List(fields.Integer(), metadata={"maxItems": 50})
     owner_id = Id(metadata={"description": "牵头负责人 (a user id)"})
@@ -299,6 +304,8 @@ class CaseSchema(Schema):
     lead_department_id = fields.Integer(allow_none=True)
     deadline = fields.Date()
     percent_done = fields.Integer()
+    weight = fields.Integer(allow_none=True)
+    rolled_up_percent = fields.Integer(metadata={"description": "Sub-tasks' weighted percent (own without)"})
     rag = fields.String(metadata={"enum": ["green", "yellow", "red"]})
 
 

@@ -23,6 +23,7 @@ from app.models import (
 from app.reports.document import Document, document_number, organisation_of
 from app.reports.figures import cn_number
 from app.reports.snapshot import cases_at
+from app.reports.snapshot import local_day as snapshot_local_day
 from app.reports.targets import latest_actuals, status
 from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear
@@ -58,7 +59,24 @@ def case_details(case: Case, as_of: dt.date) -> dict:
         "overdue_days": now.overdue_days if now else 0,
         "requires_evidence": case.requires_evidence,
         "last_progress": local_datetime(case.last_progress_at),
+        "milestones": milestone_lines(case, as_of),
     }
+
+
+def milestone_lines(case: Case, as_of: dt.date) -> list[dict]:
+    """The case's 时间节点 as a notice prints them on `as_of`: done (when), missed, or due."""
+    lines = []
+    for m in sorted(case.milestones, key=lambda m: (m.due_date, m.id or 0)):
+        done_on = snapshot_local_day(m.done_at) if m.done_at is not None else None
+        if done_on is not None and done_on <= as_of:
+            status, text = "done", f"已完成（{date_zh(done_on)}报告）"
+        elif m.due_date < as_of:
+            status, text = "missed", "逾期未完成"
+        else:
+            status, text = "open", "未到期"
+        lines.append({"title": m.title, "due_date": m.due_date, "due_zh": date_zh(m.due_date),
+                      "status": status, "status_text": text})
+    return lines
 
 
 def build_notice(case: Case, as_of: dt.date, options: dict) -> dict:

@@ -30,7 +30,7 @@ from app.reports.figures import (
     percent,
     totals,
 )
-from app.reports.snapshot import CaseAt, cases_at
+from app.reports.snapshot import CaseAt, cases_at, missed_milestones_at
 from workflows.documents import DRAFT_NUMBER, UnitFacts, action_verdict, expected_percent, is_upward
 from workflows.documents import praise_and_criticism as ruled_praise_and_criticism
 from workflows.evaluation import DEFAULT_SCHEME
@@ -132,6 +132,8 @@ def overview(period: Period, plan: Plan) -> dict:
         "indicators": capped([r for r in indicators if r["reported"]], 25),
         "indicator_summary": indicator_summary(indicators),
         "overdue": capped([case_row(c) for c in overdue]),
+        # 时间节点 passed and not reported done by the period's end (cases still open)
+        "missed_milestones": capped(missed_milestones_at(cases, period.end)),
         "at_risk": capped([case_row(c) for c in at_risk]),
         "due_next": capped([case_row(c) for c in due_next]),
         "ranking": department_ranking(period, cases, plan.id),

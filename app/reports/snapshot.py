@@ -223,3 +223,33 @@ def _percent_at(ids, moment) -> dict:
         else:
             percent.setdefault(case_id, 0)
     return percent
+
+
+def missed_milestones_at(cases: list[CaseAt], day: dt.date,
+                         calendar: WorkingDayCalendar | None = None) -> list[dict]:
+    """The 时间节点 of open cases that had passed by the end of local `day` without being
+    reported done by then, most days late first: what the reports list as 节点逾期."""
+    open_cases = {c.id: c for c in cases if not c.done}
+    if not open_cases:
+        return []
+    moment = moment_after(day)
+    calendar = calendar or current_calendar()
+    rows = []
+    ids = list(open_cases)
+    for start in range(0, len(ids), 10_000):
+        for case_id, title, due, done_at in db.session.execute(
+            select(Milestone.case_id, Milestone.title, Milestone.due_date, Milestone.done_at)
+            .where(Milestone.case_id.in_(ids[start:start + 10_000]), Milestone.due_date < day)
+        ):
+            if done_at is not None and done_at < moment:
+                continue
+            case = open_cases[case_id]
+            try:
+                late = overdue_working_days(due, day, calendar)
+            except UnknownCalendarYear:
+                late = (day - due).days
+            rows.append({"case_id": case_id, "case_title": case.title, "title": title, "due_date": due,
+                         "lead_department": case.lead_department or "（未明确）", "late_days": late,
+                         "action_index": case.action_index})
+    rows.sort(key=lambda r: (-r["late_days"], r["action_index"] or 0, r["case_id"], r["due_date"]))
+    return rows

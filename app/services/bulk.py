@@ -26,6 +26,29 @@ BULK_INLINE_LIMIT = 20  # more cases than this go to Celery
 BULK_MAX = 500
 
 
+class NothingDone(DomainError):
+    """An inline bulk run did none of its cases: answered with the refusals' own code and
+    status when they agree (409 when the cases were urged too recently), so that a client
+    and the list page see a refusal, not a success; `failed` holds the reason per case."""
+
+    code = "bulk_nothing_done"
+    status = 409
+    msgid = N_("None of the %(count)s cases was done: %(reasons)s")
+
+    def __init__(self, errors: dict[int, DomainError], failed: dict[int, str]):
+        self.failed = failed
+        kinds = {(e.code, e.status) for e in errors.values()}
+        if len(kinds) == 1:
+            self.code, self.status = next(iter(kinds))
+        if len(errors) == 1:  # the one case's own message
+            (only,) = errors.values()
+            self.labelled = only.labelled
+            super().__init__(only.msgid, **only.params)
+        else:
+            reasons = "; ".join(f"#{case_id} {message}" for case_id, message in failed.items())
+            super().__init__(count=len(failed), reasons=reasons)
+
+
 def _bulk_ids(case_ids) -> list[int]:
     """The different ids, in order: one linear pass that stops at the first one over BULK_MAX
     (the limit is checked before any per-case work, however long the list)."""
@@ -60,12 +83,18 @@ def bulk_apply(
     request_id: str | None = None,
 ) -> dict:
     """Apply a transition or "urge" to each case, each in its own transaction."""
+    ok, failed, _ = _apply_each(case_ids, actor_user_id, operation, comment, request_id)
+    return {"ok": ok, "failed": failed}
+
+
+def _apply_each(case_ids, actor_user_id, operation, comment, request_id):
     ids = _bulk_ids(case_ids)
     operation = _bulk_operation(operation)
     user = db.session.get(User, actor_user_id)
     actor = actor_for(user) if user is not None and user.active else ANONYMOUS
     ok: list[int] = []
     failed: dict[int, str] = {}
+    errors: dict[int, DomainError] = {}
     for case_id in ids:
         try:
             if operation == "urge":
@@ -75,7 +104,8 @@ def bulk_apply(
             ok.append(case_id)
         except DomainError as exc:
             failed[case_id] = translate(exc)
-    return {"ok": ok, "failed": failed}
+            errors[case_id] = exc
+    return ok, failed, errors
 
 
 def start_bulk(case_ids, actor: Actor, operation: str, *, comment: str | None = None) -> dict:
@@ -86,7 +116,10 @@ def start_bulk(case_ids, actor: Actor, operation: str, *, comment: str | None = 
         raise NotAllowed("bulk")
     comment = clean_text(comment)
     if len(ids) <= BULK_INLINE_LIMIT:
-        return {"queued": False, **bulk_apply(ids, actor.user_id, operation, comment=comment)}
+        ok, failed, errors = _apply_each(ids, actor.user_id, operation, comment, None)
+        if not ok:
+            raise NothingDone(errors, failed)
+        return {"queued": False, "ok": ok, "failed": failed}
     request_id = uuid.uuid4().hex
     # Fails fast when the broker is down rather than hanging the request.
     if not send_task_now(

@@ -6,11 +6,15 @@ row and outbox event (app.services.case_base).
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from datetime import date, timedelta
 
+from sqlalchemy import exists, func, select
+
+from app.clock import local_day, local_today
 from app.extensions import db
 from app.models import Case, CaseHistory, ExtensionRequest, utcnow
 from app.services import outbox
+from app.services.calendar import current_calendar
 from app.services.case_base import (
     CaseNotFound,
     ExtensionDecided,
@@ -18,6 +22,7 @@ from app.services.case_base import (
     ExtensionPending,
     InvalidDate,
     InvalidInput,
+    UrgedTooRecently,
     add_history,
     case_facts,
     check_version,
@@ -26,7 +31,9 @@ from app.services.case_base import (
     parse_date,
     transaction,
 )
+from app.services.settings import get_setting
 from workflows import permissions
+from workflows.calendar import UnknownCalendarYear
 from workflows.case_workflow import NotAllowed
 from workflows.errors import N_
 from workflows.vocabulary import Actor
@@ -41,6 +48,7 @@ def urge(case_id: int, actor: Actor, *, comment: str | None, request_id: str | N
         if request_id and _already_urged(case.id, request_id):
             # A redelivered bulk task: this case was urged by that request already.
             return None
+        _check_urge_interval(case.id)
         entry = add_history(
             case, actor, "urge", comment=comment,
             data={"bulk_id": request_id} if request_id else None,
@@ -50,6 +58,48 @@ def urge(case_id: int, actor: Actor, *, comment: str | None, request_id: str | N
             comment=comment,
         )
     return entry
+
+
+# 催办 at most once per case per interval (working days; 0 = no limit), whoever urges: a
+# department is not flooded with the same reminder. Edited on the reminder settings page.
+URGE_INTERVAL_KEY = "urging.interval_working_days"
+URGE_INTERVAL_DEFAULT = 1  # once per working day: urged today, again from the next working day
+
+
+def urge_interval() -> int:
+    try:
+        return max(0, int(get_setting(URGE_INTERVAL_KEY, URGE_INTERVAL_DEFAULT)))
+    except (TypeError, ValueError):
+        return URGE_INTERVAL_DEFAULT
+
+
+def _check_urge_interval(case_id: int) -> None:
+    """UrgedTooRecently when the case's last urge is less than the interval ago. The caller
+    holds the case's row lock, so two urges at once see each other's row."""
+    interval = urge_interval()
+    if not interval:
+        return
+    last = db.session.scalar(
+        select(func.max(CaseHistory.at)).where(
+            CaseHistory.case_id == case_id, CaseHistory.kind == "urge"
+        )
+    )
+    if last is None:
+        return
+    urged_on = local_day(last)
+    next_day = _add_working_days(urged_on, interval)
+    if local_today() < next_day:
+        raise UrgedTooRecently(urged_on, next_day)
+
+
+def _add_working_days(day: date, n: int) -> date:
+    try:
+        return current_calendar().add_working_days(day, n)
+    except UnknownCalendarYear:  # a year the calendar does not know yet: Monday–Friday
+        while n:
+            day += timedelta(days=1)
+            n -= day.weekday() < 5
+        return day
 
 
 def _already_urged(case_id: int, request_id: str) -> bool:

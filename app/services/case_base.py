@@ -111,6 +111,16 @@ class ExtensionPending(WorkflowError):
         super().__init__(deadline=deadline.isoformat())
 
 
+class UrgedTooRecently(WorkflowError):
+    """The case was urged within the urging interval (409): one urge per case per interval."""
+
+    code = "urged_too_recently"
+    msgid = N_("This case was already urged on %(urged_on)s; it can be urged again from %(next_day)s.")
+
+    def __init__(self, urged_on: date, next_day: date):
+        super().__init__(urged_on=urged_on.isoformat(), next_day=next_day.isoformat())
+
+
 class ExtensionDecided(WorkflowError):
     """The extension request was decided already (409)."""
 

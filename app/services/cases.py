@@ -101,6 +101,34 @@ def case_timeline(case: Case) -> list[dict]:
             ],
             "files": update.evidence_files if update else [],
             "changed_fields": _changed_fields(data) if entry.kind == "edit" else [],
+            "sort_at": entry.at,
+        })
+    entries += _missed_milestone_entries(case)
+    entries.sort(key=lambda e: e["sort_at"])
+    return entries
+
+
+def _missed_milestone_entries(case: Case) -> list[dict]:
+    """A 时间节点 that passed without being reported done, at the end of its day (a missed
+    one reported later keeps this entry: it was missed)."""
+    from flask_babel import gettext
+
+    from app.clock import end_of_local_day, local_today
+
+    today = local_today()
+    entries = []
+    for m in case.milestones:
+        ended = end_of_local_day(m.due_date)
+        if today <= m.due_date or (m.done_at is not None and m.done_at < ended):
+            continue
+        entries.append({
+            "at_local": to_local(ended), "actor_name": gettext("System"),
+            "summary": gettext("Milestone missed"), "comment": None, "entry": None,
+            "kind": "milestone_missed", "transition": None,
+            "data": {"title": m.title, "due_date": m.due_date.isoformat(),
+                     "done_late": m.done_at is not None},
+            "update": None, "actuals": [], "files": [], "changed_fields": [],
+            "sort_at": ended,
         })
     return entries
 

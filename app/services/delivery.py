@@ -162,11 +162,13 @@ def _delivered(deliveries: list[NotificationDelivery], now: dt.datetime) -> None
         delivery.claimed_at = stamp
         delivery.attempts += 1
         delivery.last_error = None
+        delivery.failing_since = None
 
 
 def _failed(delivery: NotificationDelivery, error: str, now: dt.datetime, result) -> None:
     delivery.attempts += 1
     delivery.claimed_at = to_naive_utc(now)
+    delivery.failing_since = delivery.failing_since or delivery.claimed_at
     delivery.last_error = error[:2000]
     max_attempts = int(current_app.config.get("DELIVERY_MAX_ATTEMPTS", MAX_ATTEMPTS))
     if delivery.attempts >= max_attempts:
@@ -239,7 +241,13 @@ def send_digests(now: dt.datetime) -> int:
             send_email(target, message)
         except ChannelError as exc:
             log.warning("Digest to %s failed (retried at the next run): %s", target, exc)
-            db.session.rollback()
+            stamp = to_naive_utc(now)  # recorded, for the status page; still pending
+            for delivery in deliveries:
+                delivery.attempts += 1
+                delivery.claimed_at = stamp
+                delivery.failing_since = delivery.failing_since or stamp
+                delivery.last_error = str(exc)[:2000]
+            db.session.commit()
             continue
         _delivered(deliveries, now)
         db.session.commit()

@@ -300,7 +300,8 @@ def _plan_deliveries(notification_ids: list[int], prefs: dict) -> int:
             user, pref = users.get(n.recipient_id), prefs.get(n.recipient_id)
             if user is None or not user.email or (pref is not None and not pref.email):
                 continue
-            wants_digest = (pref is not None and pref.daily_digest) or user.id in digest_users
+            chose = pref.daily_digest if pref is not None else digest_by_default(user)
+            wants_digest = chose or user.id in digest_users
             channel = DIGEST if wants_digest else EMAIL
             rows.append({"notification_id": n.id, "channel": channel, "target": user.email})
     rows += _webhook_deliveries(notes)
@@ -309,6 +310,12 @@ def _plan_deliveries(notification_ids: list[int], prefs: dict) -> int:
     for chunk in _chunks(rows):
         db.session.execute(dialect_insert(NotificationDelivery).values(chunk).on_conflict_do_nothing())
     return len(rows)
+
+
+def digest_by_default(user) -> bool:
+    """The supervision office hears of every case of the district: its members get one daily
+    digest unless they chose otherwise; everyone else a mail per reminder."""
+    return any(role.name == OFFICE for role in user.roles)
 
 
 def _members_of_digest_departments(user_ids) -> set[int]:
@@ -472,9 +479,15 @@ def own_notification(user_id: int, notification_id) -> Notification:
 
 
 def preferences(user_id: int) -> NotificationPreference:
-    """The user's preferences (defaults when never saved: email and in-app, no digest)."""
-    return db.session.get(NotificationPreference, user_id) or NotificationPreference(
-        user_id=user_id, email=True, in_app=True, daily_digest=False
+    """The user's preferences (defaults when never saved: email and in-app; the daily digest
+    for the supervision office, a mail per reminder for everyone else)."""
+    saved = db.session.get(NotificationPreference, user_id)
+    if saved is not None:
+        return saved
+    user = db.session.get(User, user_id)
+    return NotificationPreference(
+        user_id=user_id, email=True, in_app=True,
+        daily_digest=user is not None and digest_by_default(user),
     )
 
 

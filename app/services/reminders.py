@@ -25,6 +25,7 @@ from app.clock import timezone_name
 from app.extensions import db
 from app.models import Case, NotificationDelivery, OutboxEvent, TimerRun, utcnow
 from app.services.calendar import OFFICE_YEARS_KEY, current_calendar
+from app.services.case_acts import URGE_INTERVAL_DEFAULT, URGE_INTERVAL_KEY
 from app.services.notifications import (
     add_notifications,
     caseworkers_by_department,
@@ -92,6 +93,14 @@ SETTING_FIELDS = (
         "time",
     ),
     SettingField(
+        URGE_INTERVAL_KEY, lazy_gettext("Working days between two urges of one case"),
+        lazy_gettext(
+            "Working days before the same case can be urged again (by anyone); 1 = once per "
+            "working day, 0 = no limit."
+        ),
+        "int", 0, 20,
+    ),
+    SettingField(
         OFFICE_YEARS_KEY, lazy_gettext("Years entered by the office"),
         lazy_gettext(
             "Years the calendar package does not know yet, whose holidays and make-up working "
@@ -119,6 +128,7 @@ def _defaults() -> dict:
         "reminders.office_hours": [t.strftime("%H:%M") for t in base.office_hours],
         "notifications.office_hours_only": True,
         "notifications.digest_time": "10:00",
+        URGE_INTERVAL_KEY: URGE_INTERVAL_DEFAULT,
         OFFICE_YEARS_KEY: [],
     }
 
@@ -430,7 +440,8 @@ def record_run(name: str, day: dt.date | None = None) -> None:
 
 
 def timer_status(now: dt.datetime | None = None) -> dict:
-    """What the status page shows: last runs, backlog, and calendar problems."""
+    """What the status page shows: last runs, backlog, the failing deliveries (named) and
+    calendar problems."""
     now = now or dt.datetime.now(dt.UTC)
     runs = {r.name: r for r in db.session.scalars(select(TimerRun))}
     pending_events = db.session.scalar(
@@ -453,7 +464,11 @@ def timer_status(now: dt.datetime | None = None) -> dict:
     )
     stale_before = now.astimezone(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=40)
     tick = runs.get(TICK_RUN)
+    from app.services import delivery_status  # local: it imports the delivery service
+
     return {
+        "failing": delivery_status.failing_targets(),
+        "sending_late": delivery_status.sending_late(now),
         "runs": runs,
         "tick_late": tick is None or tick.last_run_at < stale_before,
         "pending_events": pending_events or 0,

@@ -46,7 +46,7 @@ from app.rag import rag_by_id
 from app.security import current_actor
 from app.services import plan_scope
 from app.services import saved_filters as saved
-from app.services.bulk import start_bulk
+from app.services.bulk import NothingDone, start_bulk
 from app.services.calendar import current_calendar, local_today
 from app.services.case_base import LEAD_DEPARTMENT_KINDS
 from app.services.case_search import search_clause, search_words
@@ -513,6 +513,10 @@ class CaseListBase(RowPolicyActions, ModelView):
         titles = {item.id: item.title for item in items if item is not None}
         try:
             result = start_bulk(list(titles), current_actor(), operation, comment=comment)
+        except NothingDone:
+            # Every case refused (e.g. urged too recently): the error page with the reasons
+            # and the refusal's status (409), not a redirect that looks like success.
+            raise
         except DomainError as exc:
             flash(translate(exc), "danger")
             return back_to_list(self)

@@ -8,7 +8,7 @@ workflows.case_workflow; the service checks everything again.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, send_file, url_for
+from flask import current_app, flash, make_response, redirect, request, send_file, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -65,6 +65,7 @@ from workflows.permissions import (
     can_update_progress,
     can_urge,
 )
+from workflows.subtasks import sets_percent
 from workflows.vocabulary import Need, Role
 
 
@@ -109,6 +110,7 @@ class CaseView(CaseListBase):
                 comment=request.form.get("comment"),
                 version=form_int("version"),
                 new_department_id=form_int("new_department_id"),
+                open_sub_tasks_reason=request.form.get("open_sub_tasks_reason"),
             ),
             lambda case: gettext(
                 "%(transition)s done: the case is now %(state)s.",
@@ -157,21 +159,27 @@ class CaseView(CaseListBase):
                 **page_context(case, actor),
             )
             return page, 422
-        flash(gettext("Progress update saved (%(percent)s%% done).", percent=update.percent_done),
+        flash(gettext("Your contribution was recorded; the lead department sets the percent done.")
+              if getattr(update, "contribution", False) else
+              gettext("Progress update saved (%(percent)s%% done).", percent=update.percent_done),
               "success")
         return redirect(url_for("CaseView.show", pk=pk))
 
     @expose("/urge/<int:pk>", methods=["POST"])
     @has_access
     def urge(self, pk):
-        """催办 from the case page."""
-        response = self._act(
+        """催办 from the case page. A refusal (urged too recently, closed…) shows the case page
+        again with the reason and the refusal's status (409), not a redirect."""
+        def urged(entry):
+            _warn_if_nobody_hears(pk)
+            return gettext("The case was urged; its department is notified.")
+
+        return self._act(
             pk,
             lambda actor: case_acts.urge(pk, actor, comment=request.form.get("comment")),
-            lambda entry: gettext("The case was urged; its department is notified."),
+            urged,
+            refusal_status=True,
         )
-        _warn_if_nobody_hears(pk)
-        return response
 
     @expose("/extension/<int:pk>", methods=["POST"])
     @has_access
@@ -236,8 +244,11 @@ class CaseView(CaseListBase):
         )
         return page, 404
 
-    def _act(self, pk, call, success):
-        """Check the form's CSRF token, call the service, flash the outcome, go back."""
+    def _act(self, pk, call, success, *, refusal_status: bool = False):
+        """Check the form's CSRF token, call the service, flash the outcome, go back.
+
+        With `refusal_status`, a refusal answers the case page itself with the error's
+        status (e.g. 409) and the reason on it, instead of redirecting."""
         back = redirect(url_for("CaseView.show", pk=pk))
         try:
             result = call(current_actor())
@@ -245,6 +256,10 @@ class CaseView(CaseListBase):
             return self._not_found(exc)
         except DomainError as exc:
             flash(translate(exc), "danger")
+            if refusal_status:
+                page = make_response(self.show(pk))
+                page.status_code = exc.status
+                return page
             return back
         flash(success(result), "success")
         return back
@@ -472,6 +487,7 @@ def page_context(case: Case, actor) -> dict:
         "rag_label": label(RAG_LABELS, str(rag)),
         "transitions": transitions,
         "can_progress": can_update_progress(facts, actor),
+        "sets_percent": sets_percent(facts, actor),
         "can_urge": can_urge(facts, actor),
         "can_extend": can_request_extension(facts, actor) and pending is None,
         "can_decide": can_decide_extension(actor),
@@ -484,6 +500,7 @@ def page_context(case: Case, actor) -> dict:
         and case.lead_department_id in actor.department_ids and case.state != "closed",
         "can_edit_case": bool(editable_fields(actor, case.action_id)),
         "children": (children := case_edit.children_of(case.id)),
+        "open_children": [c for c in children if c.state not in ("verified", "closed")],
         "rolled_up": case_edit.rolled_up_percent(case, children),
         "parent": db.session.get(Case, case.parent_id) if case.parent_id else None,
         "can_add_subtask": may_create(actor),

@@ -20,8 +20,14 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import URL, AnyOf, DataRequired, Length, Optional
 
 from app.extensions import db
-from app.labels import NOTIFICATION_KIND_LABELS, WEBHOOK_FORMAT_LABELS, label
+from app.labels import (
+    DELIVERY_CHANNEL_LABELS,
+    NOTIFICATION_KIND_LABELS,
+    WEBHOOK_FORMAT_LABELS,
+    label,
+)
 from app.models import CalendarOverride, Department, Webhook
+from app.services import delivery_status
 from app.services import notifications as service
 from app.services import reminders as timers
 
@@ -155,6 +161,8 @@ class ReminderSettingsView(BaseView):
         status = timers.timer_status()
         return self.render_template(
             "notifications/status.html", status=status, problems=status["calendar_problems"],
+            channel_label=lambda code: label(DELIVERY_CHANNEL_LABELS, code),
+            recipient_of=delivery_status.recipient_of,
             title=gettext("Timer status"),
         )
 

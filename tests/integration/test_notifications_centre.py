@@ -167,6 +167,7 @@ def test_reminder_rules_are_edited_by_admins_and_validated(timers, iclient):
         "reminders.office_hours": "17:30-09:00",
         "notifications.office_hours_only": "1",
         "notifications.digest_time": "10:00",
+        "urging.interval_working_days": "1",
         "calendar.office_years": "",
     }
     response = iclient.post("/reminders/", data=form)

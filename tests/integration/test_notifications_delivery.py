@@ -24,8 +24,15 @@ def _overdue_case(timers) -> int:
     return case_id
 
 
+def _office_wants_a_mail_per_reminder(timers) -> None:
+    """The office's default is one daily digest; these tests follow each mail."""
+    timers.add(NotificationPreference, user_id=timers.user_id("office"), email=True, in_app=True,
+               daily_digest=False)
+
+
 def test_each_notification_is_mailed_once_to_its_recipient(timers, smtp_server):
     smtp_server.clear()
+    _office_wants_a_mail_per_reminder(timers)
     case_id = _overdue_case(timers)
     timers.tick("2024-02-26T09:30")  # overdue → worker1, escalations → lead1 and office
     first = timers.call(DELIVER, at_shanghai("2024-02-26", "09:31"))
@@ -46,6 +53,7 @@ def test_each_notification_is_mailed_once_to_its_recipient(timers, smtp_server):
 
 def test_messages_wait_for_office_hours_on_working_days(timers, smtp_server):
     smtp_server.clear()
+    _office_wants_a_mail_per_reminder(timers)
     _overdue_case(timers)
     timers.tick("2024-02-26T09:30")
     saturday = timers.call(DELIVER, at_shanghai("2024-03-02", "10:00"))
@@ -116,10 +124,9 @@ def test_a_daily_digest_replaces_one_mail_per_case(timers, smtp_server):
     timers.set_cases(cases, deadline=dt.date(2024, 2, 19), start_date=dt.date(2024, 1, 1))
     timers.tick("2024-02-26T09:30")
     timers.call(DELIVER, at_shanghai("2024-02-26", "09:45"))  # before the digest time (10:00)
-    assert Counter(m["To"] for m in smtp_server.messages) == {
-        "lead1@duban.local": len(cases), "office@duban.local": len(cases),
-    }
-    assert timers.call(DELIVER, at_shanghai("2024-02-26", "10:05")).digests == 1
+    # lead1 gets a mail per case; worker1 (by choice) and the office (by default) wait.
+    assert Counter(m["To"] for m in smtp_server.messages) == {"lead1@duban.local": len(cases)}
+    assert timers.call(DELIVER, at_shanghai("2024-02-26", "10:05")).digests == 2
     assert timers.call(DELIVER, at_shanghai("2024-02-26", "11:00")).digests == 0
     digest = [m for m in smtp_server.messages if m["To"] == "worker1@duban.local"]
     assert len(digest) == 1
@@ -145,7 +152,36 @@ def test_a_department_can_choose_the_daily_digest_for_its_members(timers, smtp_s
     timers.tick("2024-02-26T09:30")
     timers.call(DELIVER, at_shanghai("2024-02-26", "09:45"))
     assert not [m for m in smtp_server.messages if m["To"] == "worker1@duban.local"]
-    assert timers.call(DELIVER, at_shanghai("2024-02-26", "10:05")).digests == 1
+    assert timers.call(DELIVER, at_shanghai("2024-02-26", "10:05")).digests == 2  # and the office's
     digest = [m for m in smtp_server.messages if m["To"] == "worker1@duban.local"]
     assert len(digest) == 1
     assert digest[0].get_content().count("【逾期提醒】") == len(cases)
+
+
+def test_the_office_gets_its_morning_reminders_as_one_digest_by_default(timers, smtp_server, iclient):
+    """A tick with many due cases: the office, which never chose, gets one mail, not one per case."""
+    from tests.integration.conftest import login
+
+    smtp_server.clear()
+    cases = timers.worker1_cases()
+    assert len(cases) >= 5
+    timers.set_cases(cases, deadline=dt.date(2024, 2, 19), start_date=dt.date(2024, 1, 1))
+    timers.tick("2024-02-26T09:30")  # every case escalated to the office (5 working days late)
+    office = timers.user_id("office")
+    assert len(timers.notifications(username="office")) == len(cases)
+    assert timers.count(NotificationPreference, NotificationPreference.user_id == office) == 0
+
+    timers.call(DELIVER, at_shanghai("2024-02-26", "09:45"))
+    assert not [m for m in smtp_server.messages if m["To"] == "office@duban.local"]
+    assert Counter(m["To"] for m in smtp_server.messages)["worker1@duban.local"] == len(cases)
+    timers.call(DELIVER, at_shanghai("2024-02-26", "10:05"))
+    timers.call(DELIVER, at_shanghai("2024-02-26", "11:00"))
+    office_mail = [m for m in smtp_server.messages if m["To"] == "office@duban.local"]
+    assert len(office_mail) == 1
+    assert office_mail[0]["Subject"] == f"【督办提醒汇总】2024年2月26日，共 {len(cases)} 条"
+    assert office_mail[0].get_content().count("【逾期督办】") == len(cases)
+
+    # Its preferences page says so, and the office may choose a mail per reminder instead.
+    login(iclient, "office")
+    page = iclient.get("/notifications/preferences").get_data(as_text=True)
+    assert 'name="daily_digest" value="1" checked' in page

@@ -19,7 +19,7 @@ from collections import Counter
 
 import pytest
 
-from app.models import Notification, NotificationDelivery, OutboxEvent
+from app.models import Notification, NotificationDelivery, NotificationPreference, OutboxEvent
 from tests.integration.conftest import api_token
 from tests.integration.fixtures_celery import wait_for
 from tests.integration.fixtures_timers import TimerHelper, at_shanghai, make_app
@@ -95,6 +95,9 @@ def test_a_worker_killed_mid_delivery_delivers_each_notification_once(
     helper.set_cases(cases, deadline=shared_date("2024-02-19"))
     helper.add_webhook("商务局群", webhook_server.url("/commerce"), "generic", "区商务局")
     helper.add_webhook("总览", webhook_server.url("/wecom-all"), "wecom")
+    # The office would get one daily digest by default: here it asked for a mail per reminder.
+    helper.add(NotificationPreference, user_id=helper.user_id("office"), email=True, in_app=True,
+               daily_digest=False)
     worker = celery_worker_factory(private_redis.url, name="killed")
     smtp_server.clear()
     smtp_server.hold_after(5)
