@@ -30,6 +30,7 @@ from app.reports import KINDS
 from app.services.bulk import BULK_MAX
 from app.services.case_base import MAX_TEXT
 from workflows.case_workflow import TRANSITIONS
+from workflows.report_kinds import MAX_REMARKS
 
 NAME_LENGTH = 40  # a transition, an operation
 DATE_LENGTH = 40  # "YYYY-MM-DD" and some room: the service says what is wrong with a date
@@ -133,6 +134,19 @@ class ReportRequestSchema(RequestSchema):
 
 class ReportListQuerySchema(RequestSchema):
     ids = IdCsv(max_items=200)
+
+
+class DraftEditRequestSchema(RequestSchema):
+    """The office's wording of a draft (an empty text restores the standard one) and its 成文日期."""
+
+    remarks = Text(max_length=MAX_REMARKS, metadata={"description": "下步工作要求 / remarks"})
+    highlights = Text(max_length=MAX_REMARKS, metadata={"description": "工作亮点 / highlights"})
+    next_steps = Text(max_length=MAX_REMARKS, metadata={"description": "下步工作安排 / next steps"})
+    date = Text(max_length=DATE_LENGTH, metadata={**_DATE, "description": "成文日期 (a working day)"})
+
+
+class DocumentActRequestSchema(RequestSchema):
+    action = Choice({"sign": "签发", "issue": "印发"}, required=True)
 
 
 # --- notifications ----------------------------------------------------------------------------
@@ -239,11 +253,20 @@ class ReportSchema(Schema):
     finished_at = fields.String(allow_none=True, metadata={"format": "date-time"})
     content_sha256 = fields.String(allow_none=True)
     error = fields.String(allow_none=True)
+    doc_state = fields.String(metadata={"enum": ["draft", "signed", "issued"],
+                                        "description": "Periodic reports: draft → signed (签发) → issued"})
+    number = fields.String(allow_none=True, metadata={"description": "发文字号, once issued"})
+    doc_date = fields.String(allow_none=True, metadata={"format": "date", "description": "成文日期"})
+    signer = fields.String(allow_none=True, metadata={"description": "签发人"})
+    signed_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    issued_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    wording = fields.Dict(keys=fields.String(), values=fields.String())
 
 
 class NotificationSchema(Schema):
     id = fields.Integer()
     case_id = fields.Integer(allow_none=True)
+    report_id = fields.Integer(allow_none=True, metadata={"description": "An issued document's report"})
     kind = fields.String()
     title = fields.String()
     body = fields.String()
@@ -342,5 +365,5 @@ CASE_SCHEMAS = (
 )
 LEAD_PROPOSAL_SCHEMAS = (LeadDecisionRequestSchema, LeadProposalSchema, CaseSchema)
 EXTENSION_SCHEMAS = (DecisionRequestSchema, ExtensionSchema, CaseSummarySchema)
-REPORT_SCHEMAS = (ReportRequestSchema, ReportSchema)  # ReportOptions: nested, added with it
+REPORT_SCHEMAS = (ReportRequestSchema, ReportSchema, DraftEditRequestSchema, DocumentActRequestSchema)  # ReportOptions: nested, added with it
 NOTIFICATION_SCHEMAS = (PreferencesRequestSchema, PreferencesSchema, NotificationSchema)

@@ -29,10 +29,11 @@ from app.access import visible_cases_clause
 from app.clock import local_day, local_today
 from app.extensions import db
 from app.models import Case, Plan, Report, utcnow
-from app.reports import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, render
+from app.reports import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, render_files
 from app.reports.casefile import task_force_of
 from app.services.after_commit import send_task_now
 from app.services.case_base import CaseNotFound, case_facts, get_visible_case
+from app.services.documents import deliver_issued, document_json
 from app.services.plan_scope import default_plan
 from workflows import report_kinds
 from workflows.errors import DomainError
@@ -124,22 +125,30 @@ def get_report(report_id, actor: Actor) -> Report:
     return report
 
 
-def report_file(report_id, actor: Actor) -> tuple[Path, str]:
-    """The PDF of a finished report the actor may read, and the name to download it as."""
+FORMATS = {"pdf": "application/pdf",
+           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def report_file(report_id, actor: Actor, fmt: str = "pdf") -> tuple[Path, str]:
+    """The PDF (or DOCX) of a finished report the actor may read, and the name to download it as."""
     report = get_report(report_id, actor)
     if report.status != "done" or not report.file_name:
         raise ReportNotReady(lazy_gettext("The report is not ready yet."))
     path = Path(current_app.config["REPORT_FOLDER"]) / report.file_name
+    if fmt == "docx":
+        path = path.with_suffix(".docx")
     if not path.is_file():
         raise ReportNotReady(lazy_gettext("The report's file is missing; request it again."))
-    return path, download_name(report)
+    return path, download_name(report, fmt)
 
 
-def download_name(report: Report) -> str:
-    """月通报-2024-06.pdf, 督办通知单-案件12-2024-07-01.pdf."""
+def download_name(report: Report, fmt: str = "pdf") -> str:
+    """月通报-2024-06.pdf, 督办通知单-案件12-2024-07-01.pdf; an issued document leads with its number."""
     name = KINDS[report.kind].name_zh if report.kind in KINDS else report.kind
     subject = report.period_key or f"任务{report.case_id}"
-    return f"{name}-{subject}.pdf"
+    if report.doc_state == "issued" and (report.options or {}).get("number"):
+        return f"{report.options['number']}-{name}-{subject}.{fmt}"
+    return f"{name}-{subject}.{fmt}"
 
 
 def report_json(report: Report) -> dict:
@@ -158,6 +167,7 @@ def report_json(report: Report) -> dict:
         "finished_at": report.finished_at.isoformat() + "Z" if report.finished_at else None,
         "content_sha256": report.content_sha256,
         "error": report.error,
+        **(document_json(report) if report.kind in PERIOD_KINDS else {}),
     }
 
 
@@ -273,14 +283,16 @@ def generate_report(report_id: int) -> Report | None:
         db.session.commit()
 
     try:
-        pdf = render(report.kind, progress=progress, **subject_of(report))
+        pdf, docx = render_files(report.kind, progress=progress, **subject_of(report))
         digest = hashlib.sha256(pdf).hexdigest()
         name = f"{report.id:06d}-{report.kind}-{digest[:12]}.pdf"
         folder = Path(current_app.config["REPORT_FOLDER"])
         folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{name}.part"
-        temporary.write_bytes(pdf)
-        temporary.replace(folder / name)  # atomic: a reader never sees half a file
+        # The DOCX first, the PDF last: a row pointing at the PDF has both files.
+        for final, content in ((folder / name).with_suffix(".docx"), docx), (folder / name, pdf):
+            temporary = folder / f".{final.name}.part"
+            temporary.write_bytes(content)
+            temporary.replace(final)  # atomic: a reader never sees half a file
     except Exception as exc:
         db.session.rollback()
         log.exception("report %s failed", report_id)
@@ -288,12 +300,18 @@ def generate_report(report_id: int) -> Report | None:
             status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow()))
         db.session.commit()
         raise
-    report = db.session.get(Report, report_id)
+    report = db.session.get(Report, report_id, with_for_update=True)
+    if report is None or report.status != "running":
+        # Edited (queued again) or issued while this run rendered: the next run writes the file.
+        db.session.commit()
+        return report
     report.file_name = name
     report.content_sha256 = digest
     report.status = "done"
     report.progress = 100
     report.finished_at = utcnow()
+    # An issued document goes to its readers once its files are there (same transaction).
+    deliver_issued(report)
     db.session.commit()
     return report
 
