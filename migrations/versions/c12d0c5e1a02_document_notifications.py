@@ -1,7 +1,7 @@
 """document notifications: case_id nullable, report_id, natural key of a delivered document
 
 Revision ID: c12d0c5e1a02
-Revises: e10d0a1170a5
+Revises: d13c0de0005e
 Create Date: 2026-12-02 05:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c12d0c5e1a02'
-down_revision = 'e10d0a1170a5'
+down_revision = 'd13c0de0005e'
 branch_labels = None
 depends_on = None
 
