@@ -221,3 +221,23 @@ def test_bad_periods_are_refused_in_chinese(app, report_progress):
     assert office.get("/evaluation/x/").status_code == 404
     page = office.post("/evaluation/compute", data={"period": "第三季度"}, follow_redirects=True)
     assert "不是评价期间" in page.get_data(as_text=True)
+
+
+def test_cli_publishes_and_exports_what_a_user_may_see(app, report_progress, tmp_path):
+    from openpyxl import load_workbook
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["evaluation", "compute", "--period", "2024-04"]).exit_code == 0
+    refused = runner.invoke(args=["evaluation", "publish", "--period", "2024-07"])
+    assert refused.exit_code == 1 and "2024-07评价结果尚未计算" in refused.output
+    published = runner.invoke(args=["evaluation", "publish", "--period", "2024-04"])
+    assert published.exit_code == 0 and "已发布2024-04评价结果" in published.output
+    again = runner.invoke(args=["evaluation", "publish", "--period", "2024-04"])
+    assert again.exit_code == 1 and "已发布，不能再修改" in again.output
+    everything, own = tmp_path / "all.xlsx", tmp_path / "worker1.xlsx"
+    assert runner.invoke(args=["evaluation", "export", "--period", "2024-04", "--out", str(everything)]).exit_code == 0
+    assert runner.invoke(args=["evaluation", "export", "--period", "2024-04", "--out", str(own),
+                               "--user", "worker1"]).exit_code == 0
+    units = [r[2] for r in load_workbook(everything)["排名"].iter_rows(min_row=3, values_only=True)]
+    assert len(units) > 20 and "区商务局" in units
+    assert [r[2] for r in load_workbook(own)["排名"].iter_rows(min_row=3, values_only=True)] == ["区商务局"]
