@@ -33,6 +33,7 @@ from app.reports.figures import (
 from app.reports.snapshot import CaseAt, cases_at, missed_milestones_at
 from workflows.documents import DRAFT_NUMBER, UnitFacts, action_verdict, expected_percent, is_upward
 from workflows.documents import praise_and_criticism as ruled_praise_and_criticism
+from workflows.evaluation import DEFAULT_SCHEME
 from workflows.organisation import Issuer, campaign_of
 from workflows.periods import Period, PeriodKind
 from workflows.report_kinds import KINDS
@@ -161,7 +162,7 @@ def department_ranking(period: Period, cases: list[CaseAt], plan_id: int | None 
         if case.lead_department_id:
             by_department[case.lead_department].append(case)
     if evaluations and not period.running:  # a running period is not evaluated yet
-        groups = {"task_force": (0, "行动专班"), "district_department": (1, "区直部门"), "township": (2, "乡镇（街道）")}
+        groups = {g["key"]: (n, g["name"]) for n, g in enumerate(DEFAULT_SCHEME["groups"])}
         rows = sorted(
             ({"department": e.department.name, "group": groups.get(e.group_key, (9, e.group_key))[1],
               "group_order": groups.get(e.group_key, (9, ""))[0], "kan": plain_number(e.kan),
