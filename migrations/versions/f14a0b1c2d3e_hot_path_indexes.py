@@ -2,14 +2,14 @@
 indicators by plan (issue 14: the lists' light read every milestone per case)
 
 Revision ID: f14a0b1c2d3e
-Revises: c12d0c5e1a02
+Revises: d15c0de0006f
 Create Date: 2026-12-02 06:00:00
 
 """
 from alembic import op
 
 revision = 'f14a0b1c2d3e'
-down_revision = 'c12d0c5e1a02'
+down_revision = 'd15c0de0006f'
 branch_labels = None
 depends_on = None
 
