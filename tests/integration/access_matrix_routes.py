@@ -119,6 +119,7 @@ ENDPOINTS = {
     "EvaluationView.scheme",
     "EvaluationView.score",
     "EvaluationView.unit",
+    "EvaluationView.withdraw",
     "ExtensionApi.decision",
     "ExtensionRequestView.action",
     "ExtensionRequestView.action_post",
