@@ -244,6 +244,9 @@ class ReportSchema(Schema):
     kind = fields.String(metadata={"enum": list(KINDS)})
     kind_name = fields.String()
     period = fields.String(allow_none=True)
+    as_of = fields.String(allow_none=True, metadata={
+        "format": "date",
+        "description": "A report of the running period (截至今日): the day it stands at; not final"})
     case_id = fields.Integer(allow_none=True)
     status = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
     progress = fields.Integer()

@@ -35,7 +35,8 @@ def _kinds() -> list[str]:
 
 @report_cli.command("render")
 @click.argument("kind", type=click.Choice(_kinds()))
-@click.option("--period", help="Period: 2024-06-D2 (dekad), 2024-06 (month), 2024-Q2 (quarter).")
+@click.option("--period", help="Period: 2024-06-D2 (dekad), 2024-06 (month), 2024-Q2 (quarter); "
+                                "the running one gives a report as of today (截至今日, not final).")
 @click.option("--case", "case_id", type=int, help="Case id (notice, dossier).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write: NAME.pdf (PDF) or NAME.docx (Word).")
 @click.option("--remarks", help="Office remarks (inspection).")
@@ -71,6 +72,13 @@ def render_command(kind, period, case_id, out, remarks, requirement, no_red_head
             if plan is None:
                 fail("尚未导入方案：请先运行 flask plan load")
             subject = {"period": period_for(kind, period), "plan": plan}
+            today = local_today()
+            if subject["period"].start > today:
+                fail(f"期间 {subject['period'].key} 尚未开始")
+            if subject["period"].end >= today:
+                # The running period: 截至今日, marked as not final, never numbered.
+                subject["period"] = subject["period"].so_far(today)
+                options["as_of"], draft = today.isoformat(), True
             if not draft:
                 from app.services.documents import issued_options
                 from workflows.errors import DomainError

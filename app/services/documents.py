@@ -65,6 +65,12 @@ class NotADraft(InvalidInput):
     msgid = N_("Only periodic reports are drafted, signed and issued here.")
 
 
+class RunningPeriodReport(InvalidInput):
+    code = "not_a_periodic_document"
+    msgid = N_("A report as of today is not the period's final report: it is not signed or "
+               "issued. Issue the report of the finished period.")
+
+
 class UnknownWording(InvalidInput):
     code = "invalid_input"
     msgid = N_("Unknown field %(name)s.")
@@ -151,6 +157,8 @@ def _report(report_id) -> Report:
         raise DocumentNotFound()
     if KINDS[report.kind].subject != Subject.PERIOD:
         raise NotADraft()
+    if (report.options or {}).get("as_of"):
+        raise RunningPeriodReport()
     return report
 
 

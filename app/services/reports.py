@@ -143,12 +143,22 @@ def report_file(report_id, actor: Actor, fmt: str = "pdf") -> tuple[Path, str]:
 
 
 def download_name(report: Report, fmt: str = "pdf") -> str:
-    """月通报-2024-06.pdf, 督办通知单-案件12-2024-07-01.pdf; an issued document leads with its number."""
+    """月通报-2024-06.pdf, 旬简报-2024-12-D1-截至12月2日.pdf, 督办通知单-任务12.pdf; an issued
+    document leads with its number."""
     name = KINDS[report.kind].name_zh if report.kind in KINDS else report.kind
     subject = report.period_key or f"任务{report.case_id}"
     if report.doc_state == "issued" and (report.options or {}).get("number"):
         return f"{report.options['number']}-{name}-{subject}.{fmt}"
+    as_of = as_of_of(report)
+    if as_of is not None:
+        subject += f"-截至{as_of.month}月{as_of.day}日"
     return f"{name}-{subject}.{fmt}"
+
+
+def as_of_of(report: Report) -> dt.date | None:
+    """The day a 截至今日 report of a running period stands at; None for a finished period."""
+    as_of = (report.options or {}).get("as_of")
+    return dt.date.fromisoformat(as_of) if as_of else None
 
 
 def report_json(report: Report) -> dict:
@@ -158,6 +168,7 @@ def report_json(report: Report) -> dict:
         "kind": report.kind,
         "kind_name": KINDS[report.kind].name_zh if report.kind in KINDS else report.kind,
         "period": report.period_key or None,
+        "as_of": as_of.isoformat() if (as_of := as_of_of(report)) else None,
         "case_id": report.case_id,
         "status": report.status,
         "progress": report.progress,
@@ -185,10 +196,14 @@ def request_report(actor: Actor, kind, *, period=None, case_id=None, options=Non
     report = Report(kind=kind, trigger="manual", requested_by_id=actor.user_id, status="queued",
                     progress=0, options=options)
     if KINDS[kind].subject == "period":
-        parsed = period_for(kind, period)
-        if parsed.end >= local_today():
+        parsed, today = period_for(kind, period), local_today()
+        if parsed.start > today:
             raise InvalidReportRequest(lazy_gettext(
-                "The period %(period)s has not ended yet: reports cover finished periods.", period=parsed.key))
+                "The period %(period)s has not started yet: a report covers a finished period, "
+                "or the running one as of today.", period=parsed.key))
+        if parsed.end >= today:
+            # The running period: 截至今日, marked as not the period's final report.
+            report.options = {**options, "as_of": today.isoformat()}
         report.period_key = parsed.key
         if not can_request_report(actor, kind):
             raise ReportNotAllowed(lazy_gettext("You may not request this kind of report."))
@@ -321,8 +336,10 @@ def subject_of(report: Report) -> dict:
     options = dict(report.options or {})
     if KINDS[report.kind].subject == "period":
         plan = db.session.get(Plan, options["plan_id"]) if options.get("plan_id") else None
-        return {"period": parse_period(report.period_key), "plan": plan or default_plan(),
-                "options": options}
+        period = parse_period(report.period_key)
+        if options.get("as_of"):  # a running period, as it stood on the day it was requested
+            period = period.so_far(dt.date.fromisoformat(options["as_of"]))
+        return {"period": period, "plan": plan or default_plan(), "options": options}
     case = db.session.get(Case, report.case_id)
     if case is None:
         raise ReportNotFound()

@@ -12,7 +12,9 @@ from flask_babel import gettext as __
 from flask_babel import lazy_gettext as _
 from flask_wtf.csrf import generate_csrf
 
+from app.clock import local_today
 from app.errors import translate
+from app.formatting import month_day_zh
 from app.labels import REPORT_KIND_LABELS, REPORT_STATUS_LABELS, REPORT_TRIGGER_LABELS
 from app.reports import KINDS
 from app.security import current_actor
@@ -21,6 +23,7 @@ from app.services import reports as service
 from app.services.cases import to_local
 from workflows.documents import AlreadyIssued, DocumentLocked
 from workflows.errors import DomainError
+from workflows.periods import report_choices
 
 
 class ReportsView(BaseView):
@@ -44,7 +47,8 @@ class ReportsView(BaseView):
             "reports/web/index.html", title=__("Reports"), reports=reports, kinds=KINDS,
             kind_labels=REPORT_KIND_LABELS, status_labels=REPORT_STATUS_LABELS,
             trigger_labels=REPORT_TRIGGER_LABELS, csrf_token_value=generate_csrf(), to_local=to_local,
-            plans=plan_scope.plans(),
+            plans=plan_scope.plans(), period_choices=report_choices(local_today()),
+            as_of_of=service.as_of_of, month_day_zh=month_day_zh,
             chosen_plan=plan_scope.chosen_plan(current_actor().user_id) or plan_scope.default_plan(),
         )
 
