@@ -75,6 +75,9 @@ class Department(Model):
     members = relationship("User", secondary=user_department, back_populates="departments")
     # The department asked for one daily digest per member instead of a mail per case.
     daily_digest = Column(Boolean, nullable=False, default=False, server_default=false())
+    # The city, district or township it belongs to (app.plan_models.Organisation); none: the one
+    # organisation of a single-district installation.
+    organisation_id = Column(Integer, ForeignKey("organisation.id", ondelete="SET NULL"))
 
     __table_args__ = (CheckConstraint(f"kind IN {DEPARTMENT_KINDS}", name="ck_department_kind"),)
 
@@ -128,6 +131,10 @@ class Plan(Model):
     # The plan file's `organisation` block: district, issuing offices, number prefixes
     # (workflows.organisation); NULL for plans without one, whose names are derived.
     organisation = Column(JSON)
+    # The cascade: the city's plan above a district's, a district's above a township's; and the
+    # organisation whose plan it is (its cases are seen by that organisation's office and above).
+    parent_id = Column(Integer, ForeignKey("plan.id", ondelete="SET NULL"))
+    organisation_id = Column(Integer, ForeignKey("organisation.id", ondelete="SET NULL"))
     source_digest = Column(String(64))
     loaded_at = Column(DateTime, default=utcnow, nullable=False)
 
@@ -525,4 +532,5 @@ from app.plan_models import (  # noqa: E402, F401
     Indicator,
     IndicatorActual,
     LeadProposal,
+    Organisation,
 )

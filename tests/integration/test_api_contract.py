@@ -192,6 +192,11 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
         ("office", "POST", decision, {"comment": "x"}, 400),
         ("office", "POST", decision, {"approve": "yes"}, 400),
         ("office", "POST", f"/api/v1/extension/{HUGE}/decision", {"approve": True}, 404),
+        # the cascade: a target contributing to the parent plan's
+        ("office", "PUT", "/api/v1/indicator/1/contribution", {"parent_indicator_id": "1"}, 400),
+        ("office", "PUT", "/api/v1/indicator/1/contribution", {"parent_indicator_id": HUGE}, 422),
+        ("office", "PUT", "/api/v1/indicator/1/contribution", [1], 400),
+        ("office", "PUT", f"/api/v1/indicator/{HUGE}/contribution", {"parent_indicator_id": 1}, 404),
         # lead-unit proposals (牵头单位建议)
         ("lead1", "POST", f"{case}/lead_proposal", {"reason": "x"}, 400),
         ("lead1", "POST", f"{case}/lead_proposal", {"department_id": "1", "reason": "x"}, 400),
