@@ -10,7 +10,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import false, or_, select, true
 
 from app.clock import local_today
-from app.models import Case, CaseHistory, case_partner
+from app.models import Case, CaseHistory, Plan, case_partner
 from app.security import current_actor
 from workflows.access import visibility
 from workflows.case_workflow import QUEUE_LAST_TRANSITION, QUEUE_STEPS, queue_grants
@@ -22,7 +22,9 @@ def visible_cases_clause(actor: Actor):
     """A WHERE clause on Case selecting the cases the actor may see."""
     scope = visibility(actor)
     if scope.all:
-        return true()
+        if scope.organisation_ids is None:
+            return true()
+        return Case.plan_id.in_(select(Plan.id).where(Plan.organisation_id.in_(sorted(scope.organisation_ids))))
     conditions = []
     if scope.department_ids:
         departments = list(scope.department_ids)

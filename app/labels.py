@@ -117,6 +117,7 @@ NOTIFICATION_KIND_LABELS = {
     "extension_requested": _("Extension requested"),
     "extension_decided": _("Extension decided"),
     "deadline_changed": _("Deadline changed"),
+    "document_issued": _("Document issued"),
     "lead_proposed": _("Lead department proposed"),
     "lead_proposal_decided": _("Proposed lead department decided"),
 }

@@ -18,7 +18,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Table,
     Text,
@@ -46,6 +45,8 @@ user_department = Table(
     Column(
         "department_id", Integer, ForeignKey("department.id", ondelete="CASCADE"), primary_key=True
     ),
+    # A department's members (recipients of its reminders): the key starts with the user.
+    Index("ix_user_department_department", "department_id"),
 )
 
 case_partner = Table(
@@ -76,6 +77,9 @@ class Department(Model):
     members = relationship("User", secondary=user_department, back_populates="departments")
     # The department asked for one daily digest per member instead of a mail per case.
     daily_digest = Column(Boolean, nullable=False, default=False, server_default=false())
+    # The city, district or township it belongs to (app.plan_models.Organisation); none: the one
+    # organisation of a single-district installation.
+    organisation_id = Column(Integer, ForeignKey("organisation.id", ondelete="SET NULL"))
 
     __table_args__ = (CheckConstraint(f"kind IN {DEPARTMENT_KINDS}", name="ck_department_kind"),)
 
@@ -129,6 +133,10 @@ class Plan(Model):
     # The plan file's `organisation` block: district, issuing offices, number prefixes
     # (workflows.organisation); NULL for plans without one, whose names are derived.
     organisation = Column(JSON)
+    # The cascade: the city's plan above a district's, a district's above a township's; and the
+    # organisation whose plan it is (its cases are seen by that organisation's office and above).
+    parent_id = Column(Integer, ForeignKey("plan.id", ondelete="SET NULL"))
+    organisation_id = Column(Integer, ForeignKey("organisation.id", ondelete="SET NULL"))
     source_digest = Column(String(64))
     loaded_at = Column(DateTime, default=utcnow, nullable=False)
 
@@ -203,8 +211,9 @@ class Case(Model):
     text = Column(Text, nullable=False, default="")
     # Where a case opened by hand comes from: a 领导批示, a meeting, a document.
     source = Column(String(200), nullable=False, default="", server_default="")
-    # A sub-task (细化实化) of another case.
+    # A sub-task (细化实化) of another case, and its weight in the parent's percent (None: 1).
     parent_id = Column(Integer, ForeignKey("case.id", ondelete="SET NULL"), index=True)
+    weight = Column(Integer)
     list_kind = Column(String(10), nullable=False, default="task")
     lead_department_id = Column(Integer, ForeignKey("department.id"))
     lead_department = relationship("Department", foreign_keys=[lead_department_id], lazy="joined")
@@ -241,6 +250,7 @@ class Case(Model):
         CheckConstraint(f"state IN {CASE_STATES}", name="ck_case_state"),
         CheckConstraint(f"list_kind IN {LIST_KINDS}", name="ck_case_list_kind"),
         CheckConstraint("percent_done BETWEEN 0 AND 100", name="ck_case_percent"),
+        CheckConstraint("weight IS NULL OR weight BETWEEN 1 AND 100", name="ck_case_weight"),
         Index("ix_case_lead_state", "lead_department_id", "state"),
         Index("ix_case_action_state", "action_id", "state"),
         Index("ix_case_state_deadline", "state", "deadline"),
@@ -273,7 +283,8 @@ class Milestone(Model):
     done_by = relationship("User")
     done_note = Column(Text)
 
-    __table_args__ = (Index("ix_milestone_due", "due_date"),)
+    # case_id: the lists' light asks, per case, for its missed milestones (app/rag_sql.py).
+    __table_args__ = (Index("ix_milestone_due", "due_date"), Index("ix_milestone_case", "case_id", "due_date"))
 
     def __str__(self) -> str:
         return f"{self.title} {self.due_date}"
@@ -360,6 +371,7 @@ class ExtensionRequest(Model):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'approved', 'refused')", name="ck_extension_status"),
         Index("ix_extension_status", "status", "case_id"),
+        Index("ix_extension_case", "case_id"),
     )
 
 
@@ -524,4 +536,5 @@ from app.plan_models import (  # noqa: E402, F401
     Indicator,
     IndicatorActual,
     LeadProposal,
+    Organisation,
 )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import relationship
 
@@ -25,12 +26,18 @@ from app.clock import utcnow
 
 
 class Notification(Model):
-    """One message to one user, unique by its natural key so it exists once."""
+    """One message to one user, unique by its natural key so it exists once.
+
+    About a case (reminders, urges, transitions) or about an issued document (`report_id`,
+    case_id NULL): a document's natural key is (kind, recipient, its number in source_key),
+    so issuing, re-rendering or a retried task never delivers it twice.
+    """
 
     __tablename__ = "notification"
     id = Column(Integer, primary_key=True)
-    case_id = Column(Integer, ForeignKey("case.id", ondelete="CASCADE"), nullable=False)
+    case_id = Column(Integer, ForeignKey("case.id", ondelete="CASCADE"))
     case = relationship("Case")
+    report_id = Column(Integer, ForeignKey("report.id", ondelete="CASCADE"))
     kind = Column(String(30), nullable=False)
     recipient_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
     recipient = relationship("User")
@@ -59,6 +66,18 @@ class Notification(Model):
             postgresql_nulls_not_distinct=True,
         ),
         Index("ix_notification_recipient_unread", "recipient_id", "read_at"),
+        Index(
+            "uq_notification_document",
+            "kind",
+            "recipient_id",
+            "source_key",
+            unique=True,
+            postgresql_where=text("case_id IS NULL"),
+            sqlite_where=text("case_id IS NULL"),
+        ),
+        CheckConstraint(
+            "case_id IS NOT NULL OR report_id IS NOT NULL", name="ck_notification_subject"
+        ),
     )
 
 

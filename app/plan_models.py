@@ -30,6 +30,7 @@ INDICATOR_KINDS = ("growth", "cumulative", "level", "ceiling", "qualitative")  #
 REPORTING_FREQUENCIES = ("monthly", "quarterly", "yearly")
 JUDGEMENTS = ("done", "mostly_done", "not_done")
 PROPOSAL_STATES = ("pending", "accepted", "rejected")
+ORGANISATION_KINDS = ("province", "city", "district", "township", "street")
 
 
 class Indicator(Model):
@@ -64,6 +65,8 @@ class Indicator(Model):
     baseline = Column(Numeric(18, 4))
     # Cumulative targets: the running totals expected at the end of Q1..Q4, if given.
     schedule = Column(JSON)
+    # The cascade: the indicator of the parent plan this one contributes to (为…贡献力量).
+    contributes_to_id = Column(Integer, ForeignKey("indicator.id", ondelete="SET NULL"), index=True)
 
     __table_args__ = (
         CheckConstraint("comparator IN ('≥', '≤', '=')", name="ck_indicator_comparator"),
@@ -71,6 +74,7 @@ class Indicator(Model):
         CheckConstraint(f"frequency IN {REPORTING_FREQUENCIES}", name="ck_indicator_frequency"),
         CheckConstraint("value IS NOT NULL OR kind = 'qualitative'", name="ck_indicator_value"),
         Index("ix_indicator_case", "case_id"),
+        Index("ix_indicator_plan", "plan_id"),
     )
 
     def __str__(self) -> str:
@@ -142,3 +146,21 @@ class LeadProposal(Model):
         Index("uq_lead_proposal_pending", "case_id", unique=True,
               postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
     )
+
+
+class Organisation(Model):
+    """A city, district, township or street (市、区县、乡镇街道) with its parent: one installation
+    holds a city, its districts and their townships. A department and a plan belong to one;
+    an organisation's office sees the cases of its plans and of those of the organisations below."""
+
+    __tablename__ = "organisation"
+    id = Column(Integer, primary_key=True)
+    name = Column(String(100), nullable=False, unique=True)
+    kind = Column(String(12), nullable=False, default="district")
+    parent_id = Column(Integer, ForeignKey("organisation.id", ondelete="RESTRICT"))
+    parent = relationship("Organisation", remote_side=[id])
+
+    __table_args__ = (CheckConstraint(f"kind IN {ORGANISATION_KINDS}", name="ck_organisation_kind"),)
+
+    def __str__(self) -> str:
+        return self.name

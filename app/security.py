@@ -280,7 +280,31 @@ def actor_for(user) -> Actor:
         roles=roles,
         department_ids=frozenset(d.id for d in departments),
         led_action_ids=led_actions,
+        organisation_ids=organisation_scope(d.organisation_id for d in departments),
     )
+
+
+def organisation_scope(organisation_ids) -> frozenset[int] | None:
+    """The organisations given and every one below them; None when none is given (the user's
+    departments belong to no organisation: a single-district installation, not scoped)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Organisation
+
+    wanted = {i for i in organisation_ids if i is not None}
+    if not wanted:
+        return None
+    children: dict[int, list[int]] = {}
+    for org_id, parent_id in db.session.execute(select(Organisation.id, Organisation.parent_id)):
+        children.setdefault(parent_id, []).append(org_id)
+    scope, todo = set(), list(wanted)
+    while todo:
+        org_id = todo.pop()
+        if org_id not in scope:
+            scope.add(org_id)
+            todo.extend(children.get(org_id, ()))
+    return frozenset(scope)
 
 
 def user_departments(user_id: int):

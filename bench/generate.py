@@ -134,7 +134,7 @@ def build(url: str, size: int, seed: int = 2024, log=print) -> dict:
             "SELECT password FROM ab_user WHERE username = 'worker1'").fetchone()[0]
         ids = Ids(conn, ("plan", "action", "department", "case", "milestone", "indicator",
                          "indicator_actual", "progress_update", "case_history", "ab_user",
-                         "evaluation", "goal"))
+                         "evaluation_score", "goal"))
         remaining = max(size - real, 0)
         districts = max(1, -(-remaining // CASES_PER_DISTRICT))
         log(f"generating {remaining:,} cases in {districts:,} synthetic districts …")
@@ -268,17 +268,19 @@ def build(url: str, size: int, seed: int = 2024, log=print) -> dict:
                 _flush_cases(conn, counts, case_rows, partner_rows, milestone_rows, history_rows,
                              progress_rows, indicator_rows, actual_rows)
                 log(f"  {counts.get('case', 0):,} cases, {counts.get('case_history', 0):,} history rows …")
-        # Evaluations: every unit, January to June.
+        # Evaluations: the office's 三评/三比 scores of every unit, January to June (三看 is computed).
+        office_id = conn.execute("SELECT id FROM ab_user WHERE username = 'office'").fetchone()[0]
         evaluation_rows = []
         for units, forces, _actions in district_units:
             for unit in units + forces:
                 for month in range(1, 7):
-                    evaluation_rows.append((ids.take("evaluation"), f"{YEAR}-{month:02d}", unit,
-                                            rng.randint(20, 40), rng.randint(20, 30), rng.randint(20, 30), "",
-                                            utc(dt.date(YEAR, month, 28))))
-        counts["evaluation"] = copy(conn, "evaluation", ("id", "period_key", "department_id", "kan_score",
-                                                         "ping_score", "bi_score", "remarks", "scored_at"),
-                                    evaluation_rows)
+                    for criterion, top in (("ping.results", 10), ("ping.duty", 10), ("bi.drive", 7)):
+                        evaluation_rows.append((ids.take("evaluation_score"), f"{YEAR}-{month:02d}", unit, criterion,
+                                                office_id, rng.randint(top // 2, top), "",
+                                                utc(dt.date(YEAR, month, 28))))
+        counts["evaluation_score"] = copy(conn, "evaluation_score", (
+            "id", "period_key", "department_id", "criterion", "scorer_id", "score", "comment", "scored_at"),
+            evaluation_rows)
         for table, value in ids.next.items():
             conn.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), {value})")
         conn.commit()

@@ -202,9 +202,8 @@ def measures(b: Bench) -> Iterator[tuple[str, Callable, Callable | None, float |
            lambda: b.sql("SELECT * FROM case_history WHERE case_id = %s ORDER BY at, id", (b.page_case,)), 3)
     yield ("dashboard, office", b.get("office", "/dashboard/"),
            lambda: b.sql('SELECT action_id, state, count(*) FROM "case" GROUP BY action_id, state'), 3)
-    yield ("三看三评三比 list, office", b.get("office", "/evaluationview/list/"),
-           lambda: b.sql("SELECT e.*, d.name FROM evaluation e JOIN department d ON d.id = e.department_id "
-                         "ORDER BY e.period_key DESC, e.id LIMIT 25"), 3)
+    yield ("三看三评三比 periods, office", b.get("office", "/evaluation/"),
+           lambda: b.sql("SELECT period_key, department_id, published_at FROM evaluation_result"), 3)
     yield from _transition(b)
     yield from _tick(b)
 

@@ -3,7 +3,9 @@
 `visibility(actor)` is what the SQL layer turns into a WHERE clause; `can_view` answers for one
 case and is defined through the same `Visibility`, so the two can never disagree.
 
-- office, leader, admin: every case;
+- office, leader, admin: every case — an office or leader of an organisation (a city, a
+  district, a township) only the cases of that organisation's plans and of those below it
+  (a township's cases are the district's and the city's, never another district's);
 - caseworker: cases their departments lead or partner;
 - task-force lead: the cases of the actions whose task force they lead (plus their
   departments' cases when also a caseworker);
@@ -33,6 +35,8 @@ class Visibility:
     all: bool
     department_ids: frozenset[int] = frozenset()
     action_ids: frozenset[int] = frozenset()
+    # With `all`: only the cases of these organisations' plans (None: every case).
+    organisation_ids: frozenset[int] | None = None
 
     @property
     def nothing(self) -> bool:
@@ -42,7 +46,7 @@ class Visibility:
     def admits(self, case: CaseFacts) -> bool:
         """Whether `case` falls inside this visibility."""
         if self.all:
-            return True
+            return self.organisation_ids is None or case.organisation_id in self.organisation_ids
         leads = self.department_ids & {case.lead_department_id}
         partners = self.department_ids & case.partner_department_ids
         return bool(leads or partners) or case.action_id in self.action_ids
@@ -51,7 +55,9 @@ class Visibility:
 def visibility(actor: Actor) -> Visibility:
     """The cases `actor` may see, as data for a query filter."""
     if actor.roles & SEES_ALL:
-        return Visibility(all=True)
+        if Role.ADMIN in actor.roles or actor.organisation_ids is None:
+            return Visibility(all=True)
+        return Visibility(all=True, organisation_ids=actor.organisation_ids)
     departments = actor.department_ids if Role.CASEWORKER in actor.roles else frozenset()
     actions = actor.led_action_ids if Role.TASK_FORCE_LEAD in actor.roles else frozenset()
     return Visibility(all=False, department_ids=departments, action_ids=actions)

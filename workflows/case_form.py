@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from workflows.errors import Forbidden, InvalidInput
+from workflows.subtasks import read_weight
 from workflows.targets import MAX_ABS_VALUE
 from workflows.vocabulary import Actor, Role
 
@@ -29,7 +30,7 @@ MAX_MILESTONES = 50
 MAX_TARGETS = 20
 COMPARATORS = ("≥", "≤", "=")
 
-FIELDS = ("title", "text", "source", "action_id", "plan_id", "parent_id", "lead_department_id",
+FIELDS = ("title", "text", "source", "action_id", "plan_id", "parent_id", "weight", "lead_department_id",
           "partner_department_ids", "owner_id", "deadline", "milestones", "targets")
 LEAD_FIELDS = frozenset({"milestones", "targets"})
 
@@ -228,6 +229,8 @@ def read_case(data: Mapping, today: dt.date, *, partial: bool = False,
     for name in ("action_id", "plan_id", "parent_id", "owner_id"):
         if present(name):
             out[name] = _id(data, name)
+    if present("weight"):
+        out["weight"] = read_weight(data.get("weight"))
     if present("lead_department_id"):
         out["lead_department_id"] = _id(data, "lead_department_id", required=not partial)
     if present("partner_department_ids"):

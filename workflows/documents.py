@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from workflows.errors import DomainError
+from workflows.vocabulary import Role
 
 __all__ = [
     "DRAFT_NUMBER",
     "EDITABLE_WORDING",
     "PRAISE_RULES",
+    "AlreadyIssued",
     "DocState",
     "DocumentLocked",
     "SignerRequired",
@@ -67,6 +69,12 @@ class WrongDocState(DomainError):
     msgid = "The document is still a draft: sign it before it is issued."
 
 
+class AlreadyIssued(DomainError):
+    code = "document_already_issued"
+    status = 409
+    msgid = "This document was already issued as %(number)s (report %(report)s); it is not issued twice."
+
+
 class SignerRequired(DomainError):
     code = "signer_required"
     status = 422
@@ -75,6 +83,20 @@ class SignerRequired(DomainError):
 
 def is_upward(kind: str) -> bool:
     return kind in UPWARD_KINDS
+
+
+# Who reads an issued document (it is delivered to them): a report sent upwards (工作月报 to
+# 区委、区政府) goes to the district's leaders and the office; the other periodic documents
+# are circulated to every unit (主送 各专班，区直各单位，各乡镇（街道）): leaders, the office,
+# the task-force leads and the units' caseworkers. Admins configure the system; they are
+# not readers.
+UPWARD_READERS = frozenset({Role.LEADER, Role.OFFICE})
+CIRCULATED_READERS = frozenset({Role.LEADER, Role.OFFICE, Role.TASK_FORCE_LEAD, Role.CASEWORKER})
+
+
+def readers(kind: str) -> frozenset[Role]:
+    """The roles an issued document of `kind` is delivered to."""
+    return UPWARD_READERS if is_upward(kind) else CIRCULATED_READERS
 
 
 def format_number(prefix: str, year: int, seq: int) -> str:

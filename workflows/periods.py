@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -42,6 +42,20 @@ class Period:
     start: date
     end: date
     key: str
+    # A running period (截至今日): `end` is the day the report's facts stand at, and
+    # `last_day` the period's own last day; None for a whole period.
+    last_day: date | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether this is a period as it stands before its end (a 截至今日 report)."""
+        return self.last_day is not None
+
+    def so_far(self, day: date) -> Period:
+        """The period as it stands on `day`, a day inside it: its facts up to that day."""
+        if not self.start <= day <= (self.last_day or self.end):
+            raise ValueError(f"{day} 不在 {self.key} 之内")
+        return replace(self, end=day, last_day=self.last_day or self.end)
 
     @classmethod
     def dekad(cls, year: int, month: int, n: int) -> Period:
@@ -92,8 +106,8 @@ class Period:
         return Period.containing(self.kind, self.start - timedelta(days=1))
 
     def next(self) -> Period:
-        """The period of the same kind just after this one."""
-        return Period.containing(self.kind, self.end + timedelta(days=1))
+        """The period of the same kind just after this one (after its last day when running)."""
+        return Period.containing(self.kind, (self.last_day or self.end) + timedelta(days=1))
 
     def contains(self, d: date) -> bool:
         """Whether day `d` falls in this period."""
@@ -161,3 +175,13 @@ def periods_due_on(today: date) -> list[Period]:
         if today.month in (1, 4, 7, 10):
             due.append(period_just_ended(PeriodKind.QUARTER, today))
     return due
+
+
+def report_choices(today: date, kinds=(PeriodKind.DEKAD, PeriodKind.MONTH, PeriodKind.QUARTER)) -> list[Period]:
+    """The periods a report request offers first: for each kind the running one as it stands
+    on `today` (截至今日), then the one just ended."""
+    choices = []
+    for kind in kinds:
+        running = Period.containing(kind, today)
+        choices += [running.so_far(today), running.previous()]
+    return choices

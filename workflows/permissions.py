@@ -124,6 +124,11 @@ ROLE_GRANTS: Mapping[str, frozenset[Role]] = MappingProxyType(
         "import_lists": frozenset({Role.OFFICE, Role.ADMIN}),  # import the three lists
         "load_plans": frozenset({Role.OFFICE, Role.ADMIN}),  # draft and load a plan
         "dashboard_start": frozenset({Role.OFFICE, Role.LEADER}),  # 工作台 as start page
+        # Official documents (issue 12): the office edits a draft's wording and issues it;
+        # 签发 is a leader's (or the office head's) approval of the draft as it stands.
+        "edit_documents": frozenset({Role.OFFICE}),
+        "sign_documents": frozenset({Role.OFFICE, Role.LEADER}),
+        "issue_documents": frozenset({Role.OFFICE}),
         # 三看三评三比: edit the scheme, score, compute and publish; see every unit's result
         # (others see their own units' results once published).
         "run_evaluation": frozenset({Role.OFFICE, Role.ADMIN}),

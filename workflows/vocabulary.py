@@ -70,6 +70,10 @@ class Actor:
     roles: frozenset[Role]
     department_ids: frozenset[int] = frozenset()
     led_action_ids: frozenset[int] = frozenset()
+    # The organisations (city, district, township…) whose cases an office or leader sees: those
+    # of their departments and every one below. None: not scoped (a single-district
+    # installation, an admin, the system).
+    organisation_ids: frozenset[int] | None = None
 
     @property
     def is_system(self) -> bool:
@@ -94,6 +98,7 @@ class CaseFacts:
     partner_department_ids: frozenset[int] = frozenset()
     requires_evidence: bool = False
     has_evidence: bool = False  # including files uploaded with the request being checked
+    organisation_id: int | None = None  # the organisation whose plan the case is in
 
 
 def relations(case: CaseFacts, actor: Actor) -> frozenset[Relation]:

@@ -51,6 +51,7 @@ CASE_COLUMNS = [
     "plan_id",
     "parent_id",
     "action_id",
+    "weight",
 ]
 
 
@@ -94,6 +95,8 @@ def _full_case_json(case: Case) -> dict:
         "deadline": case.deadline.isoformat(),
         "original_deadline": case.original_deadline.isoformat(),
         "percent_done": case.percent_done,
+        "weight": case.weight,
+        "rolled_up_percent": case_edit.rolled_up_percent(case),
         "rag": str(rag.rag_for(case)),
     }
 
@@ -177,6 +180,7 @@ class CaseApi(ApiMixin, ModelRestApi):
         """Add the RAG status and the transitions the caller may fire now."""
         case = db.session.get(Case, int(data["id"]))
         data["result"]["rag"] = str(rag.rag_for(case))
+        data["result"]["rolled_up_percent"] = case_edit.rolled_up_percent(case)
         data["result"]["available_transitions"] = available_transitions(
             case_facts(case), current_actor()
         )
@@ -198,6 +202,7 @@ class CaseApi(ApiMixin, ModelRestApi):
             comment=body.get("comment"),
             version=body.get("version"),
             new_department_id=body.get("new_department_id"),
+            open_sub_tasks_reason=body.get("open_sub_tasks_reason"),
         )
         return self.response(200, id=case.id, state=case.state, version=case.version)
 

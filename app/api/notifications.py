@@ -16,6 +16,7 @@ def _json(n) -> dict:
     return {
         "id": n.id,
         "case_id": n.case_id,
+        "report_id": n.report_id,
         "kind": n.kind,
         "title": n.title,
         "body": n.body,

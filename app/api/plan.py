@@ -8,10 +8,10 @@ from marshmallow import Schema, fields
 from app.access import RelatedCaseVisibilityFilter
 from app.api.base import ApiMixin, answers_errors
 from app.api.docs import documented
-from app.api.fields import NumberOrText, RequestSchema, Text
+from app.api.fields import Id, NumberOrText, RequestSchema, Text
 from app.models import Action, Department, Indicator
 from app.security import current_actor
-from app.services import indicators
+from app.services import cascade, indicators
 
 
 def _summaries(things: str, thing: str) -> dict[str, str]:
@@ -70,6 +70,11 @@ class IndicatorStatusSchema(Schema):
     light = fields.String(allow_none=True, metadata={"enum": ["green", "yellow", "red"]})
 
 
+class ContributionRequestSchema(RequestSchema):
+    parent_indicator_id = Id(metadata={
+        "description": "A target of the parent plan this one contributes to (null: none)"})
+
+
 STATUS_FIELDS = ("kind", "target", "target_max", "comparator", "frequency", "baseline",
                  "responsible_department_id", "period", "actual", "judgement", "note", "recorded_at",
                  "expected", "gap", "gap_unit", "gap_text", "reference", "light")
@@ -81,20 +86,24 @@ class IndicatorApi(ApiMixin, ModelRestApi):
     class_permission_name = "Indicator"
     allow_browser_login = True
     openapi_spec_tag = "Plan"
-    openapi_spec_component_schemas = (ActualRequestSchema, IndicatorStatusSchema)
+    openapi_spec_component_schemas = (ActualRequestSchema, IndicatorStatusSchema, ContributionRequestSchema)
     inherited_summaries = _summaries("indicators (targets) of the cases the caller may see", "indicator")
     base_filters = [["id", RelatedCaseVisibilityFilter, None]]
-    include_route_methods = {"get", "get_list", "info", "actual"}
-    method_permission_name = {"get": "get", "get_list": "get", "info": "info", "actual": "report"}
+    include_route_methods = {"get", "get_list", "info", "actual", "contribution"}
+    method_permission_name = {"get": "get", "get_list": "get", "info": "info", "actual": "report",
+                              "contribution": "report"}
     list_columns = show_columns = [
         "id", "name", "value", "value_max", "unit", "comparator", "year", "quote",
-        "goal_id", "action_id", "case_id", "kind", "frequency",
+        "goal_id", "action_id", "case_id", "kind", "frequency", "plan_id", "contributes_to_id",
     ]
 
     def pre_get(self, data: dict) -> None:
         """Add what the target means now: the latest actual with its period, expected, gap, light."""
         state = indicators.indicator_detail(int(data["id"]), current_actor())
         data["result"].update({key: state.get(key) for key in STATUS_FIELDS})
+        # The cascade: what the plans below contribute (each one's latest actual) and their sum.
+        data["result"]["contributions"] = state["contributions"]["rows"]
+        data["result"]["contributions_sum"] = state["contributions"]["sum"]
 
     @expose("/<int:pk>/actual", methods=["POST"])
     @protect()
@@ -113,6 +122,21 @@ class IndicatorApi(ApiMixin, ModelRestApi):
         state = indicators.indicator_detail(pk, actor)
         return self.response(201, result={"id": pk, "name": state["name"],
                                           **{key: state.get(key) for key in STATUS_FIELDS}})
+
+
+    @expose("/<int:pk>/contribution", methods=["PUT"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("put", "Make the target contribute to a target of its plan's parent plan (the cascade)",
+                body=ContributionRequestSchema, answer=(200, IndicatorStatusSchema, "result"),
+                refusals=(400, 401, 403, 404, 422))
+    def contribution(self, pk: int):
+        """The office links the target to the parent plan's target it contributes to (or unlinks it)."""
+        body = self.body(ContributionRequestSchema)
+        ind = cascade.set_contribution(current_actor(), pk, body.get("parent_indicator_id"))
+        return self.response(200, result={"id": ind.id, "name": ind.name,
+                                          "contributes_to_id": ind.contributes_to_id})
 
 
 def register(appbuilder) -> None:

@@ -4,6 +4,9 @@
     GET  /api/v1/report/?ids=1,2        reports the caller may read, newest first
     GET  /api/v1/report/<id>            one report's status and progress
     GET  /api/v1/report/<id>/download   the PDF (409 while not ready)
+    GET  /api/v1/report/<id>/docx       the DOCX of the same document
+    PUT  /api/v1/report/<id>/draft      {remarks, highlights, next_steps, date}: the office edits a draft
+    POST /api/v1/report/<id>/document   {action: sign | issue}: 签发 (leader or office), 印发 (office)
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from app.api import schemas as s
 from app.api.base import ApiMixin, answers_errors
 from app.api.docs import documented
 from app.security import current_actor
+from app.services import documents
 from app.services import reports as service
 
 
@@ -23,7 +27,10 @@ class ReportApi(ApiMixin, BaseApi):
 
     resource_name = "report"
     class_permission_name = "Report"
-    method_permission_name = {"post": "post", "get_list": "get", "get": "get", "download": "download"}
+    # Editing, signing and issuing need "post" (office, leaders, leads, caseworkers hold it);
+    # the service decides who may do which (workflows.permissions: *_documents).
+    method_permission_name = {"post": "post", "get_list": "get", "get": "get", "download": "download",
+                              "docx": "download", "edit_draft": "post", "document_act": "post"}
     allow_browser_login = True
     openapi_spec_tag = "Reports"
     openapi_spec_component_schemas = s.REPORT_SCHEMAS
@@ -78,6 +85,45 @@ class ReportApi(ApiMixin, BaseApi):
         """The report's PDF."""
         path, name = service.report_file(pk, current_actor())
         return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name)
+
+    @expose("/<int:pk>/docx", methods=["GET"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("get", "Download the report as Word (DOCX), the same text as its PDF",
+                media=service.FORMATS["docx"], refusals=(404, 409))
+    def docx(self, pk: int):
+        """The report's DOCX."""
+        path, name = service.report_file(pk, current_actor(), "docx")
+        return send_file(path, mimetype=service.FORMATS["docx"], as_attachment=True, download_name=name)
+
+    @expose("/<int:pk>/draft", methods=["PUT"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("put", "Edit a draft's wording and date (office); it is rendered again, unsigned",
+                body=s.DraftEditRequestSchema, answer=(200, s.ReportSchema),
+                refusals=(400, 403, 404, 409, 422))
+    def edit_draft(self, pk: int):
+        """The office's wording of a periodic report's draft; 409 once issued."""
+        body = self.body(s.DraftEditRequestSchema)
+        wording = {name: body[name] for name in ("remarks", "highlights", "next_steps") if name in body
+                   and body[name] is not None}
+        report = documents.edit_draft(pk, current_actor(), wording=wording, day=body.get("date") or None)
+        return self.response(200, **service.report_json(report))
+
+    @expose("/<int:pk>/document", methods=["POST"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("post", "Sign (签发) or issue (印发) a periodic report",
+                body=s.DocumentActRequestSchema, answer=(200, s.ReportSchema),
+                refusals=(400, 403, 404, 409, 422))
+    def document_act(self, pk: int):
+        """签发 by a leader or the office; 印发 by the office (number and date fixed, then delivered)."""
+        body = self.body(s.DocumentActRequestSchema)
+        act = documents.sign if body["action"] == "sign" else documents.issue
+        return self.response(200, **service.report_json(act(pk, current_actor())))
 
 
 def register(appbuilder) -> None:

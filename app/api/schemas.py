@@ -30,6 +30,7 @@ from app.reports import KINDS
 from app.services.bulk import BULK_MAX
 from app.services.case_base import MAX_TEXT
 from workflows.case_workflow import TRANSITIONS
+from workflows.report_kinds import MAX_REMARKS
 
 NAME_LENGTH = 40  # a transition, an operation
 DATE_LENGTH = 40  # "YYYY-MM-DD" and some room: the service says what is wrong with a date
@@ -48,6 +49,8 @@ class TransitionRequestSchema(RequestSchema):
     comment = Text(max_length=MAX_TEXT, metadata={"description": "Needed by submit, return, reopen, reassign"})
     version = WholeNumber(metadata={"description": "The case version read; 409 when it changed since"})
     new_department_id = Id(metadata={"description": "reassign: the new lead department"})
+    open_sub_tasks_reason = Text(max_length=2000, metadata={
+        "description": "submit: why the case is submitted while sub-tasks are open"})
 
 
 class ProgressRequestSchema(RequestSchema):
@@ -133,6 +136,19 @@ class ReportListQuerySchema(RequestSchema):
     ids = IdCsv(max_items=200)
 
 
+class DraftEditRequestSchema(RequestSchema):
+    """The office's wording of a draft (an empty text restores the standard one) and its 成文日期."""
+
+    remarks = Text(max_length=MAX_REMARKS, metadata={"description": "下步工作要求 / remarks"})
+    highlights = Text(max_length=MAX_REMARKS, metadata={"description": "工作亮点 / highlights"})
+    next_steps = Text(max_length=MAX_REMARKS, metadata={"description": "下步工作安排 / next steps"})
+    date = Text(max_length=DATE_LENGTH, metadata={**_DATE, "description": "成文日期 (a working day)"})
+
+
+class DocumentActRequestSchema(RequestSchema):
+    action = Choice({"sign": "签发", "issue": "印发"}, required=True)
+
+
 # --- notifications ----------------------------------------------------------------------------
 
 
@@ -208,6 +224,7 @@ class ProgressSchema(Schema):
     case_id = fields.Integer()
     note = fields.String()
     percent_done = fields.Integer()
+    contribution = fields.Boolean(metadata={"description": "A partner department's note (the percent stays the lead's)"})
     created_at = fields.String(metadata={"format": "date-time"})
     indicators = fields.Dict(keys=fields.String(), values=fields.String())
     evidence = fields.List(fields.Nested(EvidenceSchema))
@@ -227,6 +244,9 @@ class ReportSchema(Schema):
     kind = fields.String(metadata={"enum": list(KINDS)})
     kind_name = fields.String()
     period = fields.String(allow_none=True)
+    as_of = fields.String(allow_none=True, metadata={
+        "format": "date",
+        "description": "A report of the running period (截至今日): the day it stands at; not final"})
     case_id = fields.Integer(allow_none=True)
     status = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
     progress = fields.Integer()
@@ -236,11 +256,20 @@ class ReportSchema(Schema):
     finished_at = fields.String(allow_none=True, metadata={"format": "date-time"})
     content_sha256 = fields.String(allow_none=True)
     error = fields.String(allow_none=True)
+    doc_state = fields.String(metadata={"enum": ["draft", "signed", "issued"],
+                                        "description": "Periodic reports: draft → signed (签发) → issued"})
+    number = fields.String(allow_none=True, metadata={"description": "发文字号, once issued"})
+    doc_date = fields.String(allow_none=True, metadata={"format": "date", "description": "成文日期"})
+    signer = fields.String(allow_none=True, metadata={"description": "签发人"})
+    signed_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    issued_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    wording = fields.Dict(keys=fields.String(), values=fields.String())
 
 
 class NotificationSchema(Schema):
     id = fields.Integer()
     case_id = fields.Integer(allow_none=True)
+    report_id = fields.Integer(allow_none=True, metadata={"description": "An issued document's report"})
     kind = fields.String()
     title = fields.String()
     body = fields.String()
@@ -277,6 +306,8 @@ class CaseWriteRequestSchema(RequestSchema):
     action_id = Id()
     plan_id = Id()
     parent_id = Id(metadata={"description": "The case this one is a sub-task of"})
+    weight = WholeNumber(minimum=1, maximum=100, metadata={
+        "description": "A sub-task's weight in its parent's percent (none: equal weights)"})
     lead_department_id = Id()
     partner_department_ids = fields.List(fields.Integer(), metadata={"maxItems": 50})
     owner_id = Id(metadata={"description": "牵头负责人 (a user id)"})
@@ -299,6 +330,8 @@ class CaseSchema(Schema):
     lead_department_id = fields.Integer(allow_none=True)
     deadline = fields.Date()
     percent_done = fields.Integer()
+    weight = fields.Integer(allow_none=True)
+    rolled_up_percent = fields.Integer(metadata={"description": "Sub-tasks' weighted percent (own without)"})
     rag = fields.String(metadata={"enum": ["green", "yellow", "red"]})
 
 
@@ -335,5 +368,5 @@ CASE_SCHEMAS = (
 )
 LEAD_PROPOSAL_SCHEMAS = (LeadDecisionRequestSchema, LeadProposalSchema, CaseSchema)
 EXTENSION_SCHEMAS = (DecisionRequestSchema, ExtensionSchema, CaseSummarySchema)
-REPORT_SCHEMAS = (ReportRequestSchema, ReportSchema)  # ReportOptions: nested, added with it
+REPORT_SCHEMAS = (ReportRequestSchema, ReportSchema, DraftEditRequestSchema, DocumentActRequestSchema)  # ReportOptions: nested, added with it
 NOTIFICATION_SCHEMAS = (PreferencesRequestSchema, PreferencesSchema, NotificationSchema)

@@ -5,7 +5,7 @@ Other tools and scripts rely on the command names and options.
 
 from flask import Flask
 
-from app.cli import backup, cases, evaluation, lists, reminders, reports, setup
+from app.cli import backup, cascade, cases, evaluation, lists, reminders, reports, setup
 
 
 def init_app(app: Flask) -> None:
@@ -17,3 +17,4 @@ def init_app(app: Flask) -> None:
     cases.register(app)
     backup.register(app)
     evaluation.register(app)
+    cascade.register(app)

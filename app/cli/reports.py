@@ -3,6 +3,9 @@
     flask report render KIND --period P --out FILE     KIND: inspection, dekad, monthly,
                                                         work-report, quarterly
     flask report render notice --case ID --out FILE    (likewise dossier)
+
+FILE ending in .docx gets the DOCX of the same document (python-docx, the same text as the
+PDF); any other name (.pdf) the PDF.
 """
 
 from __future__ import annotations
@@ -32,9 +35,10 @@ def _kinds() -> list[str]:
 
 @report_cli.command("render")
 @click.argument("kind", type=click.Choice(_kinds()))
-@click.option("--period", help="Period: 2024-06-D2 (dekad), 2024-06 (month), 2024-Q2 (quarter).")
+@click.option("--period", help="Period: 2024-06-D2 (dekad), 2024-06 (month), 2024-Q2 (quarter); "
+                                "the running one gives a report as of today (截至今日, not final).")
 @click.option("--case", "case_id", type=int, help="Case id (notice, dossier).")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="PDF file to write.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write: NAME.pdf (PDF) or NAME.docx (Word).")
 @click.option("--remarks", help="Office remarks (inspection).")
 @click.option("--requirement", help="Requirement text (notice).")
 @click.option("--no-red-header", is_flag=True, help="Leave out the red issuer header.")
@@ -44,7 +48,7 @@ def _kinds() -> list[str]:
 @click.option("--signer", help="签发人 of a report sent upwards (工作月报).")
 def render_command(kind, period, case_id, out, remarks, requirement, no_red_header, as_of, draft, doc_date,
                    signer) -> None:
-    """Render one report straight to a PDF file (no queue, no Report row).
+    """Render one report straight to a PDF or DOCX file (no queue, no Report row).
 
     A periodic report is issued: its number comes from the register (taken now in the
     series of its year of issue, or the one it was issued with before), unless --draft.
@@ -52,7 +56,7 @@ def render_command(kind, period, case_id, out, remarks, requirement, no_red_head
     from app.clock import local_today
     from app.extensions import db
     from app.models import Case
-    from app.reports import KINDS, render
+    from app.reports import KINDS, render, render_docx
     from app.services.plans import latest_plan
     from app.services.reports import InvalidReportRequest, clean_options, period_for
 
@@ -68,6 +72,13 @@ def render_command(kind, period, case_id, out, remarks, requirement, no_red_head
             if plan is None:
                 fail("尚未导入方案：请先运行 flask plan load")
             subject = {"period": period_for(kind, period), "plan": plan}
+            today = local_today()
+            if subject["period"].start > today:
+                fail(f"期间 {subject['period'].key} 尚未开始")
+            if subject["period"].end >= today:
+                # The running period: 截至今日, marked as not final, never numbered.
+                subject["period"] = subject["period"].so_far(today)
+                options["as_of"], draft = today.isoformat(), True
             if not draft:
                 from app.services.documents import issued_options
                 from workflows.errors import DomainError
@@ -97,10 +108,11 @@ def render_command(kind, period, case_id, out, remarks, requirement, no_red_head
             subject = {"case": case, "as_of": day}
     except InvalidReportRequest as exc:
         fail(str(exc.message))
-    pdf = render(kind, options=options, **subject)
+    as_docx = out.suffix.lower() == ".docx"
+    content = (render_docx if as_docx else render)(kind, options=options, **subject)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(pdf)
-    click.echo(f"已生成{KINDS[kind].name_zh}：{out}（{len(pdf) // 1024} KB）")
+    out.write_bytes(content)
+    click.echo(f"已生成{KINDS[kind].name_zh}{'（Word）' if as_docx else ''}：{out}（{len(content) // 1024} KB）")
 
 
 @report_cli.command("scheduled")

@@ -57,6 +57,8 @@ def plan_load(file: str | None) -> None:
         f"已导入方案《{result.plan.title}》（{result.plan.year}）：新增 {result.created} 条，"
         f"更新 {result.updated} 条。"
     )
+    if getattr(result, "new_departments", None):
+        click.echo(f"新建单位 {len(result.new_departments)} 个：{'、'.join(result.new_departments)}")
 
 
 @plan_cli.command("dump")

@@ -33,6 +33,7 @@ from app.reports.figures import (
 from app.reports.snapshot import CaseAt, cases_at, missed_milestones_at
 from workflows.documents import DRAFT_NUMBER, UnitFacts, action_verdict, expected_percent, is_upward
 from workflows.documents import praise_and_criticism as ruled_praise_and_criticism
+from workflows.evaluation import DEFAULT_SCHEME
 from workflows.organisation import Issuer, campaign_of
 from workflows.periods import Period, PeriodKind
 from workflows.report_kinds import KINDS
@@ -72,9 +73,11 @@ def period_dict(period: Period) -> dict:
         "key": period.key,
         "label": period.label_zh,
         "start": period.start,
-        "end": period.end,
+        "end": period.end,  # a running period's: the day its facts stand at (截至今日)
+        "running": period.running,
         "unit": unit,
-        "this": f"本{unit}",
+        # 本旬 for a finished dekad; 本旬以来 (since it began) for the running one.
+        "this": f"本{unit}以来" if period.running else f"本{unit}",
         "previous": f"上{unit}",
         "previous_label": previous.label_zh,
         "next_label": period.next().label_zh,
@@ -158,8 +161,8 @@ def department_ranking(period: Period, cases: list[CaseAt], plan_id: int | None 
     for case in cases:
         if case.lead_department_id:
             by_department[case.lead_department].append(case)
-    if evaluations:
-        groups = {"task_force": (0, "行动专班"), "district_department": (1, "区直部门"), "township": (2, "乡镇（街道）")}
+    if evaluations and not period.running:  # a running period is not evaluated yet
+        groups = {g["key"]: (n, g["name"]) for n, g in enumerate(DEFAULT_SCHEME["groups"])}
         rows = sorted(
             ({"department": e.department.name, "group": groups.get(e.group_key, (9, e.group_key))[1],
               "group_order": groups.get(e.group_key, (9, ""))[0], "kan": plain_number(e.kan),
@@ -233,19 +236,32 @@ def _frame(kind: str, period: Period, plan: Plan, options: dict, *, title: str, 
     org = organisation_of(plan)
     number = options.get("number") or org.prefix(kind, KINDS[kind].default_prefix) + DRAFT_NUMBER
     day = dt.date.fromisoformat(options["date"]) if options.get("date") else issue_date(period)
+    subtitle = ""
+    if period.running:
+        # 截至今日: dated the day its facts stand at, never numbered, and it says so.
+        day, number = period.end, ""
+        subtitle = provisional_note(period)
     return Document(
         kind=kind,
         title=title,
+        subtitle=subtitle,
         issuer=issuer.name,
         date=day,
         number=number,
         signer=options.get("signer", "") if is_upward(kind) else "",
-        draft=not options.get("number"),
+        draft=period.running or not options.get("number"),
         masthead=issuer.masthead if red_header else "",
         recipients=recipients,
         copy_to=copy_to,
         printed_by=issuer.name,
     )
+
+
+def provisional_note(period: Period) -> str:
+    """The line under a running period's title: as of which day, and not the final report."""
+    unit = period_dict(period)["unit"]
+    return (f"（截至{period.end.month}月{period.end.day}日。本{unit}尚未结束，"
+            f"本报告不是{period.label_zh}的正式报告，以期末报告为准）")
 
 
 def build_inspection(period: Period, plan: Plan, options: dict) -> dict:

@@ -163,6 +163,7 @@ def case_facts(case: Case, *, has_evidence: bool | None = None) -> CaseFacts:
         partner_department_ids=frozenset(d.id for d in case.partner_departments),
         requires_evidence=bool(case.requires_evidence),
         has_evidence=has_evidence,
+        organisation_id=case.plan.organisation_id if case.plan is not None else None,
     )
 
 

@@ -29,6 +29,7 @@ from app.models import (
     utcnow,
 )
 from app.services.case_base import LEAD_DEPARTMENT_KINDS, actor_name, get_visible_case
+from workflows import subtasks
 from workflows.case_form import (
     MayNotCreate,
     MilestoneAfterDeadline,
@@ -49,6 +50,7 @@ CASE_FIELD_LABELS = {
     "action_id": lazy_gettext("action"),
     "plan_id": lazy_gettext("plan"),
     "parent_id": lazy_gettext("parent case"),
+    "weight": lazy_gettext("weight"),
     "lead_department_id": lazy_gettext("lead department"),
     "partner_department_ids": lazy_gettext("partner departments"),
     "owner_id": lazy_gettext("responsible lead"),
@@ -111,6 +113,7 @@ def create_case(actor: Actor, data: dict) -> Case:
             title=values["title"], text=values.get("text", ""), source=values.get("source", ""),
             list_kind="task", lead_department_id=lead.id, lead_basis="named",
             owner_id=owner.id if owner else None, parent_id=parent.id if parent else None,
+            weight=values.get("weight"),
             start_date=today, deadline=values["deadline"], original_deadline=values["deadline"],
             state="assigned", assigned_at=now, state_changed_at=now, created_at=now,
         )
@@ -162,6 +165,8 @@ def update_case(actor: Actor, case_id, data: dict) -> Case:
             if parent is not None and parent.id == case.id:
                 raise NotAnId(field="parent_id")
             case.parent_id = parent.id if parent else None
+        if "weight" in values:
+            case.weight = values["weight"]
         if "action_id" in values:
             _plan, action = _plan_and_action({"action_id": values["action_id"], "plan_id": case.plan_id})
             case.action_id = action.id if action else None
@@ -185,7 +190,7 @@ def update_case(actor: Actor, case_id, data: dict) -> Case:
     return case
 
 
-_EDITABLE = ("title", "text", "source", "action_id", "parent_id", "lead_department_id",
+_EDITABLE = ("title", "text", "source", "action_id", "parent_id", "weight", "lead_department_id",
              "partner_department_ids", "owner_id", "deadline", "milestones", "targets")
 
 
@@ -248,6 +253,7 @@ def _snapshot(case: Case) -> dict:
         "source": case.source or "",
         "action_id": case.action_id,
         "parent_id": case.parent_id,
+        "weight": case.weight,
         "lead_department_id": case.lead_department_id,
         "partner_department_ids": sorted(d.id for d in case.partner_departments),
         "owner_id": case.owner_id,
@@ -277,10 +283,8 @@ def children_of(case_id: int) -> list[Case]:
 
 
 def rolled_up_percent(case: Case, children: list[Case] | None = None) -> int:
-    """A parent's percent done: the average of its sub-tasks' (a done one counts 100), equal
-    weights; a case without sub-tasks: its own."""
+    """A parent's percent done: its sub-tasks' weighted mean (a done one counts 100; no weight:
+    1, so equal weights by default); a case without sub-tasks: its own."""
     children = children_of(case.id) if children is None else children
-    if not children:
-        return case.percent_done or 0
-    values = [100 if c.state in ("verified", "closed") else (c.percent_done or 0) for c in children]
-    return round(sum(values) / len(values))
+    return subtasks.rolled_up_percent(((c.state, c.percent_done, c.weight) for c in children),
+                                      case.percent_done)

@@ -44,6 +44,8 @@ def progress_json(update: ProgressUpdate) -> dict:
         "case_id": update.case_id,
         "note": update.note,
         "percent_done": update.percent_done,
+        # A partner department's note: a contribution, which does not set the case's percent.
+        "contribution": bool(getattr(update, "contribution", False)),
         "created_at": update.created_at.isoformat() + "Z",
         "indicators": {str(a.indicator_id): str(a.value) for a in update.actuals},
         "evidence": [

@@ -91,3 +91,66 @@ def unknown_departments(draft: dict) -> list[dict]:
     a choice in the department list."""
     return [{"name": d["name"], "suggestions": [m["name"] for m in d["matches"]]}
             for d in department_matches(draft) if d["choice"] == NEW_DEPARTMENT]
+
+
+def _walk_names(data: dict):
+    """(container, key) of every department name a plan file or draft JSON gives."""
+    for goal in data.get("goals") or []:
+        if isinstance(goal, dict):
+            yield from ((goal, k) for k in ("lead_departments", "partner_departments") if k in goal)
+            yield from ((i, "responsible_department") for i in goal.get("indicators") or []
+                        if isinstance(i, dict) and i.get("responsible_department"))
+    for action in data.get("actions") or []:
+        if not isinstance(action, dict):
+            continue
+        if action.get("lead_department"):
+            yield action, "lead_department"
+        yield from ((i, "responsible_department") for i in action.get("indicators") or []
+                    if isinstance(i, dict) and i.get("responsible_department"))
+        for case in action.get("cases") or []:
+            if isinstance(case, dict):
+                yield from ((case, k) for k in ("lead_departments", "partner_departments") if k in case)
+
+
+def resolve_file_departments(data: dict) -> list[str]:
+    """Departments a JSON plan (what `flask plan extract --json` prints) names that are neither
+    known nor declared in its `departments`: a name trusted to be a known department written
+    another way is rewritten to it; a name like no known department is declared as a new one
+    (returned); a name with only uncertain candidates is refused (PlanFileError), never guessed."""
+    from app.services.plan_file import PlanFileError
+
+    if not isinstance(data, dict):
+        return []
+    declared = {d.get(k) for d in data.get("departments") or [] if isinstance(d, dict)
+                for k in ("name", "short_name")} - {None}
+    aliases, known = _known_aliases(), _known_pairs()
+    mapping: dict[str, str] = {}
+    new: list[str] = []
+    unsure: dict[str, list[str]] = {}
+    for node, key in list(_walk_names(data)):
+        values = node[key] if isinstance(node[key], list) else [node[key]]
+        for name in values:
+            if not isinstance(name, str) or name in aliases or name in declared or name in mapping \
+                    or name in new or name in unsure:
+                continue
+            best = best_match(name, known)
+            candidates = [m.name for m in match_department(name, known)]
+            if best is not None:
+                mapping[name] = best.name
+            elif not candidates:
+                new.append(name)
+            else:
+                unsure[name] = candidates
+    if unsure:
+        raise PlanFileError("以下单位不能确定是哪个已有单位，请在文件中改为准确名称，或在 departments 中登记："
+                            + "；".join(f"“{n}”（可能是{'、'.join(c)}）" for n, c in unsure.items()))
+    for node, key in list(_walk_names(data)):
+        if isinstance(node[key], list):
+            node[key] = list(dict.fromkeys(mapping.get(n, n) for n in node[key]))
+        elif node[key] in mapping:
+            node[key] = mapping[node[key]]
+    if new:
+        data["departments"] = [*(data.get("departments") or []), *(
+            {"name": n, "kind": "township" if re.search(r"(镇|乡|街道)$", n) else "district_department"}
+            for n in new)]
+    return new

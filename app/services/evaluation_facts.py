@@ -30,8 +30,8 @@ from app.models import (
     ProgressUpdate,
 )
 from app.plan_family import family_ids
-from app.reports.figures import indicator_rows
 from app.reports.snapshot import CaseAt, cases_at, local_day, moment_after
+from app.reports.targets import JUDGEMENT_LABELS, gap_text, latest_actuals, number, target_of
 from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear
 from workflows.documents import expected_percent
@@ -46,6 +46,7 @@ from workflows.evaluation_scoring import (
 )
 from workflows.periods import Period, PeriodKind
 from workflows.rag import overdue_working_days
+from workflows.targets import Frequency, StatPeriod, assess, period_of_key
 
 OPEN = ("assigned", "in_progress")
 
@@ -68,10 +69,16 @@ def gather(scheme: Scheme, period: Period, plan_id: int) -> list[UnitInput]:
     tasks = {c.id: _task(c, period, calendar, c.id in extended, history) for c in cases}
     dekads = _dekads(period)
     stale = _stale(ids, period)
-    lights = {row["id"]: row for row in indicator_rows(plan_id, period)}
     indicators = list(db.session.scalars(select(Indicator).where(Indicator.plan_id.in_(plan_ids))))
+    # Each indicator's latest actual up to the period's end, as recorded by then.
+    latest = latest_actuals([i.id for i in indicators], recorded_before=moment,
+                            up_to=StatPeriod(period.end.year, period.end.month, Frequency.MONTHLY))
     case_lead = {c.id: c.lead_department_id for c in cases}
     case_action = {c.id: c.action_id for c in cases}
+    by_lead, by_action = defaultdict(list), defaultdict(list)
+    for c in cases:
+        by_lead[c.lead_department_id].append(c)
+        by_action[c.action_id].append(c)
 
     units = []
     kinds = {k: g.key for g in scheme.groups for k in g.kinds}
@@ -81,11 +88,11 @@ def gather(scheme: Scheme, period: Period, plan_id: int) -> list[UnitInput]:
         if task_force:
             if dept.action_id is None:
                 continue
-            mine = [c for c in cases if c.action_id == dept.action_id]
+            mine = by_action.get(dept.action_id, [])
             mine_inds = [i for i in indicators if i.action_id == dept.action_id
                          or (i.case_id and case_action.get(i.case_id) == dept.action_id)]
         else:
-            mine = [c for c in cases if c.lead_department_id == dept.id]
+            mine = by_lead.get(dept.id, [])
             mine_inds = [i for i in indicators if i.responsible_department_id == dept.id
                          or (i.responsible_department_id is None and i.case_id and case_lead.get(i.case_id) == dept.id)]
         if not mine and not mine_inds:
@@ -93,7 +100,7 @@ def gather(scheme: Scheme, period: Period, plan_id: int) -> list[UnitInput]:
         waiting = [c for c in mine if _waiting(c)]
         unit = UnitInput(dept.id, dept.name, kinds[dept.kind])
         unit.tasks = [tasks[c.id] for c in mine]
-        unit.indicators = [_indicator(i, lights.get(i.id)) for i in mine_inds if i.id in lights]
+        unit.indicators = [_indicator(i, latest.get(i.id)) for i in mine_inds]
         unit.dekads = [DekadFact(c.id, c.title, d.key, _reported(reports.get(c.id, ()), d))
                        for d in dekads for c in mine if _expected_in(c, d, history.get(c.id, ()), current)]
         unit.events = {
@@ -157,15 +164,19 @@ def _task(c: CaseAt, period: Period, calendar, extended: bool, history) -> TaskF
     return TaskFact(outcome="not_due", expected=expected_percent(c.start_date, deadline, period.end), **common)
 
 
-def _indicator(ind: Indicator, row: dict | None) -> IndicatorFact:
-    if row is None or not row["reported"]:
+def _indicator(ind: Indicator, actual) -> IndicatorFact:
+    """The indicator's light by its kind against target and pace (workflows.targets), in words."""
+    if actual is None:
         return IndicatorFact(ind.id, ind.name, None, "未报送实际值")
-    text = f"实际{row['actual']}{row['unit'] if row['actual'] and row['kind'] != 'qualitative' else ''}"
-    if row["period"]:
-        text += f"（{row['period']}）"
-    if row["gap"]:
-        text += f"，{row['gap']}"
-    return IndicatorFact(ind.id, ind.name, row["light"], text)
+    assessment = assess(target_of(ind), period_of_key(actual.period), actual.value, actual.judgement)
+    if actual.value is not None:
+        text = f"实际{number(actual.value)}{ind.unit}（{actual.period}）"
+    else:
+        text = f"{JUDGEMENT_LABELS.get(actual.judgement, '')}（{actual.period}）"
+    gap = gap_text(assessment, ind.unit)
+    if gap:
+        text += f"，{gap}"
+    return IndicatorFact(ind.id, ind.name, assessment.light.value if assessment.light else None, text)
 
 
 # --------------------------------------------------------------------------- history

@@ -94,6 +94,14 @@ def indicator_detail(indicator_id: int, actor: Actor) -> dict:
     data["may_report"] = may_report(ind, actor)
     data["actuals"] = actual_versions(ind)
     data["current_period"] = period_for(local_today().year, local_today().month, ind.frequency).key
+    from app.services import cascade  # the plans below: what they contribute to this target
+
+    data["contributions"] = cascade.contributions(ind)
+    data["contributes_to_id"] = ind.contributes_to_id
+    if ind.contributes_to_id:
+        parent = db.session.get(Indicator, ind.contributes_to_id)
+        data["contributes_to"] = {"id": parent.id, "name": parent.name, "plan": str(parent.plan_id)} \
+            if parent else None
     return data
 
 

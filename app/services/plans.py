@@ -8,7 +8,7 @@ changes nothing. Errors name the key path and the line of the file, in Chinese.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -41,6 +41,7 @@ class LoadResult:
     created: int
     updated: int
     demo: bool = False  # the plan is the living demo's shifted copy: left as it is
+    new_departments: list = field(default_factory=list)  # created for a JSON file's names
 
 
 class _Upserter:
@@ -72,9 +73,28 @@ class _Upserter:
 
 
 def load_plan(path: Path | str = DEFAULT_PLAN_FILE) -> LoadResult:
-    """Load a plan file in one transaction: validate everything, then upsert."""
+    """Load a plan file in one transaction: validate everything, then upsert.
+
+    A JSON file (`flask plan dump --json`, `flask plan extract --json`) may name departments
+    the installation does not have: trusted matches are read as the known department, names
+    like none are created (`LoadResult.new_departments`), uncertain ones are refused."""
+    from app.services.draft_departments import resolve_file_departments
+
     data, digest = read_plan_file(path)
-    return load_plan_data(data, Path(path).name, digest)
+    new = []
+    if _is_json(path):
+        new = resolve_file_departments(data)
+    result = load_plan_data(data, Path(path).name, digest)
+    result.new_departments = new
+    return result
+
+
+def _is_json(path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    except OSError:
+        return False
 
 
 def load_plan_data(data: dict, source_name: str, digest: str | None = None) -> LoadResult:

@@ -23,7 +23,7 @@ from app.services.case_base import (
     transaction,
 )
 from app.services.evidence import MAX_FILES, check_evidence, store
-from workflows import permissions
+from workflows import permissions, subtasks
 from workflows.errors import N_
 from workflows.vocabulary import Actor
 
@@ -42,10 +42,18 @@ def add_progress(
     try:
         with transaction():
             case = get_visible_case(case_id, actor, for_update=True)
-            permissions.ensure("update_progress", case_facts(case, has_evidence=False), actor)
+            facts = case_facts(case, has_evidence=False)
+            permissions.ensure("update_progress", facts, actor)
+            # A partner unit's note is a contribution: only the lead unit sets the percent.
+            lead = subtasks.sets_percent(facts, actor)
             # Inputs are judged only for someone who may act (404, then 403/409, then 422).
             note = clean_text(note, required_msgid=N_("Give a progress note."))
-            percent = _percent(percent)
+            if lead:
+                percent = _percent(percent)
+            elif percent not in (None, "") and _percent(percent) != case.percent_done:
+                raise subtasks.PercentNotYours()
+            else:
+                percent = case.percent_done
             values = _indicator_values(case, indicator_values or {})
             files = [f for f in (files or ()) if f is not None and (f.filename or "").strip()]
             if len(files) > MAX_FILES:
@@ -85,6 +93,7 @@ def add_progress(
             db.session.flush()
             case.percent_done = percent
             case.last_progress_at = now
+            extra = {} if lead else {"contribution": True}
             add_history(
                 case,
                 actor,
@@ -98,11 +107,13 @@ def add_progress(
                     "evidence": [
                         {"id": r.id, "name": r.original_name, "size": r.size} for r in stored
                     ],
+                    **extra,
                 },
             )
             outbox.record_event(
                 outbox.CASE_PROGRESS, case.id, actor_id=actor.user_id, progress_update_id=update.id
             )
+        update.contribution = not lead  # for the caller's message (not a column)
     except BaseException:
         for path in written:  # the database never saw them: leave no orphan files
             path.unlink(missing_ok=True)

@@ -29,10 +29,11 @@ from app.access import visible_cases_clause
 from app.clock import local_day, local_today
 from app.extensions import db
 from app.models import Case, Plan, Report, utcnow
-from app.reports import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, render
+from app.reports import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, render_files
 from app.reports.casefile import task_force_of
 from app.services.after_commit import send_task_now
 from app.services.case_base import CaseNotFound, case_facts, get_visible_case
+from app.services.documents import deliver_issued, document_json
 from app.services.plan_scope import default_plan
 from workflows import report_kinds
 from workflows.errors import DomainError
@@ -124,22 +125,40 @@ def get_report(report_id, actor: Actor) -> Report:
     return report
 
 
-def report_file(report_id, actor: Actor) -> tuple[Path, str]:
-    """The PDF of a finished report the actor may read, and the name to download it as."""
+FORMATS = {"pdf": "application/pdf",
+           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def report_file(report_id, actor: Actor, fmt: str = "pdf") -> tuple[Path, str]:
+    """The PDF (or DOCX) of a finished report the actor may read, and the name to download it as."""
     report = get_report(report_id, actor)
     if report.status != "done" or not report.file_name:
         raise ReportNotReady(lazy_gettext("The report is not ready yet."))
     path = Path(current_app.config["REPORT_FOLDER"]) / report.file_name
+    if fmt == "docx":
+        path = path.with_suffix(".docx")
     if not path.is_file():
         raise ReportNotReady(lazy_gettext("The report's file is missing; request it again."))
-    return path, download_name(report)
+    return path, download_name(report, fmt)
 
 
-def download_name(report: Report) -> str:
-    """月通报-2024-06.pdf, 督办通知单-案件12-2024-07-01.pdf."""
+def download_name(report: Report, fmt: str = "pdf") -> str:
+    """月通报-2024-06.pdf, 旬简报-2024-12-D1-截至12月2日.pdf, 督办通知单-任务12.pdf; an issued
+    document leads with its number."""
     name = KINDS[report.kind].name_zh if report.kind in KINDS else report.kind
     subject = report.period_key or f"任务{report.case_id}"
-    return f"{name}-{subject}.pdf"
+    if report.doc_state == "issued" and (report.options or {}).get("number"):
+        return f"{report.options['number']}-{name}-{subject}.{fmt}"
+    as_of = as_of_of(report)
+    if as_of is not None:
+        subject += f"-截至{as_of.month}月{as_of.day}日"
+    return f"{name}-{subject}.{fmt}"
+
+
+def as_of_of(report: Report) -> dt.date | None:
+    """The day a 截至今日 report of a running period stands at; None for a finished period."""
+    as_of = (report.options or {}).get("as_of")
+    return dt.date.fromisoformat(as_of) if as_of else None
 
 
 def report_json(report: Report) -> dict:
@@ -149,6 +168,7 @@ def report_json(report: Report) -> dict:
         "kind": report.kind,
         "kind_name": KINDS[report.kind].name_zh if report.kind in KINDS else report.kind,
         "period": report.period_key or None,
+        "as_of": as_of.isoformat() if (as_of := as_of_of(report)) else None,
         "case_id": report.case_id,
         "status": report.status,
         "progress": report.progress,
@@ -158,6 +178,7 @@ def report_json(report: Report) -> dict:
         "finished_at": report.finished_at.isoformat() + "Z" if report.finished_at else None,
         "content_sha256": report.content_sha256,
         "error": report.error,
+        **(document_json(report) if report.kind in PERIOD_KINDS else {}),
     }
 
 
@@ -175,10 +196,14 @@ def request_report(actor: Actor, kind, *, period=None, case_id=None, options=Non
     report = Report(kind=kind, trigger="manual", requested_by_id=actor.user_id, status="queued",
                     progress=0, options=options)
     if KINDS[kind].subject == "period":
-        parsed = period_for(kind, period)
-        if parsed.end >= local_today():
+        parsed, today = period_for(kind, period), local_today()
+        if parsed.start > today:
             raise InvalidReportRequest(lazy_gettext(
-                "The period %(period)s has not ended yet: reports cover finished periods.", period=parsed.key))
+                "The period %(period)s has not started yet: a report covers a finished period, "
+                "or the running one as of today.", period=parsed.key))
+        if parsed.end >= today:
+            # The running period: 截至今日, marked as not the period's final report.
+            report.options = {**options, "as_of": today.isoformat()}
         report.period_key = parsed.key
         if not can_request_report(actor, kind):
             raise ReportNotAllowed(lazy_gettext("You may not request this kind of report."))
@@ -273,14 +298,16 @@ def generate_report(report_id: int) -> Report | None:
         db.session.commit()
 
     try:
-        pdf = render(report.kind, progress=progress, **subject_of(report))
+        pdf, docx = render_files(report.kind, progress=progress, **subject_of(report))
         digest = hashlib.sha256(pdf).hexdigest()
         name = f"{report.id:06d}-{report.kind}-{digest[:12]}.pdf"
         folder = Path(current_app.config["REPORT_FOLDER"])
         folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{name}.part"
-        temporary.write_bytes(pdf)
-        temporary.replace(folder / name)  # atomic: a reader never sees half a file
+        # The DOCX first, the PDF last: a row pointing at the PDF has both files.
+        for final, content in ((folder / name).with_suffix(".docx"), docx), (folder / name, pdf):
+            temporary = folder / f".{final.name}.part"
+            temporary.write_bytes(content)
+            temporary.replace(final)  # atomic: a reader never sees half a file
     except Exception as exc:
         db.session.rollback()
         log.exception("report %s failed", report_id)
@@ -288,12 +315,18 @@ def generate_report(report_id: int) -> Report | None:
             status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow()))
         db.session.commit()
         raise
-    report = db.session.get(Report, report_id)
+    report = db.session.get(Report, report_id, with_for_update=True)
+    if report is None or report.status != "running":
+        # Edited (queued again) or issued while this run rendered: the next run writes the file.
+        db.session.commit()
+        return report
     report.file_name = name
     report.content_sha256 = digest
     report.status = "done"
     report.progress = 100
     report.finished_at = utcnow()
+    # An issued document goes to its readers once its files are there (same transaction).
+    deliver_issued(report)
     db.session.commit()
     return report
 
@@ -303,8 +336,10 @@ def subject_of(report: Report) -> dict:
     options = dict(report.options or {})
     if KINDS[report.kind].subject == "period":
         plan = db.session.get(Plan, options["plan_id"]) if options.get("plan_id") else None
-        return {"period": parse_period(report.period_key), "plan": plan or default_plan(),
-                "options": options}
+        period = parse_period(report.period_key)
+        if options.get("as_of"):  # a running period, as it stood on the day it was requested
+            period = period.so_far(dt.date.fromisoformat(options["as_of"]))
+        return {"period": period, "plan": plan or default_plan(), "options": options}
     case = db.session.get(Case, report.case_id)
     if case is None:
         raise ReportNotFound()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from app.extensions import db
 from app.models import Case, Department, utcnow
 from app.services import outbox
@@ -24,6 +26,7 @@ from app.services.case_base import (
     get_visible_case,
     transaction,
 )
+from workflows import subtasks
 from workflows.case_workflow import TRANSITIONS, Effects, UnknownTransition, check_transition
 from workflows.errors import N_
 from workflows.vocabulary import Actor, Need
@@ -37,8 +40,12 @@ def apply_transition(
     comment: str | None = None,
     version: int | None = None,
     new_department_id: int | None = None,
+    open_sub_tasks_reason: str | None = None,
 ) -> Case:
-    """Fire a workflow transition: the only code that changes Case.state."""
+    """Fire a workflow transition: the only code that changes Case.state.
+
+    Submitting a case whose sub-tasks are not all verified needs `open_sub_tasks_reason`
+    (workflows.subtasks); it is kept in the history row with the open sub-tasks' ids."""
     if not isinstance(transition, str) or transition not in TRANSITIONS:
         raise UnknownTransition(str(transition))
     rule = TRANSITIONS[transition]
@@ -65,6 +72,8 @@ def apply_transition(
         now = utcnow()
         if Need.NEW_DEPARTMENT in rule.needs:  # reassign: checked present and different
             data = _move_to(case, new_department_id)
+        if transition == "submit":
+            data = _open_sub_tasks(case, open_sub_tasks_reason)
         apply_effects(case, rule.effects, actor, now)
         case.state = str(target)
         case.version += 1
@@ -89,6 +98,18 @@ def apply_transition(
             history_id=entry.id,
         )
     return case
+
+
+def _open_sub_tasks(case: Case, reason) -> dict | None:
+    """Refuse submitting before open sub-tasks unless a reason is given; what to record."""
+    children = db.session.execute(
+        select(Case.id, Case.title, Case.state).where(Case.parent_id == case.id).order_by(Case.deadline, Case.id)
+    ).all()
+    open_rows = [c for c in children if subtasks.is_open(c.state)]
+    text = subtasks.check_submit([c.title for c in open_rows], reason)
+    if text is None:
+        return None
+    return {"open_sub_tasks": [c.id for c in open_rows], "open_sub_tasks_reason": text}
 
 
 def apply_effects(case: Case, effects: Effects, actor: Actor, now: datetime) -> None:

@@ -26,8 +26,8 @@ BLANK_ROWS = 3
 def form_values(form) -> dict:
     """The case fields from the form (rows of milestones and targets; empty rows ignored)."""
     data = {name: form.get(name, "") for name in
-            ("title", "text", "source", "action_id", "plan_id", "parent_id", "lead_department_id",
-             "owner_id", "deadline") if name in form}
+            ("title", "text", "source", "action_id", "plan_id", "parent_id", "weight",
+             "lead_department_id", "owner_id", "deadline") if name in form}
     if "partners_present" in form:
         data["partner_department_ids"] = form.getlist("partner_department_ids")
     if "milestones_present" in form:

@@ -6,7 +6,6 @@ app.views.cases builds the case page and the queues (我的待办) on `CaseListB
 
 from __future__ import annotations
 
-import itertools
 import re
 from datetime import date
 from urllib.parse import quote, urlencode
@@ -25,9 +24,10 @@ from flask_babel import lazy_gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
+from sqlalchemy import func, select
 from wtforms import SelectField
 
+from app import rag_sql
 from app.access import CaseVisibilityFilter
 from app.errors import translate
 from app.extensions import db
@@ -47,11 +47,10 @@ from app.security import current_actor
 from app.services import plan_scope
 from app.services import saved_filters as saved
 from app.services.bulk import NothingDone, start_bulk
-from app.services.calendar import current_calendar, local_today
 from app.services.case_base import LEAD_DEPARTMENT_KINDS
 from app.services.case_search import search_clause, search_words
 from app.services.cases import DASH
-from app.services.dashboard import DUE_SOON_WORKING_DAYS, is_due_soon
+from app.services.dashboard import DUE_SOON_WORKING_DAYS
 from app.services.milestones import due_soon_clause, missed_clause
 from app.services.status_export import RAG_NAMES, export_status
 from app.views.row_policy import RowPolicyActions
@@ -129,6 +128,13 @@ class CaseInterface(SQLAInterface):
             return self.computed[col](item)
         return super()._get_attr_value(item, col)
 
+    def query(self, *args, **kwargs):
+        """A page of cases, with the lights of all its rows computed at once (one query for
+        their milestones, not one per row)."""
+        count, items = super().query(*args, **kwargs)
+        request_rags(items)
+        return count, items
+
 
 class ExtensionInterface(SQLAInterface):
     """Extension requests with their case's link and lead department."""
@@ -142,9 +148,6 @@ class ExtensionInterface(SQLAInterface):
 # --- queue filters -------------------------------------------------------------------------
 
 
-_ID_FILTERS = itertools.count()
-
-
 class PlanScopeFilter(BaseFilter):
     """The plan the user works in (with its actions' implementation plans), or all plans."""
 
@@ -155,19 +158,25 @@ class PlanScopeFilter(BaseFilter):
         return query.filter(plan_scope.case_clause(plan_scope.chosen_plan(current_user.id)))
 
 
-class IdsFilter(BaseFilter):
-    """Only the given case ids (the RAG quick filter, computed in Python by rag_for)."""
+class RagFilter(BaseFilter):
+    """The light quick filter (?rag=red|yellow|green), in SQL (app.rag_sql)."""
 
-    name = "ids"
-    arg_name = "in"  # FAB applies list values one by one unless the filter is an "in"
+    name = "rag"
+    arg_name = None
 
     def apply(self, query, value):
-        # Ids rendered inline, not one bind parameter each: with thousands of red cases the
-        # parameters cost most of the page (bench/cases_bench.py). They are ints we computed.
-        # One bind name per filter (the light and 即将到期 may both narrow a list).
-        ids = bindparam(f"ids_{next(_ID_FILTERS)}", [int(v) for v in value], expanding=True,
-                        literal_execute=True)
-        return query.filter(Case.id.in_(ids))
+        light, thresholds = value
+        return query.filter(rag_sql.light_is(light, thresholds))
+
+
+class DueSoonFilter(BaseFilter):
+    """?due=soon: open cases due within the dashboard's 即将到期 window, in SQL."""
+
+    name = "due"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(rag_sql.due_soon(value))
 
 
 class MilestoneFilter(BaseFilter):
@@ -398,11 +407,7 @@ class CaseListBase(RowPolicyActions, ModelView):
         if milestone in MILESTONE_FILTERS:
             filters.add_filter("id", MilestoneFilter, milestone)
         if due_soon:
-            rows = filters.get_joined_filters(self._base_filters).apply_all(
-                db.session.query(Case.id, Case.state, Case.deadline)).all()
-            today, calendar = local_today(), current_calendar()
-            filters.add_filter("id", IdsFilter, tuple(
-                row.id for row in rows if is_due_soon(row.state, row.deadline, today, calendar)))
+            filters.add_filter("id", DueSoonFilter, DUE_SOON_WORKING_DAYS)
         return filters
 
     def _chips(self) -> list[dict]:
@@ -474,22 +479,22 @@ class CaseListBase(RowPolicyActions, ModelView):
     def _get_list_widget(self, filters, **kwargs):
         """Add the search words and the RAG quick filter (?rag=red|yellow|green) with its counts."""
         filters = self._with_words(filters)
-        # Only the columns the light needs, for every case the list's filters select (not
-        # just this page), so the counts match the record count.
-        light_columns = db.session.query(
-            Case.id, Case.state, Case.deadline, Case.start_date, Case.percent_done
-        )
-        selected = filters.get_joined_filters(self._base_filters).apply_all(light_columns)
-        rags = request_rags(selected.all())
+        # The light of every case the list's filters select (not just this page), counted in
+        # the database (app.rag_sql), so the counts match the record count at any size.
+        thresholds = rag_sql.thresholds()
+        lights = filters.get_joined_filters(self._base_filters).apply_all(
+            db.session.query(rag_sql.light(thresholds).label("light"))
+        ).subquery()
+        counts = dict(db.session.query(lights.c.light, func.count()).group_by(lights.c.light).all())
         active = request.args.get("rag")
         if active in RAG_LABELS:
             filters = filters.copy()
-            filters.add_filter("id", IdsFilter, tuple(i for i, r in rags.items() if r == active))
+            filters.add_filter("id", RagFilter, (active, thresholds))
         links = [
             {
                 "code": code,
                 "label": label(RAG_LABELS, code),
-                "count": sum(1 for r in rags.values() if r == code),
+                "count": counts.get(code, 0),
                 "url": url_for(request.endpoint, **{**request.args.to_dict(), "rag": code}),
                 "active": code == active,
             }

@@ -65,6 +65,7 @@ from workflows.permissions import (
     can_update_progress,
     can_urge,
 )
+from workflows.subtasks import sets_percent
 from workflows.vocabulary import Need, Role
 
 
@@ -109,6 +110,7 @@ class CaseView(CaseListBase):
                 comment=request.form.get("comment"),
                 version=form_int("version"),
                 new_department_id=form_int("new_department_id"),
+                open_sub_tasks_reason=request.form.get("open_sub_tasks_reason"),
             ),
             lambda case: gettext(
                 "%(transition)s done: the case is now %(state)s.",
@@ -157,7 +159,9 @@ class CaseView(CaseListBase):
                 **page_context(case, actor),
             )
             return page, 422
-        flash(gettext("Progress update saved (%(percent)s%% done).", percent=update.percent_done),
+        flash(gettext("Your contribution was recorded; the lead department sets the percent done.")
+              if getattr(update, "contribution", False) else
+              gettext("Progress update saved (%(percent)s%% done).", percent=update.percent_done),
               "success")
         return redirect(url_for("CaseView.show", pk=pk))
 
@@ -483,6 +487,7 @@ def page_context(case: Case, actor) -> dict:
         "rag_label": label(RAG_LABELS, str(rag)),
         "transitions": transitions,
         "can_progress": can_update_progress(facts, actor),
+        "sets_percent": sets_percent(facts, actor),
         "can_urge": can_urge(facts, actor),
         "can_extend": can_request_extension(facts, actor) and pending is None,
         "can_decide": can_decide_extension(actor),
@@ -495,6 +500,7 @@ def page_context(case: Case, actor) -> dict:
         and case.lead_department_id in actor.department_ids and case.state != "closed",
         "can_edit_case": bool(editable_fields(actor, case.action_id)),
         "children": (children := case_edit.children_of(case.id)),
+        "open_children": [c for c in children if c.state not in ("verified", "closed")],
         "rolled_up": case_edit.rolled_up_percent(case, children),
         "parent": db.session.get(Case, case.parent_id) if case.parent_id else None,
         "can_add_subtask": may_create(actor),

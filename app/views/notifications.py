@@ -74,12 +74,14 @@ class NotificationCentreView(BaseView):
     @expose("/open/<int:notification_id>")
     @has_access
     def open(self, notification_id: int):
-        """Mark one of the user's notifications read and go to its case."""
+        """Mark one of the user's notifications read and go to its case (or its document)."""
         try:
             note = service.own_notification(current_user.id, notification_id)
             service.mark_read(current_user.id, [note.id])
         except service.NotificationNotFound:
             abort(404)
+        if note.case_id is None:  # an issued document: its page, where the reader downloads it
+            return redirect(url_for("ReportsView.document", pk=note.report_id))
         return redirect(url_for("CaseView.show", pk=note.case_id))
 
     @expose("/read/<int:notification_id>", methods=["POST"])

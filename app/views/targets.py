@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _
 
 from app.errors import translate
 from app.security import current_actor
-from app.services import indicators, plan_scope
+from app.services import cascade, indicators, plan_scope
 from workflows.errors import DomainError, NotFound
+from workflows.permissions import can_load_plans
 from workflows.targets import Judgement
 
 
@@ -23,7 +24,8 @@ class TargetView(BaseView):
 
     route_base = "/targets"
     class_permission_name = "Target"
-    method_permission_name = {"index": "list", "show": "show", "report": "report"}
+    method_permission_name = {"index": "list", "show": "show", "report": "report",
+                              "contribution": "report"}
     default_view = "index"
 
     @expose("/")
@@ -53,8 +55,15 @@ class TargetView(BaseView):
         except NotFound as exc:
             return self.render_template("case/not_found.html", title=gettext("Not found"),
                                         message=translate(exc)), 404
+        actor = current_actor()
+        choices = []
+        if can_load_plans(actor):
+            from app.extensions import db
+            from app.models import Indicator
+
+            choices = cascade.parent_choices(db.session.get(Indicator, indicator_id))
         return self.render_template(
-            "indicators/show.html", t=data, title=data["name"],
+            "indicators/show.html", t=data, title=data["name"], parent_choices=choices,
             judgements=[(j.value, indicators.JUDGEMENT_LABELS[j.value]) for j in Judgement],
             frequency_label=indicators.FREQUENCY_LABELS.get(data["frequency"], ""),
         )
@@ -77,6 +86,24 @@ class TargetView(BaseView):
             flash(translate(exc), "danger")
             return redirect(url_for("TargetView.show", indicator_id=indicator_id))
         flash(gettext("Recorded the actual value for %(period)s.", period=row.period), "success")
+        return redirect(url_for("TargetView.show", indicator_id=indicator_id))
+
+
+    @expose("/<int:indicator_id>/contribution", methods=["POST"])
+    @has_access
+    def contribution(self, indicator_id):
+        """The office links the target to the parent plan's target it contributes to."""
+        chosen = request.form.get("parent_indicator_id", "")
+        try:
+            cascade.set_contribution(current_actor(), indicator_id, int(chosen) if chosen.isdigit() else None)
+        except NotFound as exc:
+            return self.render_template("case/not_found.html", title=gettext("Not found"),
+                                        message=translate(exc)), 404
+        except DomainError as exc:
+            flash(translate(exc), "danger")
+        else:
+            flash(gettext("Saved: this target's actuals count towards the parent plan's target.") if chosen
+                  else gettext("Saved: this target no longer contributes to the parent plan."), "success")
         return redirect(url_for("TargetView.show", indicator_id=indicator_id))
 
 

@@ -125,6 +125,10 @@ def _preferences(client, api, username):
     return client.get("/api/v1/notification/preferences", headers=api(username)).get_json()
 
 
+DRAFT = "/api/v1/report/1/draft"
+DOCUMENT = "/api/v1/report/1/document"
+
+
 def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
     """(user, method, path, body, status): body is JSON, or raw text as str."""
     case = f"/api/v1/case/{case_id}"
@@ -134,8 +138,9 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
                        (f"{case}/extension", "worker1"), (f"{case}/comment", "worker1"),
                        (case, "admin"), ("/api/v1/case/bulk", "office"), (decision, "office"),
                        (f"{case}/progress", "worker1"), ("/api/v1/report/", "office"),
-                       ("/api/v1/notification/preferences", "worker1")):
-        method = "PUT" if path in (case, "/api/v1/notification/preferences") else "POST"
+                       ("/api/v1/notification/preferences", "worker1"), (f"{DRAFT}", "office"),
+                       (f"{DOCUMENT}", "office")):
+        method = "PUT" if path in (case, "/api/v1/notification/preferences", DRAFT) else "POST"
         rows += [
             (user, method, path, "not json", 400),
             (user, method, path, [1, 2], 400),
@@ -143,6 +148,14 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
             (user, method, path, NESTED_20, 400),
         ]
     rows += [
+        # a periodic report's draft and its life (签发, 印发); report 1 does not exist
+        ("office", "PUT", DRAFT, {"remarks": 5}, 400),
+        ("office", "PUT", DRAFT, {"highlights": "x" * 3001}, 422),
+        ("office", "PUT", DRAFT, {"date": "2024-06-03"}, 404),
+        ("office", "POST", DOCUMENT, {}, 400),
+        ("office", "POST", DOCUMENT, {"action": "burn"}, 422),
+        ("office", "POST", DOCUMENT, {"action": "sign"}, 404),
+        ("office", "POST", "/api/v1/report/99999999999/document", {"action": "sign"}, 404),
         # transition
         ("worker1", "POST", f"{case}/transition", {}, 400),
         ("worker1", "POST", f"{case}/transition", {"transition": ["accept"]}, 400),
@@ -179,6 +192,11 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
         ("office", "POST", decision, {"comment": "x"}, 400),
         ("office", "POST", decision, {"approve": "yes"}, 400),
         ("office", "POST", f"/api/v1/extension/{HUGE}/decision", {"approve": True}, 404),
+        # the cascade: a target contributing to the parent plan's
+        ("office", "PUT", "/api/v1/indicator/1/contribution", {"parent_indicator_id": "1"}, 400),
+        ("office", "PUT", "/api/v1/indicator/1/contribution", {"parent_indicator_id": HUGE}, 422),
+        ("office", "PUT", "/api/v1/indicator/1/contribution", [1], 400),
+        ("office", "PUT", f"/api/v1/indicator/{HUGE}/contribution", {"parent_indicator_id": 1}, 404),
         # lead-unit proposals (牵头单位建议)
         ("lead1", "POST", f"{case}/lead_proposal", {"reason": "x"}, 400),
         ("lead1", "POST", f"{case}/lead_proposal", {"department_id": "1", "reason": "x"}, 400),

@@ -8,6 +8,7 @@ read the CLI contract, the pages (Chinese), the Excel export and who sees what.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -155,12 +156,25 @@ def test_office_scorers_are_averaged_with_their_comments_then_published(app, rep
         # The refused form changed nothing: office's 比作风 still 5.
         assert float(db.session.scalar(select(EvaluationScore.score).where(
             EvaluationScore.period_key == "2024-06", EvaluationScore.criterion == "bi.conduct"))) == 5
+    # A target of one of the unit's tasks, reported for June above its pace: a green light.
+    from app.models import Case, Indicator, IndicatorActual
+
+    with app.app_context():
+        indicator = db.session.scalars(select(Indicator).join(Case, Case.id == Indicator.case_id).where(
+            Case.lead_department_id == unit, Indicator.kind == "cumulative").order_by(Indicator.id)).first()
+        db.session.add(IndicatorActual(indicator_id=indicator.id, period="2024-06", value=indicator.value,
+                                       recorded_at=dt.datetime(2024, 6, 28, 8)))
+        db.session.commit()
+        indicator_id = indicator.id
     page = office.post("/evaluation/compute", data={"period": "2024-06"}, follow_redirects=True)
     assert "已计算2024年6月评价结果" in page.get_data(as_text=True)
     detail = office.get(f"/evaluation/2024-06/{unit}").get_data(as_text=True)
     assert "2位评分人平均" in detail and "外资项目推进有力" in detail and "成效明显" in detail
     result = by_unit(cli_json(app, "compute", "--period", "2024-06", "--json", "--dry-run"))["区商务局"]
     assert part(result, "ping.results")["score"] == 8.5 and part(result, "bi.conduct")["score"] == 5
+    goals = part(result, "kan.goals")
+    line = next(f for f in goals["facts"] if f.get("indicator_id") == indicator_id)
+    assert line["light"] == "green" and "绿灯" in line["text"] and goals["score"] > 0
 
     assert "已发布" in office.post("/evaluation/2024-06/publish", follow_redirects=True).get_data(as_text=True)
     refused = office.post(f"/evaluation/2024-06/{unit}/score", data={"ping.results": "1"},
@@ -207,3 +221,23 @@ def test_bad_periods_are_refused_in_chinese(app, report_progress):
     assert office.get("/evaluation/x/").status_code == 404
     page = office.post("/evaluation/compute", data={"period": "第三季度"}, follow_redirects=True)
     assert "不是评价期间" in page.get_data(as_text=True)
+
+
+def test_cli_publishes_and_exports_what_a_user_may_see(app, report_progress, tmp_path):
+    from openpyxl import load_workbook
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["evaluation", "compute", "--period", "2024-04"]).exit_code == 0
+    refused = runner.invoke(args=["evaluation", "publish", "--period", "2024-07"])
+    assert refused.exit_code == 1 and "2024-07评价结果尚未计算" in refused.output
+    published = runner.invoke(args=["evaluation", "publish", "--period", "2024-04"])
+    assert published.exit_code == 0 and "已发布2024-04评价结果" in published.output
+    again = runner.invoke(args=["evaluation", "publish", "--period", "2024-04"])
+    assert again.exit_code == 1 and "已发布，不能再修改" in again.output
+    everything, own = tmp_path / "all.xlsx", tmp_path / "worker1.xlsx"
+    assert runner.invoke(args=["evaluation", "export", "--period", "2024-04", "--out", str(everything)]).exit_code == 0
+    assert runner.invoke(args=["evaluation", "export", "--period", "2024-04", "--out", str(own),
+                               "--user", "worker1"]).exit_code == 0
+    units = [r[2] for r in load_workbook(everything)["排名"].iter_rows(min_row=3, values_only=True)]
+    assert len(units) > 20 and "区商务局" in units
+    assert [r[2] for r in load_workbook(own)["排名"].iter_rows(min_row=3, values_only=True)] == ["区商务局"]

@@ -136,7 +136,7 @@ def test_who_may_request_which_report(app, fresh_db, client, api):
     ({"kind": "monthly"}, ["期间"]),
     ({"kind": "monthly", "period": "2024-13"}, ["无法识别的期间", "2024-06-D2"]),
     ({"kind": "dekad", "period": "2024-06"}, ["旬简报", "2024-06-D2"]),
-    ({"kind": "quarterly", "period": "2099-Q1"}, ["尚未结束"]),
+    ({"kind": "quarterly", "period": "2099-Q1"}, ["尚未开始"]),
     ({"kind": "notice"}, ["任务"]),
     ({"kind": "inspection", "period": "2024-06", "options": {"remarks": "长" * 3001}}, ["3000"]),
 ])

@@ -229,9 +229,14 @@ def test_partner_caseworkers_report_progress_but_do_not_accept(fresh_db, wf, app
         db.session.commit()
         db.session.remove()
     assert wf.call("worker2", "GET", f"/api/v1/case/{case_id}").status_code == 200
+    # A partner's note is a contribution: it does not set the case's percent (the lead's).
     response = wf.call("worker2", "POST", f"/api/v1/case/{case_id}/progress",
                        json={"note": "配合完成科技企业摸底", "percent": 20})
-    assert response.status_code == 201
+    assert response.status_code == 403 and "只有牵头单位" in response.get_json()["message"]
+    response = wf.call("worker2", "POST", f"/api/v1/case/{case_id}/progress",
+                       json={"note": "配合完成科技企业摸底"})
+    assert response.status_code == 201 and response.get_json()["result"]["contribution"] is True
+    assert wf.call("worker2", "GET", f"/api/v1/case/{case_id}").get_json()["result"]["percent_done"] == 0
     assert wf.transition("worker2", case_id, "accept").status_code == 403
 
 
