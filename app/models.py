@@ -45,6 +45,8 @@ user_department = Table(
     Column(
         "department_id", Integer, ForeignKey("department.id", ondelete="CASCADE"), primary_key=True
     ),
+    # A department's members (recipients of its reminders): the key starts with the user.
+    Index("ix_user_department_department", "department_id"),
 )
 
 case_partner = Table(
@@ -281,7 +283,8 @@ class Milestone(Model):
     done_by = relationship("User")
     done_note = Column(Text)
 
-    __table_args__ = (Index("ix_milestone_due", "due_date"),)
+    # case_id: the lists' light asks, per case, for its missed milestones (app/rag_sql.py).
+    __table_args__ = (Index("ix_milestone_due", "due_date"), Index("ix_milestone_case", "case_id", "due_date"))
 
     def __str__(self) -> str:
         return f"{self.title} {self.due_date}"
@@ -368,6 +371,7 @@ class ExtensionRequest(Model):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'approved', 'refused')", name="ck_extension_status"),
         Index("ix_extension_status", "status", "case_id"),
+        Index("ix_extension_case", "case_id"),
     )
 
 

@@ -74,6 +74,7 @@ class Indicator(Model):
         CheckConstraint(f"frequency IN {REPORTING_FREQUENCIES}", name="ck_indicator_frequency"),
         CheckConstraint("value IS NOT NULL OR kind = 'qualitative'", name="ck_indicator_value"),
         Index("ix_indicator_case", "case_id"),
+        Index("ix_indicator_plan", "plan_id"),
     )
 
     def __str__(self) -> str:

@@ -89,3 +89,40 @@ def test_an_accepted_update_goes_back_to_the_case_page(fresh_db, wf, app):
     shown = client.get(f"/caseview/show/{case_id}").get_data(as_text=True)
     assert "进展反馈已保存（完成 45%）" in shown
     assert "modal('show')" not in shown
+
+
+@pytest.mark.browser
+def test_in_the_browser_the_dialog_keeps_the_text(live_server, browser, wf, app, monkeypatch, tmp_path):
+    """Chromium: a file over the limit is stopped before it is sent; a file of the wrong kind
+    comes back from the server with the dialog open and the note as typed."""
+    from app.models import ProgressUpdate
+    from tests.integration.test_accessibility import sign_in
+
+    monkeypatch.setitem(app.config, "EVIDENCE_MAX_BYTES", 1024)
+    case_id = wf.worker1_cases()[0]
+    page = sign_in(browser, live_server, "worker1")
+    page.goto(f"{live_server}/caseview/show/{case_id}")
+
+    big, fake = tmp_path / "大文件.pdf", tmp_path / "照片.png"
+    big.write_bytes(PDF + b"0" * 4096)
+    fake.write_bytes(EXE)
+    page.click("#btn-progress")
+    page.locator("#dlg-progress").wait_for(state="visible")
+    page.fill("#progress-note", NOTE)
+    page.fill("#progress-percent", "45")
+    page.set_input_files("#progress-files", str(big))
+    page.click("#dlg-progress button[type=submit]")
+    error = page.locator("#progress-error")
+    error.wait_for(state="visible")
+    assert "大文件.pdf" in error.inner_text() and "1 KB" in error.inner_text()
+    assert page.input_value("#progress-note") == NOTE  # nothing was sent, nothing lost
+
+    page.set_input_files("#progress-files", str(fake))
+    with page.expect_navigation():
+        page.click("#dlg-progress button[type=submit]")
+    page.locator("#dlg-progress").wait_for(state="visible")  # open again by itself
+    assert "照片.png" in page.locator("#progress-error").inner_text()
+    assert page.input_value("#progress-note") == NOTE
+    assert page.input_value("#progress-percent") == "45"
+    assert wf.count(ProgressUpdate, case_id=case_id) == 0
+    page.context.close()
