@@ -123,6 +123,11 @@ class EvaluationPublished(Conflict):
     msgid = N_("The evaluation of %(period)s has been published and can no longer change.")
 
 
+class EvaluationNotPublished(Conflict):
+    code = "evaluation_not_published"
+    msgid = N_("The evaluation of %(period)s has not been published.")
+
+
 class EvaluationNotComputed(Conflict):
     """Publishing (or exporting) needs computed results."""
 
@@ -280,16 +285,34 @@ def scheme_from_dict(data: dict, version: int = 0) -> Scheme:
 
 def edited(data: dict, form: dict) -> dict:
     """The scheme `data` with the office's edits from a flat form: `name`, `<dim>.<crit>.name`,
-    `<dim>.<crit>.weight`, `deduction.<key>.points|cap|name`, `credit.<key>`. Checked by the caller."""
+    `<dim>.<crit>.weight`, `<dim>.<crit>.remove` (an office-scored criterion), `<dim>.new.name` and
+    `<dim>.new.weight` (a new office-scored criterion), `deduction.<key>.points|cap|name`,
+    `credit.<key>`. Checked (SchemeInvalid with the reason) before it is returned."""
     result = copy.deepcopy(data)
     if "name" in form:
         result["name"] = form["name"]
+    used = {c["key"] for d in result["dimensions"] for c in d["criteria"]} | set(data.get("retired", ()))
     for d in result["dimensions"]:
+        kept = []
         for c in d["criteria"]:
             prefix = f"{d['key']}.{c['key']}"
+            if form.get(f"{prefix}.remove") and not c.get("computed"):
+                # Its key is never given again, so old scores never count for a new criterion.
+                result.setdefault("retired", []).append(c["key"])
+                continue
             for field in ("name", "weight"):
                 if f"{prefix}.{field}" in form:
                     c[field] = form[f"{prefix}.{field}"]
+            kept.append(c)
+        new_name = str(form.get(f"{d['key']}.new.name", "") or "").strip()
+        if new_name:
+            n = 1
+            while f"c{n}" in used:
+                n += 1
+            used.add(f"c{n}")
+            kept.append({"key": f"c{n}", "name": new_name, "weight": form.get(f"{d['key']}.new.weight", "0"),
+                         "computed": False})
+        d["criteria"] = kept
     for x in result["deductions"]:
         for field in ("name", "points", "cap"):
             if f"deduction.{x['key']}.{field}" in form:

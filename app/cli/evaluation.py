@@ -2,6 +2,7 @@
 
     flask evaluation compute --period 2024-Q3 [--json] [--plan ID] [--dry-run]
     flask evaluation publish --period 2024-Q3 [--plan ID]
+    flask evaluation withdraw --period 2024-Q3 [--plan ID]
     flask evaluation export  --period 2024-Q3 --out FILE.xlsx [--user NAME]
 
 `compute --json` prints {"period", "label", "plan", "published", "scheme_version", "units": [{"unit",
@@ -68,6 +69,17 @@ def publish_command(period: str, plan_id: int | None) -> None:
 
     count = _run(lambda: publish(SYSTEM, period, plan_id))
     click.echo(f"已发布{period}评价结果：{count}个单位")
+
+
+@evaluation_cli.command("withdraw")
+@click.option("--period", required=True, help="2024-Q3, 2024-03 or 2024.")
+@click.option("--plan", "plan_id", type=int, help="Plan id (default: the plan in force).")
+def withdraw_command(period: str, plan_id: int | None) -> None:
+    """Withdraw a publication (to correct it): the units no longer see the results."""
+    from app.services.evaluation import withdraw
+
+    count = _run(lambda: withdraw(SYSTEM, period, plan_id))
+    click.echo(f"已撤回{period}评价结果的发布：{count}个单位")
 
 
 @evaluation_cli.command("export")

@@ -23,6 +23,7 @@ from workflows.evaluation import (
     DEFAULT_SCHEME,
     EvaluationNotComputed,
     EvaluationNotFound,
+    EvaluationNotPublished,
     EvaluationPublished,
     MayNotRunEvaluation,
     Scheme,
@@ -195,6 +196,23 @@ def publish(actor: Actor, period_text: str, plan_id: int | None = None) -> int:
     now = utcnow()
     for row in rows:
         row.published_at, row.published_by_id = now, actor.user_id
+    db.session.commit()
+    return len(rows)
+
+
+def withdraw(actor: Actor, period_text: str, plan_id: int | None = None) -> int:
+    """Withdraw a publication (to correct it): the units no longer see the results; the
+    office may score and compute again, then publish anew."""
+    _ensure_office(actor)
+    period = evaluation_period(period_text)
+    plan = _plan(plan_id)
+    rows = list(db.session.scalars(select(EvaluationResult).where(
+        EvaluationResult.period_key == period.key, EvaluationResult.plan_id == plan.id,
+        EvaluationResult.published_at.is_not(None))))
+    if not rows:
+        raise EvaluationNotPublished(period=period.key)
+    for row in rows:
+        row.published_at, row.published_by_id = None, None
     db.session.commit()
     return len(rows)
 

@@ -20,13 +20,21 @@ from workflows.documents import PRAISE_RULES
 from workflows.errors import DomainError, NotFound
 from workflows.evaluation import COMPUTED
 
+CREDIT_LABELS = {
+    "green": _("Indicator on track (green)"),
+    "yellow": _("Indicator slightly behind (yellow)"),
+    "red": _("Indicator behind (red)"),
+    "unreported": _("Indicator not reported"),
+    "late_done": _("Task finished after its deadline"),
+}
+
 
 class EvaluationView(BaseView):
     route_base = "/evaluation"
     class_permission_name = "Evaluation"
     method_permission_name = {
         "index": "list", "period": "list", "unit": "show", "export": "download", "scheme": "list",
-        "compute": "edit", "publish": "edit", "score": "edit", "save_scheme": "edit",
+        "compute": "edit", "publish": "edit", "withdraw": "edit", "score": "edit", "save_scheme": "edit",
     }
     default_view = "index"
 
@@ -77,6 +85,16 @@ class EvaluationView(BaseView):
         try:
             count = evaluation.publish(current_actor(), period_key)
             flash(gettext("Published: %(count)s units now see their results.", count=count), "success")
+        except DomainError as exc:
+            flash(translate(exc), "danger")
+        return redirect(url_for("EvaluationView.period", period_key=period_key))
+
+    @expose("/<period_key>/withdraw", methods=["POST"])
+    @has_access
+    def withdraw(self, period_key):
+        try:
+            evaluation.withdraw(current_actor(), period_key)
+            flash(gettext("Publication withdrawn: the units no longer see these results."), "success")
         except DomainError as exc:
             flash(translate(exc), "danger")
         return redirect(url_for("EvaluationView.period", period_key=period_key))
@@ -137,7 +155,8 @@ class EvaluationView(BaseView):
         return self.render_template("evaluation/scheme.html", s=evaluation.scheme_in_force(),
                                     data=evaluation.scheme_data(), versions=evaluation.scheme_versions(),
                                     may_run=permissions.can_run_evaluation(actor), praise_rules=PRAISE_RULES, computed_help=COMPUTED,
-                                    as_number=evaluation.as_number, title=gettext("Evaluation scheme"))
+                                    as_number=evaluation.as_number, title=gettext("Evaluation scheme"),
+                                    credit_labels=[(k, CREDIT_LABELS[k]) for k in CREDIT_LABELS])
 
     @expose("/scheme", methods=["POST"])
     @has_access

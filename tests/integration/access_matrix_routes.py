@@ -122,6 +122,7 @@ ENDPOINTS = {
     "EvaluationView.scheme",
     "EvaluationView.score",
     "EvaluationView.unit",
+    "EvaluationView.withdraw",
     "ExtensionApi.decision",
     "ExtensionRequestView.action",
     "ExtensionRequestView.action_post",

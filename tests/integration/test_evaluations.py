@@ -183,6 +183,15 @@ def test_office_scorers_are_averaged_with_their_comments_then_published(app, rep
     worker = app.test_client()
     login(worker, "worker1")
     assert worker.get(f"/evaluation/2024-06/{unit}").status_code == 200
+    # Withdrawn to correct it: hidden again, scores accepted again.
+    assert worker.post("/evaluation/2024-06/withdraw").status_code in (302, 403)
+    assert worker.get(f"/evaluation/2024-06/{unit}").status_code == 200
+    withdrawn = office.post("/evaluation/2024-06/withdraw", follow_redirects=True).get_data(as_text=True)
+    assert "已撤回发布" in withdrawn
+    assert worker.get(f"/evaluation/2024-06/{unit}").status_code == 404
+    office.post(f"/evaluation/2024-06/{unit}/score", data={"ping.results": "10"})
+    assert part(by_unit(cli_json(app, "compute", "--period", "2024-06", "--json"))["区商务局"],
+                "ping.results")["score"] == 9.5
 
 
 def test_the_scheme_is_versioned_and_each_result_keeps_its_version(app, report_progress):
@@ -204,13 +213,20 @@ def test_the_scheme_is_versioned_and_each_result_keeps_its_version(app, report_p
                                                    "deduction.red_light.points": "2", "note": "加重红灯扣分"},
                         follow_redirects=True).get_data(as_text=True)
     assert f"第{before + 1}版" in saved
+    # An office-scored criterion removed, another added (the points still add up to 100).
+    office.post("/evaluation/scheme", data={"bi.conduct.remove": "1", "bi.new.name": "比创新",
+                                            "bi.new.weight": "6"})
+    page = office.get("/evaluation/scheme").get_data(as_text=True)
+    assert "比创新" in page and "比作风" not in page.split("表扬和批评规则")[0]
     data = cli_json(app, "compute", "--period", "2024-05", "--json")
-    assert data["scheme_version"] == before + 1
+    assert data["scheme_version"] == before + 2
+    assert "比创新" in {p["name"] for p in data["units"][0]["parts"]}
+    assert "比作风" not in {p["name"] for p in data["units"][0]["parts"]}
     some = data["units"][0]
     assert part(some, "kan.goals")["max"] == 25 and part(some, "ping.results")["max"] == 5
     with app.app_context():
         versions = dict(db.session.execute(select(EvaluationResult.period_key, EvaluationResult.scheme_version)).all())
-    assert versions["2024-05"] == before + 1 and versions["2024-Q2"] == before
+    assert versions["2024-05"] == before + 2 and versions["2024-Q2"] == before
 
 
 def test_bad_periods_are_refused_in_chinese(app, report_progress):

@@ -167,3 +167,18 @@ def test_scores_and_periods_are_checked():
     for bad in ("2024-06-D2", "第三季度", "", "2024-13"):
         with pytest.raises(EvaluationPeriodInvalid):
             evaluation_period(bad)
+
+
+def test_the_office_adds_and_removes_office_scored_criteria_but_not_computed_ones():
+    changed = edited(DEFAULT_SCHEME, {"bi.conduct.remove": "1", "bi.new.name": "比创新", "bi.new.weight": "6",
+                                      "kan.goals.remove": "1"})
+    scheme = scheme_from_dict(changed, 2)
+    assert [c.name for c in scheme.dimensions[2].criteria] == ["比干劲", "比业绩", "比创新"]
+    assert scheme.criterion("kan.goals")[1].computed  # computed criteria stay
+    new_key = scheme.dimensions[2].criteria[-1].key
+    # A criterion added after a removal never takes a retired key (old scores do not count for it).
+    again = edited(changed, {f"bi.{new_key}.remove": "1", "bi.new.name": "比担当", "bi.new.weight": "6"})
+    keys = [c["key"] for c in again["dimensions"][2]["criteria"]]
+    assert new_key not in keys and "conduct" not in keys and len(set(keys)) == 3
+    with pytest.raises(SchemeInvalid):  # the weights no longer add up to 100
+        edited(DEFAULT_SCHEME, {"bi.conduct.remove": "1"})
