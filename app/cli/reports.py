@@ -109,7 +109,10 @@ def render_command(kind, period, case_id, out, remarks, requirement, no_red_head
     except InvalidReportRequest as exc:
         fail(str(exc.message))
     as_docx = out.suffix.lower() == ".docx"
-    content = (render_docx if as_docx else render)(kind, options=options, **subject)
+    def warn(chars: list[str]) -> None:
+        click.echo(f"注意：以下字符字体无法显示，将印成空框：{'、'.join(chars[:40])}", err=True)
+
+    content = (render_docx if as_docx else render)(kind, options=options, uncovered=warn, **subject)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(content)
     click.echo(f"已生成{KINDS[kind].name_zh}{'（Word）' if as_docx else ''}：{out}（{len(content) // 1024} KB）")

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import logging
 from collections.abc import Callable
 
 from app.reports.document import organisation_of
-from app.reports.render import html_to_pdf, render_html
+from app.reports.render import layout, render_html, write_pdf
 from workflows.documents import EDITABLE_WORDING
 from workflows.periods import Period
 from workflows.report_kinds import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, ReportKind, Subject
+
+log = logging.getLogger(__name__)
 
 __all__ = ["CASE_KINDS", "KINDS", "PERIOD_KINDS", "SCHEDULED", "ReportKind", "build_context", "builder", "render",
            "render_docx", "render_files"]
@@ -44,11 +47,47 @@ def build_context(kind: str, *, period: Period | None = None, case=None, plan=No
     return context
 
 
-def render(kind: str, *, progress: Callable[[int], None] | None = None, **subject) -> bytes:
-    """A report as PDF bytes; `progress(percent)` is told as the work advances."""
+# A one-page form (督办通知单): its table is set smaller, step by step, until it fits one page
+# (print.css `.density-N`); past the last step the table continues on the next page with the
+# signature block kept with its last row.
+ONE_PAGE_KINDS = frozenset({"notice"})
+DENSITIES = 6
+
+
+def _report_uncovered(kind: str, html: str, uncovered: Callable[[list[str]], None] | None) -> None:
+    """Characters no face prints, reported before the layout (logged; told to `uncovered`)."""
+    from app.reports.coverage import uncovered_in_html
+
+    missing = uncovered_in_html(html)
+    if missing:
+        log.warning("%s: the fonts cannot print %s", kind, "".join(missing[:40]))
+        if uncovered is not None:
+            uncovered(missing)
+
+
+def _laid_out(kind: str, step: Callable[[int], None], subject: dict,
+              uncovered: Callable[[list[str]], None] | None = None):
+    """(html, laid-out document) of a report: a one-page kind at the largest type that fits."""
+    context = build_context(kind, **subject)
+    step(40)
+    _report_uncovered(kind, render_html(KINDS[kind].template, context), uncovered)
+    for density in range(DENSITIES if kind in ONE_PAGE_KINDS else 1):
+        context["density"] = density
+        html = render_html(KINDS[kind].template, context)
+        document = layout(html)
+        if len(document.pages) == 1:
+            break
+    step(70)
+    return html, document
+
+
+def render(kind: str, *, progress: Callable[[int], None] | None = None,
+           uncovered: Callable[[list[str]], None] | None = None, **subject) -> bytes:
+    """A report as PDF bytes; `progress(percent)` is told as the work advances, `uncovered`
+    the characters the fonts cannot print (before the layout)."""
     step = progress or (lambda _p: None)
-    html = report_html(kind, step, **subject)
-    pdf = html_to_pdf(html)
+    _html, document = _laid_out(kind, step, subject, uncovered)
+    pdf = write_pdf(document)
     step(95)
     return pdf
 
@@ -57,16 +96,16 @@ def report_html(kind: str, step: Callable[[int], None] = lambda _p: None, **subj
     """The report's HTML, the one source of its PDF and its DOCX."""
     context = build_context(kind, **subject)
     step(40)
-    html = render_html(KINDS[kind].template, context)
-    step(50)
-    return html
+    return render_html(KINDS[kind].template, context)
 
 
-def render_docx(kind: str, **subject) -> bytes:
+def render_docx(kind: str, *, uncovered: Callable[[list[str]], None] | None = None, **subject) -> bytes:
     """A report as DOCX bytes (the same text as its PDF)."""
     from app.reports.docx import html_to_docx
 
-    return html_to_docx(report_html(kind, **subject))
+    html = report_html(kind, **subject)
+    _report_uncovered(kind, html, uncovered)
+    return html_to_docx(html)
 
 
 def render_files(kind: str, *, progress: Callable[[int], None] | None = None, **subject) -> tuple[bytes, bytes]:
@@ -74,8 +113,8 @@ def render_files(kind: str, *, progress: Callable[[int], None] | None = None, **
     from app.reports.docx import html_to_docx
 
     step = progress or (lambda _p: None)
-    html = report_html(kind, step, **subject)
-    pdf = html_to_pdf(html)
+    html, document = _laid_out(kind, step, subject)
+    pdf = write_pdf(document)
     step(90)
     docx = html_to_docx(html)
     step(95)

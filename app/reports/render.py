@@ -75,11 +75,28 @@ def render_html(template: str, context: dict) -> str:
         return env.get_template(template).render(**context)
 
 
-def html_to_pdf(html: str, *, fetcher: PackagedFilesFetcher | None = None) -> bytes:
-    """Lay out `html` and write the PDF (deterministic: no timestamps beyond the document's)."""
+# A fixed identifier: the same HTML gives the same bytes.
+PDF_OPTIONS = {"pdf_identifier": b"duban-report", "full_fonts": False}
+
+
+def layout(html: str, *, fetcher: PackagedFilesFetcher | None = None):
+    """Lay out `html` into pages (a WeasyPrint Document: its pages, then `write_pdf`)."""
+    from weasyprint import DEFAULT_OPTIONS
+
     fetcher = fetcher or PackagedFilesFetcher(
         current_app.config.get("REPORT_FONT_DIRS", DEFAULT_FONT_DIRS)
     )
     document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
-    # A fixed identifier: the same HTML gives the same bytes.
-    return document.write_pdf(pdf_identifier=b"duban-report", full_fonts=False)
+    return document.render(**{**DEFAULT_OPTIONS, **PDF_OPTIONS})
+
+
+def write_pdf(document) -> bytes:
+    """The PDF of a laid-out document (deterministic: no timestamps beyond the document's)."""
+    from weasyprint import DEFAULT_OPTIONS
+
+    return document.write_pdf(**{**DEFAULT_OPTIONS, **PDF_OPTIONS})
+
+
+def html_to_pdf(html: str, *, fetcher: PackagedFilesFetcher | None = None) -> bytes:
+    """Lay out `html` and write the PDF (deterministic: no timestamps beyond the document's)."""
+    return write_pdf(layout(html, fetcher=fetcher))

@@ -28,6 +28,7 @@ from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import IssuedNumber, Plan, Report, utcnow
+from app.reports.coverage import check_typed
 from app.reports.document import organisation_of
 from app.services.after_commit import send_task_now
 from app.working_days import current_calendar
@@ -212,6 +213,7 @@ def edit_draft(report_id, actor: Actor, *, wording: dict | None = None, day: dt.
             options[name] = value
         else:
             options.pop(name, None)
+    check_typed(*(value for value in (wording or {}).values() if isinstance(value, str)))
     if day is not None:
         from app.services.case_base import parse_date
 

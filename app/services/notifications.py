@@ -37,8 +37,11 @@ from app.security import CASEWORKER, OFFICE, TASK_FORCE_LEAD
 from app.services.after_commit import enqueue_after_commit
 from workflows import errors
 from workflows.errors import N_
+from workflows.reminders import RULES
 
 DELIVER_TASK = "notifications.deliver_pending"
+# The kinds the reminder timers send (workflows.reminders.RULES): the office's morning digest.
+REMINDER_KINDS = frozenset(str(rule.kind) for rule in RULES)
 EMAIL, DIGEST, WEBHOOK = "email", "digest", "webhook"  # delivery channels
 # What an event is about, without the recipient: one webhook message per event and group.
 EVENT_COLUMNS = ("case_id", "kind", "due_date", "day", "milestone_key", "source_key")
@@ -300,7 +303,7 @@ def _plan_deliveries(notification_ids: list[int], prefs: dict) -> int:
             user, pref = users.get(n.recipient_id), prefs.get(n.recipient_id)
             if user is None or not user.email or (pref is not None and not pref.email):
                 continue
-            chose = pref.daily_digest if pref is not None else digest_by_default(user)
+            chose = pref.daily_digest if pref is not None else digest_by_default(user, n.kind)
             wants_digest = chose or user.id in digest_users
             channel = DIGEST if wants_digest else EMAIL
             rows.append({"notification_id": n.id, "channel": channel, "target": user.email})
@@ -312,10 +315,15 @@ def _plan_deliveries(notification_ids: list[int], prefs: dict) -> int:
     return len(rows)
 
 
-def digest_by_default(user) -> bool:
-    """The supervision office hears of every case of the district: its members get one daily
-    digest unless they chose otherwise; everyone else a mail per reminder."""
-    return any(role.name == OFFICE for role in user.roles)
+def digest_by_default(user, kind: str | None = None) -> bool:
+    """The supervision office hears of every case of the district: unless its members chose
+    otherwise, their timers' reminders (due soon, overdue, escalations…) come as one daily
+    digest, while what asks them to act now (an extension request, a proposal) is mailed at
+    once. Everyone else gets a mail per notification. `kind` None: the default of the
+    preferences page."""
+    if not any(role.name == OFFICE for role in user.roles):
+        return False
+    return kind is None or kind in REMINDER_KINDS
 
 
 def _members_of_digest_departments(user_ids) -> set[int]:

@@ -31,6 +31,7 @@ from app.extensions import db
 from app.models import Case, Plan, Report, utcnow
 from app.reports import CASE_KINDS, KINDS, PERIOD_KINDS, SCHEDULED, render_files
 from app.reports.casefile import task_force_of
+from app.reports.coverage import check_typed
 from app.services.after_commit import send_task_now
 from app.services.case_base import CaseNotFound, case_facts, get_visible_case
 from app.services.documents import deliver_issued, document_json
@@ -265,6 +266,8 @@ def clean_options(kind: str, options) -> dict:
             raise InvalidReportRequest(lazy_gettext("Text fields must be text.")) from None
         raise InvalidReportRequest(lazy_gettext("Text is too long (at most %(max)s characters).",
                                                 max=exc.max_length)) from None
+    # Text the office types must print: characters no report face has are named (422).
+    check_typed(*(value for value in clean.values() if isinstance(value, str)))
     # A periodic report covers one plan (the requester's choice; else the default plan).
     plan_id = (options or {}).get("plan_id")
     if plan_id not in (None, "") and KINDS[kind].subject == "period":

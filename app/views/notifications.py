@@ -120,6 +120,7 @@ class NotificationCentreView(BaseView):
             email=current_user.email, csrf=generate_csrf(),
             mail_enabled=bool(current_app.config.get("MAIL_ENABLED")),
             digest_time=timers.sending_rules()["digest_time"].strftime("%H:%M"),
+            office_default=service.digest_by_default(current_user),
             title=gettext("Notification preferences"),
         )
 

@@ -67,6 +67,9 @@ class ReportsView(BaseView):
         except service.ReportError as exc:
             flash(str(exc.message), "danger")
             return redirect(url_for("ReportsView.index"))
+        except DomainError as exc:  # e.g. characters the fonts cannot print
+            flash(translate(exc), "danger")
+            return redirect(url_for("ReportsView.index"))
         flash(__("Report %(id)s is queued; this page shows its progress.", id=report.id), "info")
         return redirect(url_for("ReportsView.index"))
 

@@ -171,12 +171,19 @@ def test_the_office_gets_its_morning_reminders_as_one_digest_by_default(timers, 
     assert len(timers.notifications(username="office")) == len(cases)
     assert timers.count(NotificationPreference, NotificationPreference.user_id == office) == 0
 
+    # What asks the office to decide now still comes as its own mail: an extension request.
+    timers.act("worker1", "apply_transition", cases[0], transition="accept")
+    timers.act("worker1", "request_extension", cases[0], new_deadline="2024-03-29", reason="设备到货推迟")
+    timers.call("app.services.relay:relay_pending")
+
     timers.call(DELIVER, at_shanghai("2024-02-26", "09:45"))
-    assert not [m for m in smtp_server.messages if m["To"] == "office@duban.local"]
+    to_office = [m for m in smtp_server.messages if m["To"] == "office@duban.local"]
+    assert [m["Subject"][:6] for m in to_office] == ["【延期申请】"]
     assert Counter(m["To"] for m in smtp_server.messages)["worker1@duban.local"] == len(cases)
     timers.call(DELIVER, at_shanghai("2024-02-26", "10:05"))
     timers.call(DELIVER, at_shanghai("2024-02-26", "11:00"))
-    office_mail = [m for m in smtp_server.messages if m["To"] == "office@duban.local"]
+    office_mail = [m for m in smtp_server.messages if m["To"] == "office@duban.local"
+                   and m["Subject"].startswith("【督办提醒汇总】")]
     assert len(office_mail) == 1
     assert office_mail[0]["Subject"] == f"【督办提醒汇总】2024年2月26日，共 {len(cases)} 条"
     assert office_mail[0].get_content().count("【逾期督办】") == len(cases)
@@ -184,4 +191,4 @@ def test_the_office_gets_its_morning_reminders_as_one_digest_by_default(timers, 
     # Its preferences page says so, and the office may choose a mail per reminder instead.
     login(iclient, "office")
     page = iclient.get("/notifications/preferences").get_data(as_text=True)
-    assert 'name="daily_digest" value="1" checked' in page
+    assert 'name="daily_digest" value="1" checked' in page and "督查室默认接收每日汇总" in page
