@@ -118,6 +118,8 @@ def _report_options_schema() -> type[RequestSchema]:
                 found[option.name] = Text(max_length=longest, metadata={
                     "description": "、".join(k.code for k in KINDS.values()
                                             if any(o.name == option.name for o in k.options))})
+    # Periodic kinds cover one plan: the caller's choice, else the default plan (of their organisation).
+    found["plan_id"] = Id(metadata={"description": "Periodic kinds: the plan the report covers"})
     return RequestSchema.from_dict(found, name="ReportOptionsSchema")
 
 

@@ -34,7 +34,7 @@ def dashboard(actor: Actor, today: dt.date | None = None, *, plan: Plan | None =
     """Headline counts, per-action figures and chart, most overdue cases, goal indicators:
     for one plan (with its actions' implementation plans), or for all plans side by side."""
     if all_plans:
-        shown = [p for p in plan_scope.plans() if p.action_id is None]  # 实施方案 count in their parent
+        shown = [p for p in plan_scope.plans(actor) if p.action_id is None]  # 实施方案 count in their parent
     else:
         plan = plan or latest_plan()
         shown = [plan] if plan is not None else []

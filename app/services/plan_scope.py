@@ -15,6 +15,7 @@ from app.models import Case, Plan, PlanChoice
 from app.plan_family import family_ids
 from app.request_memo import keep, memoized
 from workflows.errors import NotFound
+from workflows.vocabulary import Actor, Role
 
 __all__ = ["ALL", "case_clause", "choose_plan", "chosen_plan", "default_plan", "family_ids", "plans"]
 
@@ -29,20 +30,38 @@ class PlanNotFound(NotFound):
     msgid = "The plan does not exist."
 
 
-def plans() -> list[Plan]:
-    """Every plan: newest year first, the overall plan before the others."""
+def plan_clause(actor: Actor | None = None):
+    """A WHERE clause on Plan: the plans the actor works in — an office or leader of an
+    organisation (the cascade) only its organisation's plans and those below; others all."""
+    if actor is None or actor.organisation_ids is None or Role.ADMIN in actor.roles:
+        return true()
+    return Plan.organisation_id.in_(sorted(actor.organisation_ids))
+
+
+def plans(actor: Actor | None = None) -> list[Plan]:
+    """Every plan (of the actor's organisations): newest year first, the overall plan first."""
     order = sql_case(KIND_ORDER, value=Plan.kind, else_=9)
-    return list(db.session.scalars(select(Plan).order_by(Plan.year.desc(), order, Plan.id)))
+    return list(db.session.scalars(select(Plan).where(plan_clause(actor))
+                                   .order_by(Plan.year.desc(), order, Plan.id)))
 
 
-def default_plan() -> Plan | None:
-    """The latest overall plan, else the latest plan of any kind."""
+def default_plan(actor: Actor | None = None) -> Plan | None:
+    """The latest overall plan, else the latest plan of any kind (of the actor's organisations)."""
     plan = db.session.scalar(
-        select(Plan).where(Plan.kind == "overall").order_by(Plan.year.desc(), Plan.id.desc()).limit(1)
+        select(Plan).where(Plan.kind == "overall", plan_clause(actor))
+        .order_by(Plan.year.desc(), Plan.id.desc()).limit(1)
     )
     if plan is None:
-        plan = db.session.scalar(select(Plan).order_by(Plan.year.desc(), Plan.id.desc()).limit(1))
+        plan = db.session.scalar(select(Plan).where(plan_clause(actor))
+                                 .order_by(Plan.year.desc(), Plan.id.desc()).limit(1))
     return plan
+
+
+def in_scope(plan: Plan | None, actor: Actor | None) -> bool:
+    """Whether the actor works in `plan` (always, when not scoped by organisation)."""
+    if plan is None or actor is None or actor.organisation_ids is None or Role.ADMIN in actor.roles:
+        return True
+    return plan.organisation_id in actor.organisation_ids
 
 
 def chosen_plan(user_id: int | None) -> Plan | None:
@@ -52,15 +71,27 @@ def chosen_plan(user_id: int | None) -> Plan | None:
 
 
 def _chosen_plan_id(user_id: int | None) -> int | None:
+    actor = _actor(user_id)
     if user_id is not None:
         choice = db.session.get(PlanChoice, user_id)
-        if choice is not None:
+        if choice is not None and (choice.plan_id is None or in_scope(db.session.get(Plan, choice.plan_id), actor)):
             return choice.plan_id or None
-    plan = default_plan()
+    plan = default_plan(actor)
     return plan.id if plan is not None else None
 
 
-def choose_plan(user_id: int, value) -> Plan | None:
+def _actor(user_id: int | None) -> Actor | None:
+    """The user's actor, for the organisations whose plans they work in (the cascade)."""
+    if user_id is None:
+        return None
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.security import actor_for
+
+    return actor_for(db.session.get(User, user_id))
+
+
+def choose_plan(user_id: int, value, actor: Actor | None = None) -> Plan | None:
     """Remember the user's plan ("all" or a plan id); return it (None for all plans)."""
     plan = None
     if str(value) != ALL:
@@ -68,7 +99,7 @@ def choose_plan(user_id: int, value) -> Plan | None:
             plan = db.session.get(Plan, int(value))
         except (TypeError, ValueError):
             plan = None
-        if plan is None:
+        if plan is None or not in_scope(plan, actor):
             raise PlanNotFound()
     choice = db.session.get(PlanChoice, user_id) or PlanChoice(user_id=user_id)
     choice.plan_id = plan.id if plan else None

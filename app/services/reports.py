@@ -35,7 +35,7 @@ from app.reports.coverage import check_typed
 from app.services.after_commit import send_task_now
 from app.services.case_base import CaseNotFound, case_facts, get_visible_case
 from app.services.documents import deliver_issued, document_json
-from app.services.plan_scope import default_plan
+from app.services.plan_scope import default_plan, in_scope, plan_clause
 from workflows import report_kinds
 from workflows.errors import DomainError
 from workflows.periods import parse_period, periods_due_on
@@ -97,9 +97,15 @@ class ReportNotReady(ReportError):
 
 
 def readable_clause(actor: Actor):
-    """A WHERE clause on Report selecting what the actor may read."""
-    if actor.roles & _SEES_ALL:
+    """A WHERE clause on Report selecting what the actor may read (an office or leader of an
+    organisation: its plans' periodic reports and the case documents of the cases it sees)."""
+    if actor.roles & _SEES_ALL and (actor.organisation_ids is None or Role.ADMIN in actor.roles):
         return Report.id.is_not(None)
+    if actor.roles & _SEES_ALL:
+        visible = select(Case.id).where(visible_cases_clause(actor))
+        plans = select(Plan.id).where(plan_clause(actor))
+        return or_(Report.case_id.in_(visible),
+                   Report.kind.in_(PERIOD_KINDS) & Report.options["plan_id"].as_integer().in_(plans))
     if not actor.roles:
         return Report.id.is_(None)
     visible = select(Case.id).where(visible_cases_clause(actor))
@@ -208,6 +214,12 @@ def request_report(actor: Actor, kind, *, period=None, case_id=None, options=Non
         report.period_key = parsed.key
         if not can_request_report(actor, kind):
             raise ReportNotAllowed(lazy_gettext("You may not request this kind of report."))
+        if actor.organisation_ids is not None and Role.ADMIN not in actor.roles:
+            # The cascade: an organisation's office reports on its own plans, named in the options.
+            plan = db.session.get(Plan, options["plan_id"]) if options.get("plan_id") else default_plan(actor)
+            if plan is None or not in_scope(plan, actor):
+                raise InvalidReportRequest(lazy_gettext("The plan does not exist."))
+            report.options = {**report.options, "plan_id": plan.id}
     else:
         case = _case_for(kind, case_id, actor)
         if not can_request_report(actor, kind):

@@ -61,7 +61,7 @@ class CaseEditView(BaseView):
         actor = current_actor()
         if not may_create(actor):
             return self._refused()
-        chosen = plan_scope.chosen_plan(actor.user_id) or plan_scope.default_plan()
+        chosen = plan_scope.chosen_plan(actor.user_id) or plan_scope.default_plan(actor)
         typed = {"plan_id": chosen.id if chosen else None}
         parent_id = request.args.get("parent", type=int)
         if parent_id:  # a sub-task (细化实化): in its parent's plan and action
@@ -175,7 +175,7 @@ class CaseEditView(BaseView):
         return self.render_template(
             "case/edit.html", title=gettext("Edit case") if case else gettext("New case"),
             case=case, typed=typed or {}, editable=editable, blank_rows=BLANK_ROWS, number=number,
-            plans=plan_scope.plans(),
+            plans=plan_scope.plans(current_actor()),
             actions=list(db.session.scalars(
                 select(Action).join(Plan, Plan.id == Action.plan_id).order_by(Plan.year.desc(), Action.index))),
             departments=departments,

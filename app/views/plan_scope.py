@@ -10,6 +10,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from app.errors import translate
+from app.security import current_actor
 from app.services import plan_scope
 from workflows.errors import DomainError
 
@@ -30,7 +31,7 @@ class PlanScopeView(BaseView):
         """Remember the user's plan and go back."""
         values = request.form if request.method == "POST" else request.args
         try:
-            plan = plan_scope.choose_plan(current_user.id, values.get("plan", ""))
+            plan = plan_scope.choose_plan(current_user.id, values.get("plan", ""), current_actor())
         except DomainError as exc:
             flash(translate(exc), "danger")
         else:
@@ -53,7 +54,7 @@ def _plan_picker() -> dict:
     """Navbar context: the plans and the one the user works in (None when signed out)."""
     try:
         if current_user and current_user.is_authenticated:
-            plans = plan_scope.plans()
+            plans = plan_scope.plans(current_actor())
             if plans:
                 chosen = plan_scope.chosen_plan(current_user.id)
                 return {"duban_plans": [(p.id, plan_scope.plan_label(p)) for p in plans],

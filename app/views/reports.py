@@ -47,9 +47,9 @@ class ReportsView(BaseView):
             "reports/web/index.html", title=__("Reports"), reports=reports, kinds=KINDS,
             kind_labels=REPORT_KIND_LABELS, status_labels=REPORT_STATUS_LABELS,
             trigger_labels=REPORT_TRIGGER_LABELS, csrf_token_value=generate_csrf(), to_local=to_local,
-            plans=plan_scope.plans(), period_choices=report_choices(local_today()),
+            plans=plan_scope.plans(current_actor()), period_choices=report_choices(local_today()),
             as_of_of=service.as_of_of, month_day_zh=month_day_zh,
-            chosen_plan=plan_scope.chosen_plan(current_actor().user_id) or plan_scope.default_plan(),
+            chosen_plan=plan_scope.chosen_plan(current_actor().user_id) or plan_scope.default_plan(current_actor()),
         )
 
     @expose("/request", methods=["POST"])

@@ -34,7 +34,7 @@ class TargetView(BaseView):
         """The goal targets (主要目标) of the plan, with the entry link where the user may report."""
         actor = current_actor()
         plan = plan_scope.chosen_plan(actor.user_id)
-        shown = [plan] if plan else [p for p in plan_scope.plans() if p.action_id is None]
+        shown = [plan] if plan else [p for p in plan_scope.plans(actor) if p.action_id is None]
         rows = []
         for one in shown:
             for row in indicators.goal_targets(one.id, actor):

@@ -171,3 +171,29 @@ def test_plan_parents_never_form_a_cycle(app, cascade):
         bad = runner.invoke(args=["org", "add", "某镇", "--kind", "village"])
         assert bad.exit_code == 1 and "类型应为" in bad.output
         db.session.remove()
+
+
+def test_plans_and_reports_stay_within_the_organisation(app, cascade, client, api):
+    ids = cascade
+    monthly = {"kind": "monthly", "period": "2024-06"}
+    refused = client.post("/api/v1/report/", json={**monthly, "options": {"plan_id": ids["hecheng"]}},
+                          headers=api("zf_office"))
+    assert refused.status_code == 422 and refused.get_json()["message"] == "该方案不存在。"
+    own = client.post("/api/v1/report/", json={**monthly, "options": {"plan_id": ids["zhongfang"]}},
+                      headers=api("zf_office"))
+    assert own.status_code in (201, 202), own.get_json()
+    report_id = own.get_json()["id"]
+    # Without a plan named, a district office's report is about its own (default) plan.
+    default = client.post("/api/v1/report/", json=monthly, headers=api("hc_office"))
+    assert default.status_code in (201, 202), default.get_json()
+    listed = {r["id"] for r in client.get("/api/v1/report/", headers=api("hc_office")).get_json()["result"]}
+    assert report_id not in listed
+    assert report_id in {r["id"] for r in client.get("/api/v1/report/", headers=api("city_office")).get_json()["result"]}
+    assert client.get(f"/api/v1/report/{report_id}", headers=api("hc_office")).status_code == 404
+
+    # The plan picker offers only the organisation's plans; another district's cannot be chosen.
+    login(client, "zf_office")
+    page = html(client.get("/dashboard/"))
+    assert "中方县实施“八大行动”方案" in page and "鹤城区实施“八大行动”总体方案" not in page
+    refused = html(client.post("/planscope/choose", data={"plan": str(ids["hecheng"])}, follow_redirects=True))
+    assert ("danger", "该方案不存在。") in flashes(refused)

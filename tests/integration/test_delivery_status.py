@@ -77,7 +77,8 @@ def test_a_robot_that_delivers_again_is_no_longer_a_fault(timers, webhook_server
     timers._run(repair)
     timers.call(DELIVER, start + dt.timedelta(minutes=20))
     assert len(webhook_server.calls_to("/commerce")) == 1
-    assert _alerts(_status(iclient)) == []
+    page = _status(iclient)
+    assert _alerts(page) == [] and "投递正常" in page
 
 
 def test_messages_waiting_for_a_sending_job_that_never_ran_are_a_fault(timers, iclient):
