@@ -33,7 +33,7 @@ from workflows.evaluation import (
     scheme_from_dict,
 )
 from workflows.evaluation_scoring import evaluate
-from workflows.vocabulary import SYSTEM, Actor
+from workflows.vocabulary import SYSTEM, Actor, Role
 
 NOTE_LIMIT = 500
 
@@ -91,11 +91,22 @@ def save_scheme(actor: Actor, form: dict, note: str = "") -> Scheme:
 # --------------------------------------------------------------------------- the office's scores
 
 
-def _plan(plan_id: int | None) -> Plan:
+def _plan(plan_id: int | None, actor: Actor = SYSTEM) -> Plan:
+    """The plan evaluated: the one named, else the plan in force. An office or leader of an
+    organisation (the cascade) only evaluates and sees its organisations' plans: for them the
+    plan in force is their latest, and another district's plan is not found."""
     from app.services.plans import latest_plan
 
-    plan = db.session.get(Plan, plan_id) if plan_id else latest_plan()
-    if plan is None:
+    scope = None if Role.ADMIN in actor.roles else actor.organisation_ids
+    if plan_id:
+        plan = db.session.get(Plan, plan_id)
+    elif scope is not None:
+        plan = db.session.scalar(select(Plan).where(Plan.organisation_id.in_(sorted(scope)))
+                                 .order_by((Plan.kind == "overall").desc(), Plan.year.desc(), Plan.loaded_at.desc())
+                                 .limit(1))
+    else:
+        plan = latest_plan()
+    if plan is None or (scope is not None and plan.organisation_id not in scope):
         raise EvaluationNotFound()
     return plan
 
@@ -119,10 +130,12 @@ def save_scores(actor: Actor, period_text: str, department_id: int, form: dict, 
     office-scored criterion; an empty score removes the scorer's own. All or nothing."""
     _ensure_office(actor)
     period = evaluation_period(period_text)
-    plan = _plan(plan_id)
+    plan = _plan(plan_id, actor)
     if _published(period.key, plan.id):
         raise EvaluationPublished(period=period.key)
-    if db.session.get(Department, department_id) is None:
+    department = db.session.get(Department, department_id)
+    scope = None if Role.ADMIN in actor.roles else actor.organisation_ids
+    if department is None or (scope is not None and department.organisation_id not in scope):
         raise EvaluationNotFound()
     scheme = scheme_in_force()
     saved = 0
@@ -159,7 +172,7 @@ def compute(period_text: str, *, plan_id: int | None = None, actor: Actor = SYST
     period is published: then the published results are returned as they are."""
     _ensure_office(actor)
     period = evaluation_period(period_text)
-    plan = _plan(plan_id)
+    plan = _plan(plan_id, actor)
     if _published(period.key, plan.id):
         return results(actor, period.key, plan.id)
     try:
@@ -186,7 +199,7 @@ def publish(actor: Actor, period_text: str, plan_id: int | None = None) -> int:
     """Publish the computed results: the units see them; they no longer change."""
     _ensure_office(actor)
     period = evaluation_period(period_text)
-    plan = _plan(plan_id)
+    plan = _plan(plan_id, actor)
     if _published(period.key, plan.id):
         raise EvaluationPublished(period=period.key)
     rows = list(db.session.scalars(select(EvaluationResult).where(
@@ -205,7 +218,7 @@ def withdraw(actor: Actor, period_text: str, plan_id: int | None = None) -> int:
     office may score and compute again, then publish anew."""
     _ensure_office(actor)
     period = evaluation_period(period_text)
-    plan = _plan(plan_id)
+    plan = _plan(plan_id, actor)
     rows = list(db.session.scalars(select(EvaluationResult).where(
         EvaluationResult.period_key == period.key, EvaluationResult.plan_id == plan.id,
         EvaluationResult.published_at.is_not(None))))
@@ -238,7 +251,7 @@ def _group_names() -> dict:
 def results(actor: Actor, period_text: str, plan_id: int | None = None) -> dict:
     """The stored results of a period the actor may see (server-side: `evaluation_visibility`)."""
     period = evaluation_period(period_text)
-    plan = _plan(plan_id)
+    plan = _plan(plan_id, actor)
     rows = db.session.scalars(select(EvaluationResult).where(
         EvaluationResult.period_key == period.key, EvaluationResult.plan_id == plan.id))
     names = _group_names()
@@ -261,7 +274,7 @@ def unit_result(actor: Actor, period_text: str, department_id: int, plan_id: int
 
 def periods(actor: Actor, plan_id: int | None = None) -> list[dict]:
     """The periods with results the actor may see, newest first."""
-    plan = _plan(plan_id)
+    plan = _plan(plan_id, actor)
     rows = db.session.execute(select(EvaluationResult.period_key, EvaluationResult.department_id,
                                      EvaluationResult.published_at).where(EvaluationResult.plan_id == plan.id))
     found: dict[str, bool] = {}

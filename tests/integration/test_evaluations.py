@@ -257,3 +257,42 @@ def test_cli_publishes_and_exports_what_a_user_may_see(app, report_progress, tmp
     units = [r[2] for r in load_workbook(everything)["排名"].iter_rows(min_row=3, values_only=True)]
     assert len(units) > 20 and "区商务局" in units
     assert [r[2] for r in load_workbook(own)["排名"].iter_rows(min_row=3, values_only=True)] == ["区商务局"]
+
+
+def test_an_office_of_another_district_neither_sees_nor_scores_this_districts_evaluation(app, report_progress):
+    """The cascade: an office scoped to its organisation sees only its organisations' plans."""
+    from sqlalchemy import update
+
+    from app.models import Department, EvaluationScore
+    from app.plan_models import Organisation
+
+    with app.app_context():
+        other = Organisation(name="邻区", kind="district")
+        db.session.add(other)
+        db.session.flush()
+        from app.models import user_department
+
+        office_id = app.appbuilder.sm.find_user(username="office").id
+        office_units = list(db.session.scalars(select(user_department.c.department_id).where(
+            user_department.c.user_id == office_id)))
+        assert office_units
+        db.session.execute(update(Department).where(Department.id.in_(office_units)).values(organisation_id=other.id))
+        db.session.commit()
+    try:
+        office = app.test_client()
+        login(office, "office")
+        unit = department_id(app, "区商务局")
+        assert office.get("/evaluation/2024-Q2/").status_code == 404
+        assert office.get(f"/evaluation/2024-Q2/{unit}").status_code == 404
+        assert office.get("/evaluation/2024-Q2/export").status_code == 404
+        assert "区商务局" not in office.get("/evaluation/").get_data(as_text=True)
+        with app.app_context():
+            scores = db.session.scalar(select(db.func.count()).select_from(EvaluationScore))
+        office.post(f"/evaluation/2024-05/{unit}/score", data={"ping.results": "3"})
+        with app.app_context():
+            assert db.session.scalar(select(db.func.count()).select_from(EvaluationScore)) == scores
+    finally:
+        with app.app_context():
+            db.session.execute(update(Department).where(Department.id.in_(office_units))
+                               .values(organisation_id=None))
+            db.session.commit()
