@@ -73,9 +73,12 @@ def _check(actor: Actor) -> None:
         raise MayNotLink()
 
 
-def _plan(plan_id) -> Plan:
+def _plan(plan_id, actor: Actor | None = None) -> Plan:
+    """The plan, if it is there and (for an office of an organisation) one of its own."""
+    from app.services.plan_scope import in_scope
+
     plan = db.session.get(Plan, plan_id) if isinstance(plan_id, int) else None
-    if plan is None:
+    if plan is None or not in_scope(plan, actor):
         raise PlanNotFound(id=plan_id)
     return plan
 
@@ -84,7 +87,7 @@ def set_parent_plan(actor: Actor, plan_id: int, parent_id: int | None) -> Plan:
     """Make `parent_id` the plan's parent plan (None: none); never a cycle."""
     _check(actor)
     with transaction():
-        plan = _plan(plan_id)
+        plan = _plan(plan_id, actor)
         if parent_id is None:
             plan.parent_id = None
             for ind in db.session.scalars(select(Indicator).where(Indicator.plan_id == plan.id,
@@ -109,10 +112,10 @@ def set_contribution(actor: Actor, indicator_id: int, parent_indicator_id: int |
         ind = db.session.get(Indicator, indicator_id) if isinstance(indicator_id, int) else None
         if ind is None:
             raise IndicatorMissing(id=indicator_id)
+        plan = _plan(ind.plan_id, actor)  # an office links its own organisation's targets
         if parent_indicator_id is None:
             ind.contributes_to_id = None
             return ind
-        plan = db.session.get(Plan, ind.plan_id)
         if plan.parent_id is None:
             raise PlanWithoutParent(plan=str(plan))
         target = db.session.get(Indicator, parent_indicator_id) if isinstance(parent_indicator_id, int) else None

@@ -83,7 +83,7 @@ def upgrade():
             op.execute(
                 "INSERT INTO evaluation_score (period_key, department_id, criterion, scorer_id, score, comment,"
                 " scored_at) SELECT period_key, department_id, '" + criterion + "', scored_by_id,"
-                f" ROUND(LEAST({column}, 100) * {weight} / 100.0, 1), {comment}, scored_at"
+                f" ROUND(CASE WHEN {column} > 100 THEN 100 ELSE {column} END * {weight} / 100.0, 1), {comment}, scored_at"
                 " FROM evaluation WHERE scored_by_id IS NOT NULL"
             )
     op.drop_table('evaluation')

@@ -127,6 +127,8 @@ def test_a_district_target_contributes_to_the_city_target(app, cascade, client, 
     assert wrong.status_code == 422 and "不是上级方案" in wrong.get_json()["message"]
     assert client.put(link, json={"parent_indicator_id": ids["target"]}, headers=api("worker1")).status_code == 403
     assert client.put(link, json={"parent_indicator_id": "x"}, headers=api("office")).status_code == 400
+    # 鹤城区's office may not link 中方县's target (not its organisation's plan).
+    assert client.put(link, json={"parent_indicator_id": ids["target"]}, headers=api("hc_office")).status_code == 404
     for child in ("zf_target", "hc_target"):
         answer = client.put(f"/api/v1/indicator/{ids[child]}/contribution",
                             json={"parent_indicator_id": ids["target"]}, headers=api("office"))
