@@ -66,6 +66,8 @@ HISTORY_KIND_LABELS = {
     "deadline_change": _("Deadline changed"),
     "lead_proposed": _("Lead department proposed"),
     "lead_proposal_decided": _("Proposed lead department decided"),
+    "instruction": _("Leader's instruction"),
+    "instruction_answer": _("Instruction answered"),
 }
 
 # --- workflow (issue #3, backend): labels used in workflow error messages and dialogs ---
@@ -94,6 +96,8 @@ OPERATION_LABELS = {
     "change_deadline": _("change the deadline of"),
     "bulk": _("run bulk operations on"),
     "propose_lead": _("propose a lead department for"),
+    "instruct": _("add an instruction to"),
+    "answer_instruction": _("answer the instructions on"),
 }
 
 EXTENSION_STATUS_LABELS = {
@@ -120,6 +124,8 @@ NOTIFICATION_KIND_LABELS = {
     "document_issued": _("Document issued"),
     "lead_proposed": _("Lead department proposed"),
     "lead_proposal_decided": _("Proposed lead department decided"),
+    "instruction": _("Leader's instruction"),
+    "instruction_answered": _("Instruction answered"),
 }
 
 WEBHOOK_FORMAT_LABELS = {
