@@ -68,6 +68,8 @@ HISTORY_KIND_LABELS = {
     "lead_proposal_decided": _("Proposed lead department decided"),
     "instruction": _("Leader's instruction"),
     "instruction_answer": _("Instruction answered"),
+    "problem": _("Problem raised for coordination"),
+    "problem_solved": _("Problem solved"),
 }
 
 # --- workflow (issue #3, backend): labels used in workflow error messages and dialogs ---
@@ -98,6 +100,8 @@ OPERATION_LABELS = {
     "propose_lead": _("propose a lead department for"),
     "instruct": _("add an instruction to"),
     "answer_instruction": _("answer the instructions on"),
+    "raise_problem": _("raise a problem on"),
+    "resolve_problem": _("answer the problems of"),
 }
 
 EXTENSION_STATUS_LABELS = {
@@ -126,6 +130,8 @@ NOTIFICATION_KIND_LABELS = {
     "lead_proposal_decided": _("Proposed lead department decided"),
     "instruction": _("Leader's instruction"),
     "instruction_answered": _("Instruction answered"),
+    "problem": _("Problem raised for coordination"),
+    "problem_solved": _("Problem solved"),
 }
 
 WEBHOOK_FORMAT_LABELS = {

@@ -40,3 +40,34 @@ class Instruction(Model):
         CheckConstraint(f"status IN {INSTRUCTION_STATES}", name="ck_instruction_status"),
         CheckConstraint("(status = 'open') = (answer IS NULL)", name="ck_instruction_answer"),
     )
+
+
+# 难点堵点: 待协调 until the addressee (a unit, or the leaders) or the office answers; then 已解决.
+PROBLEM_STATES = ("open", "solved")
+
+
+class Problem(Model):
+    """难点/堵点: a problem the lead unit or the task force raises on a case, addressed to a
+    coordinating unit (department_id) or, without one, to the leaders; the addressee or the
+    office records the coordination answer once and the problem is solved. Never deleted."""
+
+    __tablename__ = "problem"
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("case.id", ondelete="CASCADE"), nullable=False, index=True)
+    case = relationship("Case")
+    text = Column(Text, nullable=False)
+    department_id = Column(Integer, ForeignKey("department.id"))  # None: addressed to the leaders
+    department = relationship("Department")
+    created_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    created_by_name = Column(Text, nullable=False, default="")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    status = Column(Text, nullable=False, default="open")
+    answer = Column(Text)
+    solved_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    solved_by_name = Column(Text)
+    solved_at = Column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {PROBLEM_STATES}", name="ck_problem_status"),
+        CheckConstraint("(status = 'open') = (answer IS NULL)", name="ck_problem_answer"),
+    )

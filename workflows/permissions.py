@@ -70,6 +70,10 @@ CASE_ACTS: Mapping[str, CaseAct] = MappingProxyType(
             CaseAct("propose_lead", frozenset({Relation.TASK_FORCE_LEAD}), OPEN_STATES),
             # 领导批示: the lead unit answers a leader's instruction, whatever the case's state.
             CaseAct("answer_instruction", frozenset({Relation.LEAD_CASEWORKER}), frozenset(State)),
+            # 难点堵点: the lead unit's caseworkers or the task force raise a problem needing
+            # coordination while the case is open.
+            CaseAct("raise_problem", frozenset({Relation.LEAD_CASEWORKER, Relation.TASK_FORCE_LEAD}),
+                    OPEN_STATES),
         )
     }
 )
@@ -123,6 +127,25 @@ def can_instruct(case: CaseFacts, actor: Actor) -> bool:
 def can_answer_instruction(case: CaseFacts, actor: Actor) -> bool:
     """A caseworker of the case's lead unit answers its instructions."""
     return may("answer_instruction", case, actor)
+
+
+def can_raise_problem(case: CaseFacts, actor: Actor) -> bool:
+    """难点堵点: a caseworker of the lead unit or the case's task-force lead, on an open case."""
+    return may("raise_problem", case, actor)
+
+
+def is_problem_addressee(department_id: int | None, actor: Actor) -> bool:
+    """Whether a problem is addressed to the actor: a user of its unit, or a leader when it is
+    addressed to the leaders (no unit). The addressee answers it without seeing the case."""
+    if department_id is None:
+        return Role.LEADER in actor.roles
+    return department_id in actor.department_ids and not can_read_only(actor)
+
+
+def can_resolve_problem(case: CaseFacts, department_id: int | None, actor: Actor) -> bool:
+    """The addressee (is_problem_addressee) or the office (on a case it sees) answers a problem."""
+    return is_problem_addressee(department_id, actor) or (
+        Role.OFFICE in actor.roles and can_view(case, actor))
 
 
 # --- grants to roles --------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from app.services import (
     evidence,
     instructions,
     lead_proposals,
+    problems,
     progress,
     transitions,
 )
@@ -138,6 +139,7 @@ class CaseApi(ApiMixin, ModelRestApi):
     include_route_methods = {
         "get", "get_list", "info", "post", "put", "transition", "progress", "history", "evidence",
         "urge", "extension", "comment", "bulk", "lead_proposal", "instruction", "answer_instruction",
+        "problem", "resolve_problem",
     }
     # Reads are can_get/can_download (leaders have them); every write is can_post/can_put.
     method_permission_name = {
@@ -158,6 +160,10 @@ class CaseApi(ApiMixin, ModelRestApi):
         # 领导批示: leaders hold can_instruct (their one write); the service decides who.
         "instruction": "instruct",
         "answer_instruction": "post",
+        # 难点堵点: raised by caseworkers / task-force leads; answered by the addressee (a unit's
+        # users, or leaders: can_instruct is theirs) or the office. The service decides who.
+        "problem": "post",
+        "resolve_problem": "instruct",
     }
     list_columns = CASE_COLUMNS
     show_columns = [*CASE_COLUMNS, "text", "partner_departments.id", "partner_departments.name"]
@@ -342,6 +348,35 @@ class CaseApi(ApiMixin, ModelRestApi):
         body = self.body(s.InstructionRequestSchema)
         row = instructions.answer_instruction(pk, instruction_id, current_actor(), text=body["text"])
         return self.response(200, result=instructions.instruction_json(row))
+
+    @expose("/<int:pk>/problem", methods=["POST"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("post", "Raise a problem needing coordination (难点堵点) on the case, to a unit or "
+                "the leaders (the lead unit's caseworkers or the task-force lead)",
+                body=s.ProblemRequestSchema, answer=(201, s.ProblemSchema, "result"),
+                refusals=(400, 403, 404, 409, 422))
+    def problem(self, pk: int):
+        """The addressee and the office are notified; the problem is 待协调 until answered."""
+        body = self.body(s.ProblemRequestSchema)
+        row = problems.raise_problem(pk, current_actor(), text=body["text"],
+                                     department_id=body.get("department_id"))
+        return self.response(201, result=problems.problem_json(row))
+
+    @expose("/<int:pk>/problem/<int:problem_id>/resolve", methods=["POST"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("post", "Record the coordination answer to a problem and mark it solved (the "
+                "addressed unit, the leaders for one addressed to them, or the office)",
+                body=s.ProblemAnswerRequestSchema, answer=(200, s.ProblemSchema, "result"),
+                refusals=(400, 403, 404, 409, 422))
+    def resolve_problem(self, pk: int, problem_id: int):
+        """Once: a second answer is 409."""
+        body = self.body(s.ProblemAnswerRequestSchema)
+        row = problems.resolve_problem(pk, problem_id, current_actor(), text=body["text"])
+        return self.response(200, result=problems.problem_json(row))
 
     @expose("/", methods=["POST"])
     @protect()

@@ -381,12 +381,42 @@ class InstructionSchema(Schema):
     answered_at = fields.String(allow_none=True, metadata={"format": "date-time"})
 
 
+class ProblemRequestSchema(RequestSchema):
+    """难点堵点 raised by the lead unit or the task force."""
+
+    text = Text(max_length=2000, required=True, metadata={"description": "Not empty"})
+    department_id = Id(metadata={"description": "The coordinating unit; omitted or null: the leaders"})
+
+
+class ProblemAnswerRequestSchema(RequestSchema):
+    """The coordination answer of the addressee or the office; the problem is then solved."""
+
+    text = Text(max_length=2000, required=True, metadata={"description": "Not empty"})
+
+
+class ProblemSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    text = fields.String()
+    status = fields.String(metadata={"enum": ["open", "solved"], "description": "open: 待协调"})
+    department_id = fields.Integer(allow_none=True, metadata={"description": "null: the leaders"})
+    department = fields.String(allow_none=True)
+    created_by_id = fields.Integer(allow_none=True)
+    created_by = fields.String()
+    created_at = fields.String(metadata={"format": "date-time"})
+    answer = fields.String(allow_none=True)
+    solved_by_id = fields.Integer(allow_none=True)
+    solved_by = fields.String(allow_none=True)
+    solved_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
 CASE_SCHEMAS = (
     TransitionRequestSchema, ProgressRequestSchema, ProgressFormSchema, UrgeRequestSchema,
     ExtensionRequestSchema, CommentRequestSchema, DeadlineRequestSchema, BulkRequestSchema,
     CaseStateSchema, CaseSummarySchema, ExtensionSchema, HistoryEntrySchema, ProgressSchema,
     BulkResultSchema, CaseWriteRequestSchema, MilestoneInputSchema, TargetInputSchema, CaseSchema,
     LeadProposalRequestSchema, LeadProposalSchema, InstructionRequestSchema, InstructionSchema,
+    ProblemRequestSchema, ProblemAnswerRequestSchema, ProblemSchema,
 )
 LEAD_PROPOSAL_SCHEMAS = (LeadDecisionRequestSchema, LeadProposalSchema, CaseSchema)
 EXTENSION_SCHEMAS = (DecisionRequestSchema, ExtensionSchema, CaseSummarySchema)

@@ -19,11 +19,13 @@ from app.models import (
     Action,
     Case,
     CaseHistory,
+    Department,
     ExtensionRequest,
     Goal,
     Indicator,
     Instruction,
     Plan,
+    Problem,
     ProgressUpdate,
 )
 from app.plan_family import family_ids
@@ -222,6 +224,24 @@ def open_instructions_at(period: Period, plan_id: int) -> list[dict]:
         {"case_id": case.id, "title": case.title, "lead_department": case.lead_department_name or "",
          "by": row.created_by_name, "text": row.text, "day": local_day(row.created_at)}
         for row, case in rows
+    ]
+
+
+def open_problems_at(period: Period, plan_id: int) -> list[dict]:
+    """难点堵点 raised by the period's end and not solved by then (待协调), oldest first."""
+    end = moment_after(period.end)
+    rows = db.session.execute(
+        select(Problem, Case, Department.name)
+        .join(Case, Case.id == Problem.case_id)
+        .outerjoin(Department, Department.id == Problem.department_id)
+        .where(Case.plan_id.in_(family_ids(plan_id)), Problem.created_at < end,
+               (Problem.solved_at.is_(None)) | (Problem.solved_at >= end))
+        .order_by(Problem.created_at, Problem.id)
+    )
+    return [
+        {"case_id": case.id, "title": case.title, "lead_department": case.lead_department_name or "",
+         "to": department or "区领导", "text": row.text, "day": local_day(row.created_at)}
+        for row, case, department in rows
     ]
 
 

@@ -28,6 +28,7 @@ from app.reports.figures import (
     indicator_rows,
     indicator_summary,
     open_instructions_at,
+    open_problems_at,
     percent,
     totals,
 )
@@ -275,7 +276,8 @@ def build_inspection(period: Period, plan: Plan, options: dict) -> dict:
         issuer=org.office, recipients=org.circulation, copy_to=org.copy_to,
     )
     return {"doc": doc, "remarks": (options.get("remarks") or "").strip(), "campaign": campaign(plan),
-            "instructions": capped(open_instructions_at(period, plan.id)), **data}
+            "instructions": capped(open_instructions_at(period, plan.id)),
+            "problems": capped(open_problems_at(period, plan.id)), **data}
 
 
 def build_dekad(period: Period, plan: Plan, options: dict) -> dict:

@@ -33,7 +33,7 @@ from app.models import (
     user_department,
     utcnow,
 )
-from app.security import CASEWORKER, OFFICE, TASK_FORCE_LEAD
+from app.security import CASEWORKER, LEADER, OFFICE, TASK_FORCE_LEAD
 from app.services.after_commit import enqueue_after_commit
 from workflows import errors
 from workflows.errors import N_
@@ -94,6 +94,14 @@ def task_force_leads_by_action(action_ids: Iterable[int]) -> dict[int, frozenset
         for _department_id, user_id, action_id in rows:
             found[action_id].add(user_id)
     return {a: frozenset(users) for a, users in found.items()}
+
+
+def leader_user_ids() -> frozenset[int]:
+    """Active users holding the Leader role (区领导)."""
+    return frozenset(db.session.scalars(
+        select(User.id).join(assoc_user_role, assoc_user_role.c.user_id == User.id)
+        .join(Role, Role.id == assoc_user_role.c.role_id)
+        .where(Role.name == LEADER, User.active.is_not(False))))
 
 
 def office_user_ids() -> frozenset[int]:
@@ -210,6 +218,8 @@ _TITLES = {
     "lead_proposed": "[Lead department proposed] %(case)s: waiting for your decision",
     "instruction": "[Leader's instruction] %(case)s: your answer is required",
     "instruction_answered": "[Instruction answered] %(case)s",
+    "problem": "[Problem to coordinate] %(case)s: your coordination is required",
+    "problem_solved": "[Problem solved] %(case)s",
 }
 _CLOSINGS = {
     "due_soon": "Please finish on time and report your progress.",
@@ -226,6 +236,7 @@ _CLOSINGS = {
     "extension_requested": "Please approve or refuse the request.",
     "lead_proposed": "Please accept or reject the proposed lead department.",
     "instruction": "Please act on the instruction and answer it on the case page.",
+    "problem": "Please coordinate and record the answer on the case page.",
 }
 
 

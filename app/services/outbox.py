@@ -22,6 +22,8 @@ LEAD_PROPOSED = "lead.proposed"  # {actor_id, history_id, proposal_id}
 LEAD_PROPOSAL_DECIDED = "lead.decided"  # {actor_id, history_id, proposal_id, status}
 INSTRUCTION_ADDED = "instruction.added"  # {actor_id, history_id, instruction_id}
 INSTRUCTION_ANSWERED = "instruction.answered"  # {actor_id, history_id, instruction_id}
+PROBLEM_RAISED = "problem.raised"  # {actor_id, history_id, problem_id}
+PROBLEM_SOLVED = "problem.solved"  # {actor_id, history_id, problem_id}
 
 
 def record_event(kind: str, case_id: int | None, **payload) -> OutboxEvent:

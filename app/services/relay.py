@@ -17,6 +17,8 @@ Who hears about what (the actor never notifies themself):
 | proposal decided               | lead_proposal_decided | the proposer; accepted: also `assigned` to the new lead's caseworkers |
 | instruction (领导批示)         | instruction         | lead department's caseworkers and owner   |
 | instruction answered           | instruction_answered | the instructing leader (or office user)  |
+| problem (难点堵点)             | problem             | the addressed unit's caseworkers (or the leaders) and the office |
+| problem solved                 | problem_solved      | who raised it, the lead unit's caseworkers and owner |
 | accept, close, progress, comment | —                 | (visible in the case history only)        |
 
 Events are claimed with FOR UPDATE SKIP LOCKED, so two relays never take the same row;
@@ -40,6 +42,7 @@ from app.models import (
     ExtensionRequest,
     Instruction,
     LeadProposal,
+    Problem,
     OutboxEvent,
     utcnow,
 )
@@ -48,6 +51,7 @@ from app.services.notifications import (
     add_notifications,
     caseworkers_by_department,
     compose,
+    leader_user_ids,
     office_user_ids,
     task_force_leads_by_action,
 )
@@ -172,6 +176,15 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
         if row is None:
             return []
         kind, to = "instruction_answered", {row.created_by_id}
+    elif event.kind in (outbox.PROBLEM_RAISED, outbox.PROBLEM_SOLVED):
+        row = db.session.get(Problem, payload.get("problem_id"))
+        if row is None:
+            return []
+        if event.kind == outbox.PROBLEM_RAISED:
+            addressees = _caseworkers(row.department_id) if row.department_id else leader_user_ids()
+            kind, to = "problem", set(addressees) | office_user_ids()
+        else:
+            kind, to = "problem_solved", _caseworkers_and_owner(case) | {row.created_by_id}
     elif event.kind == outbox.LEAD_PROPOSAL_DECIDED:
         proposal = db.session.get(LeadProposal, payload.get("proposal_id"))
         if proposal is None:

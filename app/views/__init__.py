@@ -12,6 +12,7 @@ from app.views import (
     lists,
     notifications,
     plan,
+    problems,
     plan_scope,
     reports,
     targets,
@@ -24,6 +25,7 @@ def init_app(appbuilder) -> None:
     cases.register(appbuilder)
     case_edit.register(appbuilder)
     instructions.register(appbuilder)
+    problems.register(appbuilder)
     plan.register(appbuilder)
     targets.register(appbuilder)
     plan_scope.register(appbuilder)

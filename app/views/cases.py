@@ -54,6 +54,7 @@ from app.views.case_lists import (
     request_rags,
 )
 from app.views.instructions import instruction_context
+from app.views.problems import problem_context
 from app.views.row_policy import RowPolicyActions
 from workflows.case_form import editable_fields, may_create
 from workflows.case_workflow import available_transitions, required_inputs
@@ -507,6 +508,7 @@ def page_context(case: Case, actor) -> dict:
         "can_add_subtask": may_create(actor),
         **_lead_proposal_context(case, facts, actor),
         **instruction_context(case, facts, actor),
+        **problem_context(case, facts, actor),
         "state_labels": {code: label(STATE_LABELS, code) for code in STATE_LABELS},
         "timeline": case_timeline(case),
         "csrf": generate_csrf(),

@@ -106,6 +106,7 @@ def _written(app) -> dict:
         ExtensionRequest,
         Instruction,
         Notification,
+        Problem,
         ProgressUpdate,
         Report,
     )
@@ -114,7 +115,7 @@ def _written(app) -> dict:
         try:
             counts = {m.__name__: db.session.scalar(select(func.count()).select_from(m))
                       for m in (CaseHistory, ExtensionRequest, ProgressUpdate, EvidenceFile, Report,
-                                Instruction)}
+                                Instruction, Problem)}
             counts["read"] = db.session.scalar(
                 select(func.count()).select_from(Notification).where(Notification.read_at.is_not(None)))
             counts["versions"] = db.session.scalar(select(func.sum(Case.version)))
@@ -142,7 +143,8 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
                        (f"{case}/progress", "worker1"), ("/api/v1/report/", "office"),
                        ("/api/v1/notification/preferences", "worker1"), (f"{DRAFT}", "office"),
                        (f"{DOCUMENT}", "office"), (f"{case}/instruction", "leader"),
-                       (f"{case}/instruction/1/answer", "worker1")):
+                       (f"{case}/instruction/1/answer", "worker1"),
+                       (f"{case}/problem", "worker1"), (f"{case}/problem/1/resolve", "office")):
         method = "PUT" if path in (case, "/api/v1/notification/preferences", DRAFT) else "POST"
         rows += [
             (user, method, path, "not json", 400),
@@ -218,6 +220,17 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
         ("worker1", "POST", f"{case}/instruction/1/answer", {"text": "x"}, 404),
         ("worker1", "POST", f"{case}/instruction/{HUGE}/answer", {"text": "x"}, 404),
         ("worker1", "POST", f"{case}/instruction/1/answer", {"text": ["x"]}, 400),
+        # 难点堵点: text required, not blank, ≤ 2000; department_id an existing unit
+        ("worker1", "POST", f"{case}/problem", {}, 400),
+        ("worker1", "POST", f"{case}/problem", {"text": "x", "department_id": "2"}, 400),
+        ("worker1", "POST", f"{case}/problem", {"text": "x", "department_id": 0}, 400),
+        ("worker1", "POST", f"{case}/problem", {"text": "x", "department_id": 999999}, 422),
+        ("worker1", "POST", f"{case}/problem", {"text": "x" * 2001}, 422),
+        ("worker1", "POST", f"{case}/problem", {"text": "  "}, 422),
+        ("worker1", "POST", f"/api/v1/case/{HUGE}/problem", {"text": "x"}, 404),
+        ("office", "POST", f"{case}/problem/1/resolve", {"text": "x"}, 404),
+        ("office", "POST", f"{case}/problem/{HUGE}/resolve", {"text": "x"}, 404),
+        ("office", "POST", f"{case}/problem/1/resolve", {"text": ["x"]}, 400),
         # reports
         ("office", "POST", "/api/v1/report/", {"kind": {}}, 422),
         ("office", "POST", "/api/v1/report/", {"kind": ["monthly"], "period": "2024-06"}, 422),
