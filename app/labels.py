@@ -66,6 +66,7 @@ HISTORY_KIND_LABELS = {
     "deadline_change": _("Deadline changed"),
     "lead_proposed": _("Lead department proposed"),
     "lead_proposal_decided": _("Proposed lead department decided"),
+    "task_force_report_due": _("Task-force submission due"),
 }
 
 # --- workflow (issue #3, backend): labels used in workflow error messages and dialogs ---
@@ -120,6 +121,7 @@ NOTIFICATION_KIND_LABELS = {
     "document_issued": _("Document issued"),
     "lead_proposed": _("Lead department proposed"),
     "lead_proposal_decided": _("Proposed lead department decided"),
+    "task_force_report_due": _("Task-force submission due"),
 }
 
 WEBHOOK_FORMAT_LABELS = {

@@ -538,3 +538,4 @@ from app.plan_models import (  # noqa: E402, F401
     LeadProposal,
     Organisation,
 )
+from app.task_force_models import TaskForceReport  # noqa: E402, F401

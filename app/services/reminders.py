@@ -34,6 +34,7 @@ from app.services.notifications import (
     office_user_ids,
     task_force_leads_by_action,
 )
+from app.services import task_force_reports
 from app.services.settings import get_setting, set_setting
 from workflows import errors
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar, known_years
@@ -49,6 +50,7 @@ from workflows.reminders import (
     local_day,
     rules_from_settings,
 )
+from workflows.task_force_reports import NOTIFICATION_KIND
 from workflows.vocabulary import State
 
 log = logging.getLogger(__name__)
@@ -315,9 +317,11 @@ def run_reminders(at: dt.datetime) -> TickResult:
             _unknown_year(result, exc, case_facts.case_id)
     result.due = len(due)
     rows = [_row(d, cases[d.case_id], day, calendar) for d in due]
-    created = set(add_notifications(rows))
+    voice = task_force_reports.reminder_rows(day, calendar)  # 专班报送: before each brief and bulletin
+    result.by_kind.update({NOTIFICATION_KIND: len(voice)} if voice else {})
+    created = set(add_notifications(rows)) | set(add_notifications(voice))
     result.created = len(created)
-    result.by_kind = Counter(str(d.kind) for d in due)
+    result.by_kind.update(Counter(str(d.kind) for d in due))
     result.evaluated = True
     _remember_problems(result)
     record_run(TICK_RUN, day)

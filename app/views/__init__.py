@@ -14,6 +14,7 @@ from app.views import (
     plan_scope,
     reports,
     targets,
+    task_force_reports,
 )
 
 
@@ -30,5 +31,6 @@ def init_app(appbuilder) -> None:
     drafts.register(appbuilder)
     notifications.register(appbuilder)
     reports.register(appbuilder)
+    task_force_reports.register(appbuilder)
     audit.register(appbuilder)
     demo.register(appbuilder)
