@@ -66,7 +66,8 @@ HISTORY_KIND_LABELS = {
     "deadline_change": _("Deadline changed"),
     "lead_proposed": _("Lead department proposed"),
     "lead_proposal_decided": _("Proposed lead department decided"),
-    "task_force_report_due": _("Task-force submission due"),
+    "instruction": _("Leader's instruction"),
+    "instruction_answer": _("Instruction answered"),
 }
 
 # --- workflow (issue #3, backend): labels used in workflow error messages and dialogs ---
@@ -95,6 +96,8 @@ OPERATION_LABELS = {
     "change_deadline": _("change the deadline of"),
     "bulk": _("run bulk operations on"),
     "propose_lead": _("propose a lead department for"),
+    "instruct": _("add an instruction to"),
+    "answer_instruction": _("answer the instructions on"),
 }
 
 EXTENSION_STATUS_LABELS = {
@@ -122,6 +125,8 @@ NOTIFICATION_KIND_LABELS = {
     "lead_proposed": _("Lead department proposed"),
     "lead_proposal_decided": _("Proposed lead department decided"),
     "task_force_report_due": _("Task-force submission due"),
+    "instruction": _("Leader's instruction"),
+    "instruction_answered": _("Instruction answered"),
 }
 
 WEBHOOK_FORMAT_LABELS = {

@@ -539,3 +539,6 @@ from app.plan_models import (  # noqa: E402, F401
     Organisation,
 )
 from app.task_force_models import TaskForceReport  # noqa: E402, F401
+
+# 领导批示 and, later, the other problems and rectification rows (issue 12, part 4).
+from app.problem_models import INSTRUCTION_STATES, Instruction  # noqa: E402, F401

@@ -63,7 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ],
     TASK_FORCE_LEAD: [
         (r"^(Case|Report|Notification|CaseList|LeadQueue)$", ANY),
-        (r"^CaseEdit$", r"^can_edit$"),
+        (r"^CaseEdit$", r"^can_(edit|instruction)$"),
         (r"^PlanScope$", r"^can_choose$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target|Evaluation)$", READ),
         (COMMON_MENUS, "menu_access"),
@@ -72,7 +72,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ],
     CASEWORKER: [
         (r"^(Case|Report|Notification|CaseList|CaseworkerQueue|Target)$", ANY),
-        (r"^CaseEdit$", r"^can_report_milestone$"),
+        (r"^CaseEdit$", r"^can_(report_milestone|instruction)$"),
         (r"^PlanScope$", r"^can_choose$"),
         (r"^Indicator$", r"^can_report$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Evaluation)$", READ),
@@ -84,6 +84,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^(Dashboard|Case|Report|Notification|Action|Goal|Indicator|Department|Plan|Evaluation|Target)$",
          READ),
         (r"^(Report)$", r"^can_(post|generate)$"),
+        # 领导批示: a leader's one write on a case (the API's and the page's)
+        (r"^Case$", r"^can_instruct$"),
+        (r"^CaseEdit$", r"^can_instruction$"),
         (r"^PlanScope$", r"^can_choose$"),
         (COMMON_MENUS, "menu_access"),
         (r"^(Departments|Evaluations)$", "menu_access"),

@@ -68,6 +68,8 @@ CASE_ACTS: Mapping[str, CaseAct] = MappingProxyType(
             # The case's task-force lead proposes a lead unit for a case without one
             # (workflows.lead_proposals); the office decides.
             CaseAct("propose_lead", frozenset({Relation.TASK_FORCE_LEAD}), OPEN_STATES),
+            # 领导批示: the lead unit answers a leader's instruction, whatever the case's state.
+            CaseAct("answer_instruction", frozenset({Relation.LEAD_CASEWORKER}), frozenset(State)),
         )
     }
 )
@@ -113,6 +115,16 @@ def can_comment(case: CaseFacts, actor: Actor) -> bool:
     return can_view(case, actor) and not can_read_only(actor)
 
 
+def can_instruct(case: CaseFacts, actor: Actor) -> bool:
+    """领导批示: a leader (read-only otherwise) or the office, on a case they see."""
+    return can_view(case, actor) and has_grant(actor, "instruct")
+
+
+def can_answer_instruction(case: CaseFacts, actor: Actor) -> bool:
+    """A caseworker of the case's lead unit answers its instructions."""
+    return may("answer_instruction", case, actor)
+
+
 # --- grants to roles --------------------------------------------------------------------------
 
 ROLE_GRANTS: Mapping[str, frozenset[Role]] = MappingProxyType(
@@ -128,6 +140,8 @@ ROLE_GRANTS: Mapping[str, frozenset[Role]] = MappingProxyType(
         # 签发 is a leader's (or the office head's) approval of the draft as it stands.
         "edit_documents": frozenset({Role.OFFICE}),
         "sign_documents": frozenset({Role.OFFICE, Role.LEADER}),
+        # 领导批示 (issue 12, part 4): a leader or the office instructs on a case they see.
+        "instruct": frozenset({Role.OFFICE, Role.LEADER}),
         "issue_documents": frozenset({Role.OFFICE}),
         # 三看三评三比: edit the scheme, score, compute and publish; see every unit's result
         # (others see their own units' results once published).

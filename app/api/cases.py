@@ -29,6 +29,7 @@ from app.services import (
     case_edit,
     case_json,
     evidence,
+    instructions,
     lead_proposals,
     progress,
     transitions,
@@ -136,7 +137,7 @@ class CaseApi(ApiMixin, ModelRestApi):
     base_order = ("id", "asc")
     include_route_methods = {
         "get", "get_list", "info", "post", "put", "transition", "progress", "history", "evidence",
-        "urge", "extension", "comment", "bulk", "lead_proposal",
+        "urge", "extension", "comment", "bulk", "lead_proposal", "instruction", "answer_instruction",
     }
     # Reads are can_get/can_download (leaders have them); every write is can_post/can_put.
     method_permission_name = {
@@ -154,6 +155,9 @@ class CaseApi(ApiMixin, ModelRestApi):
         "comment": "post",
         "bulk": "post",
         "lead_proposal": "post",
+        # 领导批示: leaders hold can_instruct (their one write); the service decides who.
+        "instruction": "instruct",
+        "answer_instruction": "post",
     }
     list_columns = CASE_COLUMNS
     show_columns = [*CASE_COLUMNS, "text", "partner_departments.id", "partner_departments.name"]
@@ -312,6 +316,32 @@ class CaseApi(ApiMixin, ModelRestApi):
         row = lead_proposals.propose(pk, current_actor(), department_id=body["department_id"],
                                      reason=body.get("reason"))
         return self.response(201, result=lead_proposals.proposal_json(row))
+
+    @expose("/<int:pk>/instruction", methods=["POST"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("post", "Add a leader's instruction (领导批示) to the case (a leader or the office)",
+                body=s.InstructionRequestSchema, answer=(201, s.InstructionSchema, "result"),
+                refusals=(400, 403, 404, 422))
+    def instruction(self, pk: int):
+        """领导批示: the lead unit is notified and must answer it."""
+        body = self.body(s.InstructionRequestSchema)
+        row = instructions.add_instruction(pk, current_actor(), text=body["text"])
+        return self.response(201, result=instructions.instruction_json(row))
+
+    @expose("/<int:pk>/instruction/<int:instruction_id>/answer", methods=["POST"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("post", "Answer a leader's instruction (a caseworker of the lead department)",
+                body=s.InstructionRequestSchema, answer=(200, s.InstructionSchema, "result"),
+                refusals=(400, 403, 404, 409, 422))
+    def answer_instruction(self, pk: int, instruction_id: int):
+        """The lead unit's answer; the instruction is then no longer 待答复."""
+        body = self.body(s.InstructionRequestSchema)
+        row = instructions.answer_instruction(pk, instruction_id, current_actor(), text=body["text"])
+        return self.response(200, result=instructions.instruction_json(row))
 
     @expose("/", methods=["POST"])
     @protect()

@@ -362,12 +362,32 @@ class LeadProposalSchema(Schema):
     decision_comment = fields.String(allow_none=True)
 
 
+class InstructionRequestSchema(RequestSchema):
+    """领导批示 by a leader or the office; or the lead unit's answer to one."""
+
+    text = Text(max_length=2000, required=True, metadata={"description": "Not empty"})
+
+
+class InstructionSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    text = fields.String()
+    status = fields.String(metadata={"enum": ["open", "answered"], "description": "open: 待答复"})
+    created_by_id = fields.Integer(allow_none=True)
+    created_by = fields.String()
+    created_at = fields.String(metadata={"format": "date-time"})
+    answer = fields.String(allow_none=True)
+    answered_by_id = fields.Integer(allow_none=True)
+    answered_by = fields.String(allow_none=True)
+    answered_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
 CASE_SCHEMAS = (
     TransitionRequestSchema, ProgressRequestSchema, ProgressFormSchema, UrgeRequestSchema,
     ExtensionRequestSchema, CommentRequestSchema, DeadlineRequestSchema, BulkRequestSchema,
     CaseStateSchema, CaseSummarySchema, ExtensionSchema, HistoryEntrySchema, ProgressSchema,
     BulkResultSchema, CaseWriteRequestSchema, MilestoneInputSchema, TargetInputSchema, CaseSchema,
-    LeadProposalRequestSchema, LeadProposalSchema,
+    LeadProposalRequestSchema, LeadProposalSchema, InstructionRequestSchema, InstructionSchema,
 )
 class TaskForceReportRequestSchema(RequestSchema):
     """专班报送: a task force's three texts for a dekad (2024-06-D2) or a month (2024-06)."""

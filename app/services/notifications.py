@@ -208,6 +208,8 @@ _TITLES = {
     "extension_requested": "[Extension request] %(case)s: new deadline %(date)s requested",
     "deadline_changed": "[Deadline changed] %(case)s: new deadline %(date)s",
     "lead_proposed": "[Lead department proposed] %(case)s: waiting for your decision",
+    "instruction": "[Leader's instruction] %(case)s: your answer is required",
+    "instruction_answered": "[Instruction answered] %(case)s",
 }
 _CLOSINGS = {
     "due_soon": "Please finish on time and report your progress.",
@@ -223,6 +225,7 @@ _CLOSINGS = {
     "reopened": "Please accept the case again and report your progress.",
     "extension_requested": "Please approve or refuse the request.",
     "lead_proposed": "Please accept or reject the proposed lead department.",
+    "instruction": "Please act on the instruction and answer it on the case page.",
 }
 
 

@@ -20,6 +20,8 @@ CASE_COMMENTED = "case.commented"  # {actor_id, history_id}
 CASE_DEADLINE_CHANGED = "case.deadline_changed"  # {actor_id, history_id, old, new}
 LEAD_PROPOSED = "lead.proposed"  # {actor_id, history_id, proposal_id}
 LEAD_PROPOSAL_DECIDED = "lead.decided"  # {actor_id, history_id, proposal_id, status}
+INSTRUCTION_ADDED = "instruction.added"  # {actor_id, history_id, instruction_id}
+INSTRUCTION_ANSWERED = "instruction.answered"  # {actor_id, history_id, instruction_id}
 
 
 def record_event(kind: str, case_id: int | None, **payload) -> OutboxEvent:

@@ -15,6 +15,8 @@ Who hears about what (the actor never notifies themself):
 | deadline changed (admin)       | deadline_changed    | caseworkers and owner                     |
 | lead unit proposed (专班)      | lead_proposed       | supervision office                        |
 | proposal decided               | lead_proposal_decided | the proposer; accepted: also `assigned` to the new lead's caseworkers |
+| instruction (领导批示)         | instruction         | lead department's caseworkers and owner   |
+| instruction answered           | instruction_answered | the instructing leader (or office user)  |
 | accept, close, progress, comment | —                 | (visible in the case history only)        |
 
 Events are claimed with FOR UPDATE SKIP LOCKED, so two relays never take the same row;
@@ -32,7 +34,15 @@ from sqlalchemy import select
 
 from app.clock import local_day
 from app.extensions import db
-from app.models import Case, CaseHistory, ExtensionRequest, LeadProposal, OutboxEvent, utcnow
+from app.models import (
+    Case,
+    CaseHistory,
+    ExtensionRequest,
+    Instruction,
+    LeadProposal,
+    OutboxEvent,
+    utcnow,
+)
 from app.services import outbox
 from app.services.notifications import (
     add_notifications,
@@ -155,6 +165,13 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
         fields["new_deadline"] = case.deadline
     elif event.kind == outbox.LEAD_PROPOSED:
         kind, to = "lead_proposed", office_user_ids()
+    elif event.kind == outbox.INSTRUCTION_ADDED:
+        kind, to = "instruction", _caseworkers_and_owner(case)
+    elif event.kind == outbox.INSTRUCTION_ANSWERED:
+        row = db.session.get(Instruction, payload.get("instruction_id"))
+        if row is None:
+            return []
+        kind, to = "instruction_answered", {row.created_by_id}
     elif event.kind == outbox.LEAD_PROPOSAL_DECIDED:
         proposal = db.session.get(LeadProposal, payload.get("proposal_id"))
         if proposal is None:

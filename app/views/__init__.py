@@ -8,6 +8,7 @@ from app.views import (
     demo,
     drafts,
     evaluations,
+    instructions,
     lists,
     notifications,
     plan,
@@ -23,6 +24,7 @@ def init_app(appbuilder) -> None:
     dashboard.register(appbuilder)
     cases.register(appbuilder)
     case_edit.register(appbuilder)
+    instructions.register(appbuilder)
     plan.register(appbuilder)
     targets.register(appbuilder)
     plan_scope.register(appbuilder)

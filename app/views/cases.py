@@ -53,6 +53,7 @@ from app.views.case_lists import (
     iso_date,
     request_rags,
 )
+from app.views.instructions import instruction_context
 from app.views.row_policy import RowPolicyActions
 from workflows.case_form import editable_fields, may_create
 from workflows.case_workflow import available_transitions, required_inputs
@@ -505,6 +506,7 @@ def page_context(case: Case, actor) -> dict:
         "parent": db.session.get(Case, case.parent_id) if case.parent_id else None,
         "can_add_subtask": may_create(actor),
         **_lead_proposal_context(case, facts, actor),
+        **instruction_context(case, facts, actor),
         "state_labels": {code: label(STATE_LABELS, code) for code in STATE_LABELS},
         "timeline": case_timeline(case),
         "csrf": generate_csrf(),

@@ -2,7 +2,7 @@
 notification with neither case nor report
 
 Revision ID: e16c0de0007a
-Revises: f14a0b1c2d3e
+Revises: a12b0c0de001
 Create Date: 2026-12-02 06:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'e16c0de0007a'
-down_revision = 'f14a0b1c2d3e'
+down_revision = 'a12b0c0de001'
 branch_labels = None
 depends_on = None
 

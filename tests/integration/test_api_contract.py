@@ -104,6 +104,7 @@ def _written(app) -> dict:
         CaseHistory,
         EvidenceFile,
         ExtensionRequest,
+        Instruction,
         Notification,
         ProgressUpdate,
         Report,
@@ -113,7 +114,8 @@ def _written(app) -> dict:
     with app.app_context():
         try:
             counts = {m.__name__: db.session.scalar(select(func.count()).select_from(m))
-                      for m in (CaseHistory, ExtensionRequest, ProgressUpdate, EvidenceFile, Report, TaskForceReport)}
+                      for m in (CaseHistory, ExtensionRequest, ProgressUpdate, EvidenceFile, Report,
+                                Instruction, TaskForceReport)}
             counts["read"] = db.session.scalar(
                 select(func.count()).select_from(Notification).where(Notification.read_at.is_not(None)))
             counts["versions"] = db.session.scalar(select(func.sum(Case.version)))
@@ -140,7 +142,8 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
                        (case, "admin"), ("/api/v1/case/bulk", "office"), (decision, "office"),
                        (f"{case}/progress", "worker1"), ("/api/v1/report/", "office"),
                        ("/api/v1/notification/preferences", "worker1"), (f"{DRAFT}", "office"),
-                       (f"{DOCUMENT}", "office")):
+                       (f"{DOCUMENT}", "office"), (f"{case}/instruction", "leader"),
+                       (f"{case}/instruction/1/answer", "worker1")):
         method = "PUT" if path in (case, "/api/v1/notification/preferences", DRAFT) else "POST"
         rows += [
             (user, method, path, "not json", 400),
@@ -207,6 +210,15 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
         ("office", "POST", "/api/v1/lead_proposal/1/decision", {"accept": "yes"}, 400),
         ("office", "POST", "/api/v1/lead_proposal/1/decision", {"comment": "x"}, 400),
         ("office", "POST", f"/api/v1/lead_proposal/{HUGE}/decision", {"accept": True}, 404),
+        # 领导批示: text required, a string, at most 2000 characters, not blank
+        ("leader", "POST", f"{case}/instruction", {}, 400),
+        ("leader", "POST", f"{case}/instruction", {"text": 5}, 400),
+        ("leader", "POST", f"{case}/instruction", {"text": "x" * 2001}, 422),
+        ("leader", "POST", f"{case}/instruction", {"text": "   "}, 422),
+        ("leader", "POST", f"/api/v1/case/{HUGE}/instruction", {"text": "x"}, 404),
+        ("worker1", "POST", f"{case}/instruction/1/answer", {"text": "x"}, 404),
+        ("worker1", "POST", f"{case}/instruction/{HUGE}/answer", {"text": "x"}, 404),
+        ("worker1", "POST", f"{case}/instruction/1/answer", {"text": ["x"]}, 400),
         # reports
         ("office", "POST", "/api/v1/report/", {"kind": {}}, 422),
         ("office", "POST", "/api/v1/report/", {"kind": ["monthly"], "period": "2024-06"}, 422),

@@ -188,7 +188,7 @@ def test_the_measure_catches_a_misplaced_mark(app):
 # --- characters outside the fonts ------------------------------------------------------------
 
 
-def test_characters_the_fonts_lack_are_reported_before_rendering(app, fresh_db, client, api):
+def test_characters_the_fonts_lack_are_reported_before_rendering(app, fresh_db, client, api, tmp_path):
     from sqlalchemy import func, select
 
     from app.extensions import db
@@ -225,6 +225,6 @@ def test_characters_the_fonts_lack_are_reported_before_rendering(app, fresh_db, 
         case_id = case.id
         db.session.remove()
     result = app.test_cli_runner().invoke(args=["report", "render", "notice", "--case", str(case_id),
-                                                "--out", "/tmp/duban-notice-coverage.pdf"])
+                                                "--out", str(tmp_path / "通知单.pdf")])
     assert result.exit_code == 0, result.output
     assert "字体无法显示" in result.output and "𪚥" in result.output

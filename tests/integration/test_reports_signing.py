@@ -236,3 +236,58 @@ def test_downloads_are_authorised_on_the_server(isolated_app, fresh_db, iclient,
     # A notice is not a periodic document: no draft editing for it.
     refused = iclient.put(f"/api/v1/report/{report_id}/draft", json={"remarks": "x"}, headers=iapi("office"))
     assert refused.status_code == 422 and CHINESE.search(refused.get_json()["message"])
+
+
+def test_the_office_and_a_leader_issue_a_document_in_the_browser(app, live_server, celery_worker, browser,
+                                                                   screenshot, client, api):
+    """In Chromium: the office words the draft, the leader signs it, the office issues it;
+    the worker renders it and a caseworker finds it in the notification centre."""
+    from tests.integration.conftest import DEMO_PASSWORD
+    from tests.integration.fixtures_reports import wait_status
+
+    report_id = client.post("/api/v1/report/", json={"kind": "monthly", "period": "2024-05"},
+                            headers=api("office")).get_json()["id"]
+    wait_status(app, report_id)
+    page = browser.new_page(locale="zh-CN")
+
+    def sign_in(user):
+        page.goto(f"{live_server}/logout/")
+        page.goto(f"{live_server}/login/")
+        page.fill("input[name=username]", user)
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("input[type=submit], button[type=submit]")
+
+    try:
+        sign_in("office")
+        page.goto(f"{live_server}/reports/")
+        page.click(f"#report-list tr[data-id='{report_id}'] a[href$='/reports/{report_id}/document']")
+        page.fill("#highlights", "区商务局新引进项目3个。")
+        page.click("#draft-form button[type=submit]")
+        assert "草稿已保存" in page.inner_text("body")
+        assert page.is_disabled("#issue-button")  # not signed yet
+        screenshot(page, "document-draft")
+        sign_in("leader")
+        page.goto(f"{live_server}/reports/{report_id}/document")
+        assert page.locator("#draft-form").count() == 0  # the leader signs, the office words
+        page.click("#sign-button")
+        assert "文件已签发" in page.inner_text("body") and "区领导" in page.inner_text(".doc-signer")
+        sign_in("office")
+        page.goto(f"{live_server}/reports/{report_id}/document")
+        page.click("#issue-button")
+        assert "文件已印发" in page.inner_text("body")
+        wait_status(app, report_id)
+        page.reload()
+        assert re.fullmatch(r"鹤八行通〔2024〕\d+号", page.inner_text(".doc-number").strip())
+        assert "本文件已印发" in page.inner_text("body") and page.locator("#draft-form").count() == 0
+        screenshot(page, "document-issued")
+        sign_in("worker1")
+        page.goto(f"{live_server}/notifications/")
+        page.click("text=【印发】")
+        assert page.url.endswith(f"/reports/{report_id}/document")
+        with page.expect_download() as download:
+            page.click(".doc-files a:has-text('Word')")
+        assert download.value.suggested_filename.endswith("-月通报-2024-05.docx")
+        paragraphs = [p.text for p in docx.Document(download.value.path()).paragraphs]
+        assert "区商务局新引进项目3个。" in paragraphs
+    finally:
+        page.close()
