@@ -50,7 +50,6 @@ from workflows.reminders import (
     local_day,
     rules_from_settings,
 )
-from workflows.task_force_reports import NOTIFICATION_KIND
 from workflows.vocabulary import State
 
 log = logging.getLogger(__name__)
@@ -258,6 +257,7 @@ class TickResult:
     due: int = 0
     created: int = 0
     by_kind: Counter = field(default_factory=Counter)
+    task_force_reminders: int = 0  # 专班报送 reminders created (not about a case)
     previous_day: dt.date | None = None
     first_run_today: bool = False
     missed_working_days: int = 0
@@ -274,6 +274,7 @@ class TickResult:
             "due": self.due,
             "created": self.created,
             "by_kind": dict(self.by_kind),
+            "task_force_reminders": self.task_force_reminders,
             "previous_day": self.previous_day.isoformat() if self.previous_day else None,
             "missed_working_days": self.missed_working_days,
             "unknown_years": {str(y): ids for y, ids in self.unknown_years.items()},
@@ -317,11 +318,11 @@ def run_reminders(at: dt.datetime) -> TickResult:
             _unknown_year(result, exc, case_facts.case_id)
     result.due = len(due)
     rows = [_row(d, cases[d.case_id], day, calendar) for d in due]
-    voice = task_force_reports.reminder_rows(day, calendar)  # 专班报送: before each brief and bulletin
-    result.by_kind.update({NOTIFICATION_KIND: len(voice)} if voice else {})
-    created = set(add_notifications(rows)) | set(add_notifications(voice))
+    created = set(add_notifications(rows))
+    # 专班报送: each task force is reminded before each brief and bulletin (counted apart)
+    result.task_force_reminders = len(add_notifications(task_force_reports.reminder_rows(day, calendar)))
     result.created = len(created)
-    result.by_kind.update(Counter(str(d.kind) for d in due))
+    result.by_kind = Counter(str(d.kind) for d in due)
     result.evaluated = True
     _remember_problems(result)
     record_run(TICK_RUN, day)

@@ -130,7 +130,7 @@ def test_the_reminder_goes_to_the_lead_once_before_the_due_date(app, fresh_db):
     shanghai = dt.timezone(dt.timedelta(hours=8))
 
     def tick(day, hour=10):
-        return _run(app, lambda db: run_reminders(dt.datetime(2024, 6, day, hour, tzinfo=shanghai)).by_kind)
+        return _run(app, lambda db: run_reminders(dt.datetime(2024, 6, day, hour, tzinfo=shanghai)).task_force_reminders)
 
     def reminders():
         return _run(app, lambda db: list(db.session.execute(
@@ -138,11 +138,11 @@ def test_the_reminder_goes_to_the_lead_once_before_the_due_date(app, fresh_db):
             .join(User, User.id == Notification.recipient_id)
             .where(Notification.kind == "task_force_report_due").order_by(Notification.source_key))))
 
-    assert tick(14).get("task_force_report_due", 0) == 0  # 4 working days before 06-20: not yet
+    assert tick(14) == 0  # 4 working days before 06-20: not yet
     assert reminders() == []
-    tick(18)  # 2 working days before
-    tick(18, 15)
-    tick(19)  # again the next day: still one message per period and lead
+    first = tick(18)  # 2 working days before: each task force's lead
+    assert first >= 1 and first == len(reminders())
+    assert tick(18, 15) == 0 and tick(19) == 0  # later ticks, the next day: still once per period and lead
     sent = reminders()
     lead1 = [r for r in sent if r[0] == "lead1"]
     assert len(lead1) == 1 and lead1[0][1] == f"tfr:2024-06-D2:{task_force(app, 1)}"
