@@ -22,6 +22,7 @@ from app.models import (
     ExtensionRequest,
     Goal,
     Indicator,
+    Instruction,
     Plan,
     ProgressUpdate,
 )
@@ -204,6 +205,23 @@ def extensions_in(period: Period, plan_id: int) -> list[dict]:
          "old_deadline": ext.old_deadline, "new_deadline": ext.new_deadline, "reason": ext.reason,
          "day": local_day(ext.decided_at)}
         for ext, case in rows
+    ]
+
+
+def open_instructions_at(period: Period, plan_id: int) -> list[dict]:
+    """领导批示 given by the period's end and not answered by then (待答复), oldest first."""
+    end = moment_after(period.end)
+    rows = db.session.execute(
+        select(Instruction, Case)
+        .join(Case, Case.id == Instruction.case_id)
+        .where(Case.plan_id.in_(family_ids(plan_id)), Instruction.created_at < end,
+               (Instruction.answered_at.is_(None)) | (Instruction.answered_at >= end))
+        .order_by(Instruction.created_at, Instruction.id)
+    )
+    return [
+        {"case_id": case.id, "title": case.title, "lead_department": case.lead_department_name or "",
+         "by": row.created_by_name, "text": row.text, "day": local_day(row.created_at)}
+        for row, case in rows
     ]
 
 

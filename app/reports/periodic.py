@@ -27,6 +27,7 @@ from app.reports.figures import (
     extensions_in,
     indicator_rows,
     indicator_summary,
+    open_instructions_at,
     percent,
     totals,
 )
@@ -274,7 +275,8 @@ def build_inspection(period: Period, plan: Plan, options: dict) -> dict:
         title=f"关于{period.label_zh}{campaign(plan)}重点任务推进情况的督查通报",
         issuer=org.office, recipients=org.circulation, copy_to=org.copy_to,
     )
-    return {"doc": doc, "remarks": (options.get("remarks") or "").strip(), "campaign": campaign(plan), **data}
+    return {"doc": doc, "remarks": (options.get("remarks") or "").strip(), "campaign": campaign(plan),
+            "instructions": capped(open_instructions_at(period, plan.id)), **data}
 
 
 def build_dekad(period: Period, plan: Plan, options: dict) -> dict:

@@ -35,8 +35,9 @@ def _plan(db, models, title, org, *, parent=None, case_title=None, lead=None):
 
 
 @pytest.fixture()
-def cascade(app, fresh_db):
-    """怀化市 > 鹤城区 (the seed plan) > 城北街道, and 怀化市 > 中方县; offices of each."""
+def cascade(app, fresh_db, restored_db):
+    """怀化市 > 鹤城区 (the seed plan) > 城北街道, and 怀化市 > 中方县; offices of each (the
+    seed is restored afterwards: later tests read the plan without fresh_db)."""
     from app import models
     from app.extensions import db
     from app.services import cascade as service

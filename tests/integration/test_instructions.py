@@ -127,3 +127,48 @@ def test_the_case_page_shows_open_instructions_at_the_top_and_the_lead_unit_answ
     timeline = page[page.index("case-history"):]
     assert "领导批示" in timeline and "请于本周内解决用地问题" in timeline
     assert "批示已答复" in timeline and "已协调自然资源局，周五前完成" in timeline
+
+
+def test_the_inspection_report_lists_the_instructions_open_at_the_period_end(app, fresh_db, wf, client, api):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import Instruction
+    from app.reports import render
+    from app.services.plans import latest_plan
+    from tests.integration.fixtures_reports import pdf_rows, pdf_text
+    from workflows.periods import parse_period
+
+    case_id = wf.worker1_cases()[0]
+    url = f"/api/v1/case/{case_id}/instruction"
+    ids = [client.post(url, json={"text": text}, headers=api("leader")).get_json()["result"]["id"]
+           for text in ("请抓紧推进签约仪式筹备", "请于六月中旬前完成选址", "请七月再议")]
+    assert client.post(f"{url}/{ids[1]}/answer", json={"text": "已完成选址"},
+                       headers=api("worker1")).status_code == 200
+    assert client.post(f"{url}/{ids[0]}/answer", json={"text": "七月初已签约"},
+                       headers=api("worker1")).status_code == 200
+    with app.app_context():
+        # Given on June 10; the first answered after the month (still open at June 30), the
+        # second within it; the third given in July.
+        moments = {ids[0]: ("2024-06-10 02:00", "2024-07-03 02:00"),
+                   ids[1]: ("2024-06-10 03:00", "2024-06-20 02:00"),
+                   ids[2]: ("2024-07-02 02:00", None)}
+        for iid, (given, answered) in moments.items():
+            db.session.execute(update(Instruction).where(Instruction.id == iid).values(
+                created_at=dt.datetime.fromisoformat(given),
+                answered_at=dt.datetime.fromisoformat(answered) if answered else None))
+        db.session.commit()
+        try:
+            pdf = render("inspection", period=parse_period("2024-06"), plan=latest_plan(), options=None)
+        finally:
+            db.session.remove()
+    text, rows = pdf_text(pdf), pdf_rows(pdf)
+    assert "有1项领导批示尚待牵头单位答复" in text and "领导批示待答复清单" in text
+    header = rows.index(["序号", "任务", "牵头单位", "批示日期", "批示内容"])
+    listed = [r for r in rows[header + 1:] if len(r) == 5 and r[0].isdigit()]
+    assert len(listed) == 1, listed
+    assert listed[0][0] == "1" and listed[0][2] == "区商务局" and listed[0][3] == "6月10日"
+    assert listed[0][4].endswith("：请抓紧推进签约仪式筹备"), listed[0]
+    assert not any("请于六月中旬前完成选址" in "".join(r) or "请七月再议" in "".join(r) for r in rows)

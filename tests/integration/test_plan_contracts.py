@@ -11,7 +11,7 @@ from tests.integration.fixtures_browser import scalar
 from tests.integration.test_drafts_review import PLAN_TEXT, TITLE
 
 
-def test_plan_load_takes_what_plan_extract_json_prints(app, fresh_db, tmp_path):
+def test_plan_load_takes_what_plan_extract_json_prints(app, fresh_db, restored_db, tmp_path):
     from app.models import Case, Indicator, Plan
 
     source = tmp_path / "方案.txt"
