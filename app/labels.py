@@ -128,6 +128,7 @@ NOTIFICATION_KIND_LABELS = {
     "document_issued": _("Document issued"),
     "lead_proposed": _("Lead department proposed"),
     "lead_proposal_decided": _("Proposed lead department decided"),
+    "task_force_report_due": _("Task-force submission due"),
     "instruction": _("Leader's instruction"),
     "instruction_answered": _("Instruction answered"),
     "problem": _("Problem raised for coordination"),

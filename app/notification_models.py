@@ -76,7 +76,9 @@ class Notification(Model):
             sqlite_where=text("case_id IS NULL"),
         ),
         CheckConstraint(
-            "case_id IS NOT NULL OR report_id IS NOT NULL", name="ck_notification_subject"
+            # a task force's reminder to report (专班报送) has neither case nor report
+            "case_id IS NOT NULL OR report_id IS NOT NULL OR kind = 'task_force_report_due'",
+            name="ck_notification_subject",
         ),
     )
 

@@ -51,13 +51,19 @@ def _answer_schema(answer) -> dict:
     return inner
 
 
+def _path_schema(name: str) -> dict:
+    """Ids are integers; a `period_key` is a report period (2024-06-D2, 2024-06)."""
+    if name == "period_key":
+        return {"type": "string", "maxLength": 20, "example": "2024-06-D2"}
+    return {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
 def operation(summary: str, *, description: str | None = None, body=None, form=None,
               answer=(200, None), refusals=(401, 403, 404), query=None,
               media: str = "application/json", path_params=()) -> dict:
     """One OpenAPI operation object."""
     spec: dict = {"summary": summary, "description": description or summary}
-    params = [{"in": "path", "name": name, "required": True,
-               "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+    params = [{"in": "path", "name": name, "required": True, "schema": _path_schema(name)}
               for name in path_params]
     if query is not None:
         params.extend(query_params(query))

@@ -18,7 +18,7 @@ from app.api import schemas as s
 from app.api.base import ApiMixin, answers_errors
 from app.api.docs import documented
 from app.security import current_actor
-from app.services import documents
+from app.services import documents, task_force_reports
 from app.services import reports as service
 
 
@@ -126,6 +126,58 @@ class ReportApi(ApiMixin, BaseApi):
         return self.response(200, **service.report_json(act(pk, current_actor())))
 
 
+class TaskForceReportApi(ApiMixin, BaseApi):
+    """专班报送: the task force's 亮点, 难点堵点, 下步计划 for the dekad brief and the monthly bulletin.
+
+        GET /api/v1/task_force_report/               the periods due, for each task force the caller writes for
+        GET /api/v1/task_force_report/<period_key>   one (?department_id= for the office)
+        PUT /api/v1/task_force_report/<period_key>   {department_id?, highlights, difficulties, next_steps}
+    """
+
+    resource_name = "task_force_report"
+    class_permission_name = "Report"
+    method_permission_name = {"get_list": "get", "get": "get", "put": "post"}
+    allow_browser_login = True
+    openapi_spec_tag = "Reports"
+    openapi_spec_component_schemas = s.TASK_FORCE_REPORT_SCHEMAS
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("get", "The report periods due from the caller's task forces, with due dates and texts",
+                answer=(200, s.TaskForceReportSchema, "result", True), refusals=(401,))
+    def get_list(self):
+        rows = task_force_reports.due_for(current_actor())
+        return self.response(200, count=len(rows), result=rows)
+
+    @expose("/<period_key>", methods=["GET"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("get", "A task force's submission for a dekad or a month", query=s.TaskForceReportQuerySchema,
+                answer=(200, s.TaskForceReportSchema, "result"), refusals=(400, 403, 422))
+    def get(self, period_key: str):
+        query = self.query(s.TaskForceReportQuerySchema)
+        return self.response(200, result=task_force_reports.get_one(
+            current_actor(), period_key, query.get("department_id")))
+
+    @expose("/<period_key>", methods=["PUT"])
+    @protect()
+    @safe
+    @answers_errors
+    @documented("put", "Write a task force's highlights, difficulties and next steps for a dekad or a month",
+                body=s.TaskForceReportRequestSchema, answer=(200, s.TaskForceReportSchema, "result"),
+                refusals=(400, 403, 409, 422))
+    def put(self, period_key: str):
+        """The task force's lead (or the office) writes it; editable until the period's report is signed."""
+        body = self.body(s.TaskForceReportRequestSchema)
+        row = task_force_reports.submit(current_actor(), period_key, department_id=body.get("department_id"),
+                                        **{f: body.get(f) for f in ("highlights", "difficulties", "next_steps")})
+        return self.response(200, result=task_force_reports.get_one(current_actor(), period_key, row.department_id))
+
+
 def register(appbuilder) -> None:
-    """Register the report API."""
+    """Register the report APIs."""
     appbuilder.add_api(ReportApi)
+    appbuilder.add_api(TaskForceReportApi)

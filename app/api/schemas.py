@@ -31,6 +31,7 @@ from app.services.bulk import BULK_MAX
 from app.services.case_base import MAX_TEXT
 from workflows.case_workflow import TRANSITIONS
 from workflows.report_kinds import MAX_REMARKS
+from workflows.task_force_reports import MAX_LENGTH as TFR_MAX
 
 NAME_LENGTH = 40  # a transition, an operation
 DATE_LENGTH = 40  # "YYYY-MM-DD" and some room: the service says what is wrong with a date
@@ -418,6 +419,37 @@ CASE_SCHEMAS = (
     LeadProposalRequestSchema, LeadProposalSchema, InstructionRequestSchema, InstructionSchema,
     ProblemRequestSchema, ProblemAnswerRequestSchema, ProblemSchema,
 )
+class TaskForceReportRequestSchema(RequestSchema):
+    """专班报送: a task force's three texts for a dekad (2024-06-D2) or a month (2024-06)."""
+
+    department_id = Id(metadata={"description": "The task force; may be left out by the lead of one task force"})
+    highlights = Text(max_length=TFR_MAX, required=True, metadata={"description": "亮点"})
+    difficulties = Text(max_length=TFR_MAX, required=True, metadata={"description": "难点堵点"})
+    next_steps = Text(max_length=TFR_MAX, required=True, metadata={"description": "下步计划"})
+
+
+class TaskForceReportQuerySchema(RequestSchema):
+    department_id = QueryNumber(metadata={"description": "The task force (the office names one)"})
+
+
+class TaskForceReportSchema(Schema):
+    period_key = fields.String(metadata={"example": "2024-06-D2"})
+    period = fields.String(metadata={"example": "2024年6月中旬"})
+    kind = fields.String(metadata={"enum": ["dekad", "monthly"]})
+    department_id = fields.Integer()
+    department = fields.String()
+    due_date = fields.Date()
+    status = fields.String(metadata={"enum": ["on_time", "late", "missing", "not_due"]})
+    submitted = fields.Boolean()
+    submitted_at = fields.DateTime(allow_none=True)
+    submitted_by_id = fields.Integer(allow_none=True)
+    editable = fields.Boolean()
+    highlights = fields.String()
+    difficulties = fields.String()
+    next_steps = fields.String()
+
+
+TASK_FORCE_REPORT_SCHEMAS = (TaskForceReportRequestSchema, TaskForceReportSchema)
 LEAD_PROPOSAL_SCHEMAS = (LeadDecisionRequestSchema, LeadProposalSchema, CaseSchema)
 EXTENSION_SCHEMAS = (DecisionRequestSchema, ExtensionSchema, CaseSummarySchema)
 REPORT_SCHEMAS = (ReportRequestSchema, ReportSchema, DraftEditRequestSchema, DocumentActRequestSchema)  # ReportOptions: nested, added with it

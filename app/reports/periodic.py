@@ -32,6 +32,7 @@ from app.reports.figures import (
     percent,
     totals,
 )
+from app.reports.voice import task_force_voice
 from app.reports.snapshot import CaseAt, cases_at, missed_milestones_at
 from workflows.documents import DRAFT_NUMBER, UnitFacts, action_verdict, expected_percent, is_upward
 from workflows.documents import praise_and_criticism as ruled_praise_and_criticism
@@ -286,7 +287,7 @@ def build_dekad(period: Period, plan: Plan, options: dict) -> dict:
     org = organisation_of(plan)
     doc = _frame("dekad", period, plan, options, title=f"{period.label_zh}{campaign(plan)}推进情况简报",
                  issuer=org.task_force_office, recipients=org.circulation)
-    return {"doc": doc, "campaign": campaign(plan), **data}
+    return {"doc": doc, "campaign": campaign(plan), "voice": task_force_voice(period, plan.id, doc.date), **data}
 
 
 def build_monthly(period: Period, plan: Plan, options: dict) -> dict:
@@ -295,7 +296,7 @@ def build_monthly(period: Period, plan: Plan, options: dict) -> dict:
     org = organisation_of(plan)
     doc = _frame("monthly", period, plan, options, title=f"关于{period.label_zh}{campaign(plan)}推进情况的通报",
                  issuer=org.task_force_office, recipients=org.circulation)
-    return {"doc": doc, "campaign": campaign(plan), **data}
+    return {"doc": doc, "campaign": campaign(plan), "voice": task_force_voice(period, plan.id, doc.date), **data}
 
 
 def build_work_report(period: Period, plan: Plan, options: dict) -> dict:

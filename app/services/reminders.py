@@ -34,6 +34,7 @@ from app.services.notifications import (
     office_user_ids,
     task_force_leads_by_action,
 )
+from app.services import task_force_reports
 from app.services.settings import get_setting, set_setting
 from workflows import errors
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar, known_years
@@ -256,6 +257,7 @@ class TickResult:
     due: int = 0
     created: int = 0
     by_kind: Counter = field(default_factory=Counter)
+    task_force_reminders: int = 0  # 专班报送 reminders created (not about a case)
     previous_day: dt.date | None = None
     first_run_today: bool = False
     missed_working_days: int = 0
@@ -272,6 +274,7 @@ class TickResult:
             "due": self.due,
             "created": self.created,
             "by_kind": dict(self.by_kind),
+            "task_force_reminders": self.task_force_reminders,
             "previous_day": self.previous_day.isoformat() if self.previous_day else None,
             "missed_working_days": self.missed_working_days,
             "unknown_years": {str(y): ids for y, ids in self.unknown_years.items()},
@@ -316,6 +319,8 @@ def run_reminders(at: dt.datetime) -> TickResult:
     result.due = len(due)
     rows = [_row(d, cases[d.case_id], day, calendar) for d in due]
     created = set(add_notifications(rows))
+    # 专班报送: each task force is reminded before each brief and bulletin (counted apart)
+    result.task_force_reminders = len(add_notifications(task_force_reports.reminder_rows(day, calendar)))
     result.created = len(created)
     result.by_kind = Counter(str(d.kind) for d in due)
     result.evaluated = True

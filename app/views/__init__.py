@@ -16,6 +16,7 @@ from app.views import (
     plan_scope,
     reports,
     targets,
+    task_force_reports,
 )
 
 
@@ -34,5 +35,6 @@ def init_app(appbuilder) -> None:
     drafts.register(appbuilder)
     notifications.register(appbuilder)
     reports.register(appbuilder)
+    task_force_reports.register(appbuilder)
     audit.register(appbuilder)
     demo.register(appbuilder)

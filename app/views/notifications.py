@@ -80,6 +80,8 @@ class NotificationCentreView(BaseView):
             service.mark_read(current_user.id, [note.id])
         except service.NotificationNotFound:
             abort(404)
+        if note.case_id is None and note.report_id is None:  # 专班报送: the task force's form
+            return redirect(url_for("TaskForceReportView.index"))
         if note.case_id is None:  # an issued document: its page, where the reader downloads it
             return redirect(url_for("ReportsView.document", pk=note.report_id))
         return redirect(url_for("CaseView.show", pk=note.case_id))

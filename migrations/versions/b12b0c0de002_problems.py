@@ -1,7 +1,7 @@
 """难点堵点: problems raised on a case to a coordinating unit or the leaders (issue 12, part 4)
 
 Revision ID: b12b0c0de002
-Revises: a12b0c0de001
+Revises: e16c0de0007a
 Create Date: 2026-12-02 06:45:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b12b0c0de002'
-down_revision = 'a12b0c0de001'
+down_revision = 'e16c0de0007a'
 branch_labels = None
 depends_on = None
 

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 OURS = ("/api/v1/case", "/api/v1/extension", "/api/v1/report", "/api/v1/notification",
-        "/api/v1/action", "/api/v1/department", "/api/v1/indicator")
+        "/api/v1/action", "/api/v1/department", "/api/v1/indicator", "/api/v1/task_force_report")
 HUGE = 10**30
 DEEP = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
 NESTED_20 = {"x": json.loads("[" * 20 + "]" * 20)}
@@ -109,13 +109,14 @@ def _written(app) -> dict:
         Problem,
         ProgressUpdate,
         Report,
+        TaskForceReport,
     )
 
     with app.app_context():
         try:
             counts = {m.__name__: db.session.scalar(select(func.count()).select_from(m))
                       for m in (CaseHistory, ExtensionRequest, ProgressUpdate, EvidenceFile, Report,
-                                Instruction, Problem)}
+                                Instruction, Problem, TaskForceReport)}
             counts["read"] = db.session.scalar(
                 select(func.count()).select_from(Notification).where(Notification.read_at.is_not(None)))
             counts["versions"] = db.session.scalar(select(func.sum(Case.version)))
@@ -246,6 +247,17 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
         ("office", "GET", f"/api/v1/report/{HUGE}/download", None, 404),
         ("office", "GET", f"/api/v1/report/?ids=1,{HUGE}", None, 422),
         ("office", "GET", "/api/v1/report/?ids=1,x", None, 422),
+        # 专班报送
+        ("lead1", "PUT", "/api/v1/task_force_report/2024-06-D2", {"highlights": "x"}, 400),
+        ("lead1", "PUT", "/api/v1/task_force_report/2024-06-D2",
+         {"highlights": 1, "difficulties": "x", "next_steps": "x"}, 400),
+        ("lead1", "PUT", "/api/v1/task_force_report/2024-06-D2",
+         {"highlights": "x" * 2001, "difficulties": "x", "next_steps": "x"}, 422),
+        ("lead1", "PUT", "/api/v1/task_force_report/2024-06-D2",
+         {"highlights": "x", "difficulties": "x", "next_steps": "x", "department_id": HUGE}, 422),
+        ("lead1", "PUT", "/api/v1/task_force_report/2024-13-D2",
+         {"highlights": "x", "difficulties": "x", "next_steps": "x"}, 422),
+        ("office", "GET", "/api/v1/task_force_report/2024-06?department_id=lots", None, 400),
         # notifications
         ("worker1", "PUT", "/api/v1/notification/preferences", {"email": 1}, 400),
         ("worker1", "PUT", "/api/v1/notification/preferences", {"in_app": "false"}, 400),
