@@ -224,7 +224,7 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
         # 难点堵点: text required, not blank, ≤ 2000; department_id an existing unit
         ("worker1", "POST", f"{case}/problem", {}, 400),
         ("worker1", "POST", f"{case}/problem", {"text": "x", "department_id": "2"}, 400),
-        ("worker1", "POST", f"{case}/problem", {"text": "x", "department_id": 0}, 400),
+        ("worker1", "POST", f"{case}/problem", {"text": "x", "department_id": 0}, 422),
         ("worker1", "POST", f"{case}/problem", {"text": "x", "department_id": 999999}, 422),
         ("worker1", "POST", f"{case}/problem", {"text": "x" * 2001}, 422),
         ("worker1", "POST", f"{case}/problem", {"text": "  "}, 422),
