@@ -51,7 +51,10 @@ COMPUTED = {
                  "逾期未完成计0，未到期的按进度与序时进度之比",
 }
 # Deduction kinds the data can count.
-DEDUCTION_KINDS = ("red_light", "return", "late_report", "urge", "waiting_verification")
+# task_force_report: a task force's 专班报送 (亮点/难点堵点/下步计划) for a dekad brief or a monthly
+# bulletin of the period came late or not at all (workflows.task_force_reports). Not in the
+# default scheme: the office adds it to its scheme (groups ["task_force"]) when it wants it.
+DEDUCTION_KINDS = ("red_light", "return", "late_report", "urge", "waiting_verification", "task_force_report")
 # Credits the computed rules give; the office may change them.
 CREDIT_KEYS = ("green", "yellow", "red", "unreported", "late_done")
 

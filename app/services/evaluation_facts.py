@@ -28,6 +28,7 @@ from app.models import (
     Indicator,
     Notification,
     ProgressUpdate,
+    TaskForceReport,
 )
 from app.plan_family import family_ids
 from app.reports.snapshot import CaseAt, cases_at, local_day, moment_after
@@ -46,6 +47,7 @@ from workflows.evaluation_scoring import (
 )
 from workflows.periods import Period, PeriodKind
 from workflows.rag import overdue_working_days
+from workflows.task_force_reports import due_date, report_kind, timeliness
 from workflows.targets import Frequency, StatPeriod, assess, period_of_key
 
 OPEN = ("assigned", "in_progress")
@@ -82,6 +84,7 @@ def gather(scheme: Scheme, period: Period, plan_id: int) -> list[UnitInput]:
 
     units = []
     kinds = {k: g.key for g in scheme.groups for k in g.kinds}
+    voice = _task_force_reports(period)
     for dept in db.session.scalars(select(Department).where(Department.kind.in_(list(kinds)))
                                    .order_by(Department.id)):
         task_force = dept.kind == "task_force"
@@ -114,6 +117,7 @@ def gather(scheme: Scheme, period: Period, plan_id: int) -> list[UnitInput]:
                             for c in mine for day in stale.get(c.id, ())],
             "waiting_verification": [Event(c.id, c.title, "", f"已报送待核验超期{c.overdue_days}个工作日")
                                      for c in waiting] if task_force else [],
+            "task_force_report": voice.get(dept.id, []) if task_force else [],
         }
         unit.scores = scores_of(period.key, dept.id)
         units.append(unit)
@@ -231,6 +235,35 @@ def _stale(ids, period: Period) -> dict[int, list[dt.date]]:
 
 
 # --------------------------------------------------------------------------- dekads
+
+
+def _task_force_reports(period: Period) -> dict[int, list[Event]]:
+    """Task force id → its 专班报送 due in the period (each dekad and month ended by today)
+    that came after the due date or not at all."""
+    today = local_today()
+    due = list(_dekads(period))
+    day = period.start
+    while day <= period.end:
+        month = Period.containing(PeriodKind.MONTH, day)
+        if month.end < today and month.end <= period.end:
+            due.append(month)
+        day = month.end + dt.timedelta(days=1)
+    found: dict[int, list[Event]] = defaultdict(list)
+    if not due:
+        return found
+    rows = {(r.kind, r.period_key, r.department_id): r for r in db.session.scalars(
+        select(TaskForceReport).where(TaskForceReport.period_key.in_([p.key for p in due])))}
+    forces = db.session.scalars(select(Department.id).where(Department.kind == "task_force",
+                                                            Department.action_id.is_not(None)))
+    for force in forces:
+        for p in due:
+            row = rows.get((report_kind(p), p.key, force))
+            when = timeliness(p, local_day(row.submitted_at) if row else None, today)
+            if when.late:
+                what = "旬简报" if report_kind(p) == "dekad" else "月通报"
+                found[force].append(Event(0, f"{p.label_zh}{what}专班报送", due_date(p).isoformat(),
+                                          "逾期报送" if when.status == "late" else "未报送"))
+    return found
 
 
 def _dekads(period: Period) -> list[Period]:

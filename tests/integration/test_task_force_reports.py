@@ -201,3 +201,41 @@ def test_lateness_is_a_fact(app, fresh_db):
     assert facts[mine].status == "on_time" and facts[other].status == "late"
     assert {f.status for d, f in facts.items() if d not in (mine, other)} == {"missing"}
     assert _run(app, lambda db: db.session.scalar(select(func.count()).select_from(TaskForceReport))) == 2
+
+
+def test_a_scheme_with_the_deduction_takes_points_for_late_and_missing_submissions(app, fresh_db):
+    """The evaluation's fact (not in the default scheme: the office adds it): each dekad and month
+    of the period whose submission came late or never costs the task force points, with its facts."""
+    import copy
+
+    from app.models import Plan, TaskForceReport
+    from app.services.evaluation_facts import gather
+    from workflows.evaluation import DEFAULT_SCHEME, scheme_from_dict
+    from workflows.evaluation_scoring import score_unit
+    from workflows.periods import parse_period
+
+    mine = task_force(app, 1)
+    data = copy.deepcopy(DEFAULT_SCHEME)
+    data["deductions"].append({"key": "task_force_report", "name": "专班报送逾期或未报送", "points": 0.5,
+                               "cap": 5, "groups": ["task_force"]})
+    scheme = scheme_from_dict(data, 1)
+
+    def deduction():
+        def run(db):
+            plan_id = db.session.scalar(select(Plan.id).where(Plan.kind == "overall").order_by(Plan.id.desc()))
+            unit = next(u for u in gather(scheme, parse_period("2024-06"), plan_id) if u.unit_id == mine)
+            part = next(p for p in score_unit(scheme, unit).parts if p.key == "deduction.task_force_report")
+            return part.score, [f["text"] for f in part.facts]
+        return _run(app, run)
+
+    score, facts = deduction()
+    assert score == -2  # D1, D2, D3 and the month: 4 missing × 0.5
+    assert len(facts) == 4 and all("未报送" in f for f in facts) and any("2024年6月中旬旬简报" in f for f in facts)
+    _run(app, lambda db: (db.session.add_all([
+        TaskForceReport(kind="dekad", period_key="2024-06-D1", department_id=mine, **TEXTS,
+                        submitted_at=dt.datetime(2024, 6, 10, 1, 0)),  # on time
+        TaskForceReport(kind="dekad", period_key="2024-06-D2", department_id=mine, **TEXTS,
+                        submitted_at=dt.datetime(2024, 6, 24, 1, 0)),  # late
+    ]), db.session.commit()))
+    score, facts = deduction()
+    assert score == -1.5 and sum("逾期报送" in f for f in facts) == 1 and len(facts) == 3
