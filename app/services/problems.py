@@ -87,23 +87,47 @@ def raise_problem(case_id, actor: Actor, *, text, department_id=None) -> Problem
     return row
 
 
+def _problem_and_case(case_id, problem_id, actor: Actor, *, lock: bool) -> tuple[Problem, Case]:
+    """The problem and its case, for its addressee (who may not see the case otherwise) or for
+    one who sees the case; else ProblemNotFound / CaseNotFound (404, saying nothing more)."""
+    try:
+        number, case_number = int(problem_id), int(case_id)
+    except (TypeError, ValueError):
+        number, case_number = 0, 0
+    row = db.session.get(Problem, number, with_for_update=lock) if 1 <= number < 2**31 else None
+    if row is not None and row.case_id == case_number and permissions.is_problem_addressee(
+            row.department_id, actor):
+        query = select(Case).where(Case.id == row.case_id)
+        if lock:
+            query = query.with_for_update(of=Case, key_share=True).execution_options(populate_existing=True)
+        return row, db.session.scalars(query).unique().one()
+    case = get_visible_case(case_id, actor, for_update=lock)
+    if row is None or row.case_id != case.id:
+        raise ProblemNotFound()
+    return row, case
+
+
+def problem_for(case_id, problem_id, actor: Actor) -> tuple[Problem, Case, bool]:
+    """A problem to show its addressee or one who sees the case, and whether they may answer it."""
+    row, case = _problem_and_case(case_id, problem_id, actor, lock=False)
+    return row, case, row.status == "open" and permissions.can_resolve_problem(
+        case_facts(case, has_evidence=False), row.department_id, actor)
+
+
+def problem_id_of(source_key: str | None) -> int | None:
+    """The problem a `problem` notification is about (its source is the history row)."""
+    from app.models import CaseHistory
+
+    if not source_key or not source_key.startswith("history:"):
+        return None
+    entry = db.session.get(CaseHistory, int(source_key.split(":", 1)[1]))
+    return (entry.data or {}).get("problem_id") if entry is not None else None
+
+
 def resolve_problem(case_id, problem_id, actor: Actor, *, text) -> Problem:
     """The addressee or the office answers an open problem (once): it is solved."""
     with transaction():
-        try:
-            number, case_number = int(problem_id), int(case_id)
-        except (TypeError, ValueError):
-            number, case_number = 0, 0
-        row = db.session.get(Problem, number, with_for_update=True) if 1 <= number < 2**31 else None
-        if row is not None and row.case_id == case_number and permissions.is_problem_addressee(
-                row.department_id, actor):
-            case = db.session.scalars(
-                select(Case).where(Case.id == row.case_id).with_for_update(of=Case, key_share=True)
-                .execution_options(populate_existing=True)).unique().one()
-        else:
-            case = get_visible_case(case_id, actor, for_update=True)
-            if row is None or row.case_id != case.id:
-                raise ProblemNotFound()
+        row, case = _problem_and_case(case_id, problem_id, actor, lock=True)
         if not permissions.can_resolve_problem(case_facts(case, has_evidence=False), row.department_id, actor):
             raise NotAllowed("resolve_problem")
         if row.status != "open":

@@ -29,6 +29,7 @@ from app.labels import (
 from app.models import CalendarOverride, Department, Webhook
 from app.services import delivery_status
 from app.services import notifications as service
+from app.services import problems
 from app.services import reminders as timers
 
 WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
@@ -84,6 +85,10 @@ class NotificationCentreView(BaseView):
             return redirect(url_for("TaskForceReportView.index"))
         if note.case_id is None:  # an issued document: its page, where the reader downloads it
             return redirect(url_for("ReportsView.document", pk=note.report_id))
+        if note.kind == "problem":  # 难点堵点: its own page (the addressed unit may not see the case)
+            problem_id = problems.problem_id_of(note.source_key)
+            if problem_id:
+                return redirect(url_for("ProblemView.show", pk=note.case_id, problem_id=problem_id))
         return redirect(url_for("CaseView.show", pk=note.case_id))
 
     @expose("/read/<int:notification_id>", methods=["POST"])

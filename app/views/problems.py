@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from app.errors import translate
@@ -15,6 +16,7 @@ from app.models import Department
 from app.security import current_actor
 from app.services import problems
 from app.services.case_base import CaseNotFound
+from app.services.cases import to_local
 from workflows.errors import DomainError
 from workflows.permissions import can_raise_problem, can_resolve_problem
 
@@ -40,7 +42,20 @@ class ProblemView(BaseView):
 
     route_base = "/caseedit"
     class_permission_name = "CaseEdit"
-    method_permission_name = {"raise_problem": "instruction", "resolve": "instruction"}
+    method_permission_name = {"raise_problem": "instruction", "resolve": "instruction", "show": "instruction"}
+
+    @expose("/<int:pk>/problem/<int:problem_id>")
+    @has_access
+    def show(self, pk, problem_id):
+        """One problem, for its addressee (who may not see the case) or one who sees the case:
+        the problem, the case's title and lead unit, and the answer form while it is open."""
+        try:
+            row, case, may_answer = problems.problem_for(pk, problem_id, current_actor())
+        except CaseNotFound:
+            return self._refused(404)
+        return self.render_template("case/problem.html", problem=row, case=case, may_answer=may_answer,
+                                    problem_max=problems.MAX_PROBLEM, title=gettext("Problem"),
+                                    csrf=generate_csrf(), to_local=to_local)
 
     @expose("/<int:pk>/problem", methods=["POST"])
     @has_access
@@ -70,6 +85,8 @@ class ProblemView(BaseView):
             flash(translate(exc), "danger")
         else:
             flash(gettext("Coordination answer recorded; the problem is solved."), "success")
+        if request.form.get("back") == "problem":  # answered on the problem's own page
+            return redirect(url_for("ProblemView.show", pk=pk, problem_id=problem_id))
         return redirect(url_for("CaseView.show", pk=pk))
 
     def _refused(self, code: int):

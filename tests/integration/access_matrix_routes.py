@@ -82,6 +82,7 @@ ENDPOINTS = {
     "InstructionView.instruct",
     "ProblemView.raise_problem",
     "ProblemView.resolve",
+    "ProblemView.show",
     "DepartmentApi.get",
     "DepartmentApi.get_list",
     "DepartmentApi.info",

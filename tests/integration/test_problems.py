@@ -170,3 +170,32 @@ def test_the_inspection_report_lists_the_problems_open_at_the_period_end(app, fr
     assert listed[0][2] == "区商务局" and listed[0][3] == WORKER2_DEPARTMENT and listed[0][4] == "6月10日"
     assert listed[0][5] == "土地指标待调剂", listed[0]
     assert not any("资金缺口六月已解决" in "".join(r) or "七月新提的难点" in "".join(r) for r in rows)
+
+
+def test_the_addressed_unit_opens_its_notification_on_the_problem_page_and_answers_there(app, fresh_db, wf, client, api):
+    from app.models import Notification
+
+    case_id = wf.worker1_cases()[0]
+    unit = wf.department_id(WORKER2_DEPARTMENT)
+    pid = client.post(f"/api/v1/case/{case_id}/problem", json={"text": "管线迁改需科技局配合", "department_id": unit},
+                      headers=api("worker1")).get_json()["result"]["id"]
+    relayed_notifications(app, case_id)
+    note = scalar(app, select(Notification.id).where(Notification.kind == "problem",
+                                                      Notification.recipient_id == wf.user_id("worker2")))
+    login(client, "worker2")  # does not see the case, but the problem is addressed to its unit
+    assert client.get(f"/caseview/show/{case_id}").status_code == 404
+    opened = client.get(f"/notifications/open/{note}")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/caseedit/{case_id}/problem/{pid}")
+    page = html(client.get(f"/caseedit/{case_id}/problem/{pid}"))
+    assert "管线迁改需科技局配合" in page and f'id="problem-answer-{pid}"' in page and "待协调" in page
+    page = html(client.post(f"/caseedit/{case_id}/problem/{pid}/resolve", follow_redirects=True,
+                            data={"text": "已安排专人对接迁改", "back": "problem"}))
+    assert ("success", "已填写协调答复，难点堵点已解决。") in flashes(page)
+    assert "已安排专人对接迁改" in page and f'id="problem-answer-{pid}"' not in page
+    client.get("/logout/")
+    login(client, "lead1")  # neither addressee nor office: sees the problem (sees the case), no form
+    page = html(client.get(f"/caseedit/{case_id}/problem/{pid}"))
+    assert "已安排专人对接迁改" in page and "problem-answer-" not in page.replace('id="problem-answer"', "")
+    client.get("/logout/")
+    login(client, "worker2")
+    assert client.get(f"/caseedit/{case_id}/problem/{pid + 1}").status_code == 404
