@@ -283,7 +283,12 @@ class WebhookView(ModelView):
         "department": _("Posts every notification to this department's members, once per "
                         "event; empty: every notification."),
     }
-    formatters_columns = {"format": lambda v: label(WEBHOOK_FORMAT_LABELS, v)}
+    formatters_columns = {
+        "format": lambda v: label(WEBHOOK_FORMAT_LABELS, v),
+        # No "None" or "True" on the office's pages (the Chinese crawl reads every page).
+        "department": lambda v: str(v) if v else "—",
+        "active": lambda v: gettext("Yes") if v else gettext("No"),
+    }
     validators_columns = {
         "url": [DataRequired(), URL(require_tld=False, message=_("Enter an http(s) URL."))],
     }
