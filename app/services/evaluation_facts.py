@@ -47,10 +47,9 @@ from workflows.evaluation_scoring import (
 )
 from workflows.periods import Period, PeriodKind
 from workflows.rag import overdue_working_days
-from workflows.task_force_reports import due_date, report_kind, timeliness
+from workflows.reminders import WITH_CASEWORKER
 from workflows.targets import Frequency, StatPeriod, assess, period_of_key
-
-OPEN = ("assigned", "in_progress")
+from workflows.task_force_reports import due_date, report_kind, timeliness
 
 
 def gather(scheme: Scheme, period: Period, plan_id: int) -> list[UnitInput]:
@@ -291,9 +290,9 @@ def _expected_in(c: CaseAt, dekad: Period, rows, current: dict) -> bool:
     if c.start_date > dekad.end:
         return False
     state = _state_at(rows, moment_after(dekad.start - dt.timedelta(days=1)), current.get(c.id, c.state))
-    if state in OPEN:
+    if state in WITH_CASEWORKER:
         return True
-    return any(to in OPEN and dekad.contains(local_day(at)) for at, kind, _f, to, _c in rows
+    return any(to in WITH_CASEWORKER and dekad.contains(local_day(at)) for at, kind, _f, to, _c in rows
                if kind in ("transition", "return"))
 
 

@@ -56,6 +56,7 @@ from app.views.case_lists import (
 from app.views.instructions import instruction_context
 from app.views.problems import problem_context
 from app.views.row_policy import RowPolicyActions
+from workflows import subtasks
 from workflows.case_form import editable_fields, may_create
 from workflows.case_workflow import available_transitions, required_inputs
 from workflows.errors import DomainError
@@ -502,7 +503,7 @@ def page_context(case: Case, actor) -> dict:
         and case.lead_department_id in actor.department_ids and case.state != "closed",
         "can_edit_case": bool(editable_fields(actor, case.action_id)),
         "children": (children := case_edit.children_of(case.id)),
-        "open_children": [c for c in children if c.state not in ("verified", "closed")],
+        "open_children": [c for c in children if subtasks.is_open(c.state)],
         "rolled_up": case_edit.rolled_up_percent(case, children),
         "parent": db.session.get(Case, case.parent_id) if case.parent_id else None,
         "can_add_subtask": may_create(actor),
