@@ -70,6 +70,7 @@ HISTORY_KIND_LABELS = {
     "instruction_answer": _("Instruction answered"),
     "problem": _("Problem raised for coordination"),
     "problem_solved": _("Problem solved"),
+    "rectification": _("Rectification of an inspection finding"),
 }
 
 # --- workflow (issue #3, backend): labels used in workflow error messages and dialogs ---

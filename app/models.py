@@ -541,4 +541,11 @@ from app.plan_models import (  # noqa: E402, F401
 from app.task_force_models import TaskForceReport  # noqa: E402, F401
 
 # 领导批示 and, later, the other problems and rectification rows (issue 12, part 4).
-from app.problem_models import INSTRUCTION_STATES, PROBLEM_STATES, Instruction, Problem  # noqa: E402, F401
+from app.problem_models import (  # noqa: E402, F401
+    INSTRUCTION_STATES,
+    PROBLEM_STATES,
+    Finding,
+    Inspection,
+    Instruction,
+    Problem,
+)

@@ -52,12 +52,13 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ADMIN: [(ANY, ANY)],
     OFFICE: [
         (r"^(Case|Report|Notification|ExtensionRequest|Evaluation|CaseList|OfficeQueue|CalendarOverride"
-         r"|Target|CaseEdit)$", ANY),
+         r"|Target|CaseEdit|Inspection)$", ANY),
         (r"^PlanScope$", r"^can_choose$"),
         (r"^Indicator$", r"^can_report$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Webhook|Setting)$", READ),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Queues|Departments|Extensions|Evaluations|Lists|PlanDrafts|ToClose|Overdue)$", "menu_access"),
+        (r"^(Queues|Departments|Extensions|Evaluations|Lists|PlanDrafts|ToClose|Overdue|Inspections)$",
+         "menu_access"),
         (r"^(Reminders|ReminderSettings|TimerStatus|CalendarOverrides|Webhooks)$", "menu_access"),
         *OWN_ACCOUNT,
     ],
@@ -81,15 +82,15 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *OWN_ACCOUNT,
     ],
     LEADER: [
-        (r"^(Dashboard|Case|Report|Notification|Action|Goal|Indicator|Department|Plan|Evaluation|Target)$",
-         READ),
+        (r"^(Dashboard|Case|Report|Notification|Action|Goal|Indicator|Department|Plan|Evaluation|Target"
+         r"|Inspection)$", READ),
         (r"^(Report)$", r"^can_(post|generate)$"),
         # 领导批示: a leader's one write on a case (the API's and the page's)
         (r"^Case$", r"^can_instruct$"),
         (r"^CaseEdit$", r"^can_instruction$"),
         (r"^PlanScope$", r"^can_choose$"),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Departments|Evaluations)$", "menu_access"),
+        (r"^(Departments|Evaluations|Inspections)$", "menu_access"),
         *OWN_ACCOUNT,
     ],
 }

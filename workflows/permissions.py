@@ -166,6 +166,9 @@ ROLE_GRANTS: Mapping[str, frozenset[Role]] = MappingProxyType(
         # 领导批示 (issue 12, part 4): a leader or the office instructs on a case they see.
         "instruct": frozenset({Role.OFFICE, Role.LEADER}),
         "issue_documents": frozenset({Role.OFFICE}),
+        # 督查 → 整改 (issue 12, part 4): only the office records an inspection and its findings
+        # (each a rectification case); those who see every case see every inspection.
+        "record_inspections": frozenset({Role.OFFICE}),
         # 三看三评三比: edit the scheme, score, compute and publish; see every unit's result
         # (others see their own units' results once published).
         "run_evaluation": frozenset({Role.OFFICE, Role.ADMIN}),
@@ -184,6 +187,17 @@ def has_grant(actor: Actor, grant: str) -> bool:
 def can_decide_extension(actor: Actor) -> bool:
     """Only the supervision office approves or refuses extension requests."""
     return has_grant(actor, "decide_extension")
+
+
+def can_record_inspection(actor: Actor) -> bool:
+    """Only the supervision office records an inspection (督查) and its findings."""
+    return has_grant(actor, "record_inspections")
+
+
+def can_see_inspections(actor: Actor) -> bool:
+    """The inspections' pages (every finding of every unit): whoever sees every case. A unit
+    sees its own findings as its rectification cases (case visibility)."""
+    return has_grant(actor, "see_all")
 
 
 def can_run_evaluation(actor: Actor) -> bool:

@@ -5,7 +5,7 @@ One module per area; each has `register(appbuilder)`.
 
 from flask_appbuilder.api import BaseApi
 
-from app.api import cases, notifications, plan, reports
+from app.api import cases, inspections, notifications, plan, reports
 from app.api.base import ApiMixin, error_response
 from app.api.docs import summarise_fab_apis
 from app.api.errors import SignInRequired
@@ -17,6 +17,7 @@ def init_app(appbuilder) -> None:
     cases.register(appbuilder)
     notifications.register(appbuilder)
     reports.register(appbuilder)
+    inspections.register(appbuilder)
     summarise_fab_apis(
         view for view in appbuilder.baseviews
         if isinstance(view, BaseApi) and not isinstance(view, ApiMixin)

@@ -411,6 +411,56 @@ class ProblemSchema(Schema):
     solved_at = fields.String(allow_none=True, metadata={"format": "date-time"})
 
 
+class FindingInputSchema(RequestSchema):
+    """One finding of an inspection: the problem, the unit that rectifies it, the deadline."""
+
+    text = Text(max_length=2000, metadata={"description": "The problem found; not empty"})
+    department_id = Id(metadata={"description": "整改责任单位 (a district department, township or street)"})
+    deadline = Text(max_length=DATE_LENGTH, metadata={**_DATE, "description": "整改时限, not before the inspection"})
+    action_id = Id(metadata={"description": "The action whose task force verifies it; default: the inspection's"})
+
+
+class InspectionRequestSchema(RequestSchema):
+    """督查: the office records an inspection; each finding becomes a rectification case."""
+
+    inspected_on = Text(max_length=DATE_LENGTH, metadata={**_DATE, "description": "Not after today"})
+    subject = Text(max_length=200, metadata={"description": "督查对象或地点"})
+    inspectors = Text(max_length=200, metadata={"description": "督查人员"})
+    plan_id = Id(metadata={"description": "Default: the plan of the findings' action"})
+    action_id = Id(metadata={"description": "The action inspected (the findings' default)"})
+    requires_evidence = Flag(metadata={"description": "Submitting the rectification needs evidence files"})
+    findings = fields.List(fields.Nested(FindingInputSchema), metadata={"maxItems": 50})
+
+
+class FindingSchema(Schema):
+    id = fields.Integer()
+    position = fields.Integer()
+    text = fields.String()
+    department_id = fields.Integer()
+    department = fields.String()
+    deadline = fields.String(metadata={"format": "date"})
+    case_id = fields.Integer(metadata={"description": "The rectification case (整改事项)"})
+    case_state = fields.String(metadata={"description": "closed: 已销号"})
+    case_deadline = fields.String(metadata={"format": "date", "description": "After approved extensions"})
+    action_id = fields.Integer(allow_none=True)
+
+
+class InspectionSchema(Schema):
+    id = fields.Integer()
+    plan_id = fields.Integer()
+    action_id = fields.Integer(allow_none=True)
+    inspected_on = fields.String(metadata={"format": "date"})
+    subject = fields.String()
+    inspectors = fields.String()
+    created_by_id = fields.Integer(allow_none=True)
+    created_by = fields.String()
+    created_at = fields.String(metadata={"format": "date-time"})
+    findings = fields.List(fields.Nested(FindingSchema))
+
+
+INSPECTION_SCHEMAS = (InspectionRequestSchema, FindingInputSchema, InspectionSchema, FindingSchema)
+
+
 CASE_SCHEMAS = (
     TransitionRequestSchema, ProgressRequestSchema, ProgressFormSchema, UrgeRequestSchema,
     ExtensionRequestSchema, CommentRequestSchema, DeadlineRequestSchema, BulkRequestSchema,

@@ -21,15 +21,18 @@ from app.models import (
     CaseHistory,
     Department,
     ExtensionRequest,
+    Finding,
     Goal,
     Indicator,
+    Inspection,
     Instruction,
     Plan,
     Problem,
     ProgressUpdate,
 )
 from app.plan_family import family_ids
-from app.reports.snapshot import CaseAt, local_day, moment_after
+from app.reports.snapshot import CaseAt, cases_at, local_day, moment_after
+from workflows import inspections as rectification
 from workflows.numerals import int_to_cn
 from workflows.periods import Period
 from workflows.vocabulary import STATE_ORDER
@@ -243,6 +246,66 @@ def open_problems_at(period: Period, plan_id: int) -> list[dict]:
          "to": department or "区领导", "text": row.text, "day": local_day(row.created_at)}
         for row, case, department in rows
     ]
+
+
+RECTIFICATION_LABELS = {
+    rectification.CLOSED: "已销号",
+    rectification.VERIFIED: "已核验待销号",
+    rectification.SUBMITTED: "已报送待核验",
+    rectification.OVERDUE: "逾期未整改",
+    rectification.OPEN: "整改中",
+}
+
+
+# The report's sentence, in this order (已整改销号 and 逾期未整改 always said, the others when any).
+RECTIFICATION_SUMMARY = (
+    (rectification.CLOSED, "已整改销号"),
+    (rectification.VERIFIED, "已核验待销号"),
+    (rectification.SUBMITTED, "已报送待核验"),
+    (rectification.OPEN, "正在整改"),
+    (rectification.OVERDUE, "逾期未整改"),
+)
+
+
+def rectification_at(period: Period, plan_id: int) -> dict:
+    """督查发现问题整改情况: the findings of inspections up to the period's end that the period
+    concerns — found in it, or still not closed at its start — each with its rectification
+    case's state at the period's end (已销号, 已核验待销号, 已报送待核验, 逾期未整改 with the working
+    days, 整改中), by inspection date; and the counts the report's sentence states."""
+    found = db.session.execute(
+        select(Finding.id, Finding.case_id, Finding.text, Finding.position, Inspection.inspected_on,
+               Inspection.subject, Department.name)
+        .join(Inspection, Inspection.id == Finding.inspection_id)
+        .join(Department, Department.id == Finding.department_id)
+        .where(Inspection.plan_id.in_(family_ids(plan_id)), Inspection.inspected_on <= period.end)
+        .order_by(Inspection.inspected_on, Inspection.id, Finding.position)
+    ).all()
+    if not found:
+        return {"rows": [], "more": 0, "total": 0, "counts": {}, "summary": [], "found_in_period": 0}
+    ids = [f.case_id for f in found]
+    at_end = {c.id: c for c in cases_at(period.end, case_ids=ids)}
+    at_start = {c.id: c for c in cases_at(period.start - dt.timedelta(days=1), case_ids=ids)}
+    rows = []
+    for f in found:
+        case = at_end.get(f.case_id)
+        if case is None:
+            continue
+        in_period = f.inspected_on >= period.start
+        before = at_start.get(f.case_id)
+        if not in_period and before is not None and before.state == "closed":
+            continue  # 销号 before the period: an earlier report's
+        status = rectification.rectification_status(case.state, case.overdue)
+        label = RECTIFICATION_LABELS[status]
+        if status == rectification.OVERDUE and case.overdue_days:
+            label = f"{label}（逾期{case.overdue_days}个工作日）"
+        rows.append({"case_id": f.case_id, "day": f.inspected_on, "subject": f.subject, "text": f.text,
+                     "unit": f.name, "deadline": case.deadline, "status": status, "status_label": label,
+                     "in_period": in_period})
+    counts = Counter(r["status"] for r in rows)
+    summary = [f"{words}{counts[key]}个" for key, words in RECTIFICATION_SUMMARY
+               if counts[key] or key in (rectification.CLOSED, rectification.OVERDUE)]
+    return {"rows": rows, "total": len(rows), "more": 0, "counts": dict(counts), "summary": summary,
+            "found_in_period": sum(1 for r in rows if r["in_period"])}
 
 
 def indicator_status(comparator: str, target, actual) -> tuple[int | None, bool | None]:

@@ -29,6 +29,7 @@ from app.reports.figures import (
     indicator_summary,
     open_instructions_at,
     open_problems_at,
+    rectification_at,
     percent,
     totals,
 )
@@ -278,7 +279,13 @@ def build_inspection(period: Period, plan: Plan, options: dict) -> dict:
     )
     return {"doc": doc, "remarks": (options.get("remarks") or "").strip(), "campaign": campaign(plan),
             "instructions": capped(open_instructions_at(period, plan.id)),
-            "problems": capped(open_problems_at(period, plan.id)), **data}
+            "problems": capped(open_problems_at(period, plan.id)),
+            "rectification": _capped_rectification(rectification_at(period, plan.id)), **data}
+
+
+def _capped_rectification(found: dict) -> dict:
+    """The findings' table capped like every list; the counts stay those of all of them."""
+    return {**found, **capped(found["rows"])}
 
 
 def build_dekad(period: Period, plan: Plan, options: dict) -> dict:

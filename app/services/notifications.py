@@ -220,6 +220,7 @@ _TITLES = {
     "instruction_answered": "[Instruction answered] %(case)s",
     "problem": "[Problem to coordinate] %(case)s: your coordination is required",
     "problem_solved": "[Problem solved] %(case)s",
+    "rectification": "[Rectification] %(case)s: rectify by %(date)s",
 }
 _CLOSINGS = {
     "due_soon": "Please finish on time and report your progress.",
@@ -237,6 +238,7 @@ _CLOSINGS = {
     "lead_proposed": "Please accept or reject the proposed lead department.",
     "instruction": "Please act on the instruction and answer it on the case page.",
     "problem": "Please coordinate and record the answer on the case page.",
+    "rectification": "Please accept the case, rectify the problem found and submit the rectification.",
 }
 
 

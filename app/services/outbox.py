@@ -24,6 +24,7 @@ INSTRUCTION_ADDED = "instruction.added"  # {actor_id, history_id, instruction_id
 INSTRUCTION_ANSWERED = "instruction.answered"  # {actor_id, history_id, instruction_id}
 PROBLEM_RAISED = "problem.raised"  # {actor_id, history_id, problem_id}
 PROBLEM_SOLVED = "problem.solved"  # {actor_id, history_id, problem_id}
+RECTIFICATION_ASSIGNED = "rectification.assigned"  # {actor_id, history_id, finding_id}
 
 
 def record_event(kind: str, case_id: int | None, **payload) -> OutboxEvent:

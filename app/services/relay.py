@@ -19,6 +19,7 @@ Who hears about what (the actor never notifies themself):
 | instruction answered           | instruction_answered | the instructing leader (or office user)  |
 | problem (难点堵点)             | problem             | the addressed unit's caseworkers (or the leaders) and the office |
 | problem solved                 | problem_solved      | who raised it, the lead unit's caseworkers and owner |
+| rectification (督查整改)       | rectification       | the finding's unit's caseworkers          |
 | accept, close, progress, comment | —                 | (visible in the case history only)        |
 
 Events are claimed with FOR UPDATE SKIP LOCKED, so two relays never take the same row;
@@ -185,6 +186,9 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
             kind, to = "problem", set(addressees) | office_user_ids()
         else:
             kind, to = "problem_solved", _caseworkers_and_owner(case) | {row.created_by_id}
+    elif event.kind == outbox.RECTIFICATION_ASSIGNED:
+        kind, to = "rectification", _caseworkers_and_owner(case)
+        fields["new_deadline"] = case.deadline
     elif event.kind == outbox.LEAD_PROPOSAL_DECIDED:
         proposal = db.session.get(LeadProposal, payload.get("proposal_id"))
         if proposal is None:

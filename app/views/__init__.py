@@ -8,6 +8,7 @@ from app.views import (
     demo,
     drafts,
     evaluations,
+    inspections,
     instructions,
     lists,
     notifications,
@@ -36,5 +37,6 @@ def init_app(appbuilder) -> None:
     notifications.register(appbuilder)
     reports.register(appbuilder)
     task_force_reports.register(appbuilder)
+    inspections.register(appbuilder)
     audit.register(appbuilder)
     demo.register(appbuilder)

@@ -53,6 +53,7 @@ from app.views.case_lists import (
     iso_date,
     request_rags,
 )
+from app.views.inspections import rectification_context
 from app.views.instructions import instruction_context
 from app.views.problems import problem_context
 from app.views.row_policy import RowPolicyActions
@@ -510,6 +511,7 @@ def page_context(case: Case, actor) -> dict:
         **_lead_proposal_context(case, facts, actor),
         **instruction_context(case, facts, actor),
         **problem_context(case, facts, actor),
+        **rectification_context(case, actor),
         "state_labels": {code: label(STATE_LABELS, code) for code in STATE_LABELS},
         "timeline": case_timeline(case),
         "csrf": generate_csrf(),

@@ -184,7 +184,7 @@ def test_inspection_report(app, pdfs, texts, report_progress):
     assert "关于2024年6月“八大行动”重点任务推进情况的督查通报" in text
     assert "2024年7月1日" in text
     for heading in ("一、总体情况", "二、逾期任务情况", "三、退回重办情况", "四、延期审批情况",
-                    "五、单位排名", "六、表扬和批评", "七、下步工作要求"):
+                    "五、督查发现问题整改情况", "六、单位排名", "七、表扬和批评", "八、下步工作要求"):
         assert heading in text
     total = db_scalar(app, select(func.count()).select_from(Case))
     closed = db_scalar(app, select(func.count()).select_from(Case).where(Case.state == "closed"))
