@@ -37,7 +37,7 @@ SKIP = {"AuthDBView.logout", "LocaleView.index"}
 # tests/integration/test_instructions.py's.
 LEADER_WRITES = {"CaseApi.instruction", "InstructionView.instruct"}
 # Rows that belong to a case (every table with a foreign key to "case").
-CASE_TABLES = ("problem", "instruction", "indicator", "case_history", "case_partner", "extension_request", "milestone",
+CASE_TABLES = ("finding", "problem", "instruction", "indicator", "case_history", "case_partner", "extension_request", "milestone",
                "notification", "outbox_event", "progress_update", "report", "evidence_file")
 
 

@@ -104,6 +104,8 @@ def _written(app) -> dict:
         CaseHistory,
         EvidenceFile,
         ExtensionRequest,
+        Finding,
+        Inspection,
         Instruction,
         Notification,
         Problem,
@@ -116,7 +118,7 @@ def _written(app) -> dict:
         try:
             counts = {m.__name__: db.session.scalar(select(func.count()).select_from(m))
                       for m in (CaseHistory, ExtensionRequest, ProgressUpdate, EvidenceFile, Report,
-                                Instruction, Problem, TaskForceReport)}
+                                Instruction, Problem, TaskForceReport, Inspection, Finding)}
             counts["read"] = db.session.scalar(
                 select(func.count()).select_from(Notification).where(Notification.read_at.is_not(None)))
             counts["versions"] = db.session.scalar(select(func.sum(Case.version)))
@@ -145,7 +147,8 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
                        ("/api/v1/notification/preferences", "worker1"), (f"{DRAFT}", "office"),
                        (f"{DOCUMENT}", "office"), (f"{case}/instruction", "leader"),
                        (f"{case}/instruction/1/answer", "worker1"),
-                       (f"{case}/problem", "worker1"), (f"{case}/problem/1/resolve", "office")):
+                       (f"{case}/problem", "worker1"), (f"{case}/problem/1/resolve", "office"),
+                       ("/api/v1/inspection/", "office")):
         method = "PUT" if path in (case, "/api/v1/notification/preferences", DRAFT) else "POST"
         rows += [
             (user, method, path, "not json", 400),
@@ -232,6 +235,16 @@ def malformed_requests(case_id: int, extension_id: int) -> list[tuple]:
         ("office", "POST", f"{case}/problem/1/resolve", {"text": "x"}, 404),
         ("office", "POST", f"{case}/problem/{HUGE}/resolve", {"text": "x"}, 404),
         ("office", "POST", f"{case}/problem/1/resolve", {"text": ["x"]}, 400),
+        # 督查: the findings' rows are checked by the service (numbered Chinese messages)
+        ("office", "POST", "/api/v1/inspection/", {"findings": "x"}, 400),
+        ("office", "POST", "/api/v1/inspection/", {"findings": [{"department_id": "2"}]}, 400),
+        ("office", "POST", "/api/v1/inspection/", {"subject": "x" * 201}, 422),
+        ("office", "POST", "/api/v1/inspection/", {"inspected_on": "2024-06-05", "subject": "x",
+                                                    "inspectors": "x", "findings": []}, 422),
+        ("office", "POST", "/api/v1/inspection/", {"inspected_on": "yesterday"}, 422),
+        ("worker1", "GET", "/api/v1/inspection/1", None, 403),
+        ("office", "GET", "/api/v1/inspection/1", None, 404),
+        ("office", "GET", f"/api/v1/inspection/{HUGE}", None, 404),
         # reports
         ("office", "POST", "/api/v1/report/", {"kind": {}}, 422),
         ("office", "POST", "/api/v1/report/", {"kind": ["monthly"], "period": "2024-06"}, 422),
