@@ -102,7 +102,8 @@ class Bench:
         from app.extensions import db
         from app.models import Case, Department, user_department
 
-        self.app = create_app(SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False)
+        # No login rate limit: the bench logs its users in at every start, often in parallel runs.
+        self.app = create_app(SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
         with self.app.app_context():
             self.engine = db.engine
             self.size = db.session.scalar(select(db.func.count(Case.id)))
