@@ -75,7 +75,7 @@ def dashboard(actor: Actor, today: dt.date | None = None, *, plan: Plan | None =
             "extensions": _pending_extensions(visible_ids),
         },
         "actions": actions,
-        "chart": action_progress_chart(actions),
+        "chart": action_progress_chart(actions, prefix="dash"),
         "most_overdue": [_overdue_row(c) for c in overdue[:MOST_OVERDUE]],
         "indicators": indicators,
     }
