@@ -36,9 +36,9 @@ from workflows.task_force_reports import (
     may_read,
     may_write,
     open_periods,
+    reminder_due,
     report_kind,
     report_period,
-    reminder_due,
     timeliness,
 )
 from workflows.vocabulary import Actor, Role
