@@ -57,6 +57,14 @@ def init_config(app: Flask) -> None:
     app.config["FAB_ROLES"] = fab_roles()
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_policy)
     app.config.setdefault("FAB_INDEX_VIEW", "app.views.plan.HomeView")
+    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        # PostgreSQL's JIT compiles every query its planner costs high, such as the lists'
+        # 红黄绿灯 counts (a CASE over every visible case): 12 ms of compiling for 3 ms of work
+        # on every list page. Short OLTP queries never gain from it.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args["options"] = f"{connect_args.get('options', '')} -c jit=off".strip()
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
     if not app.config.get("SECRET_KEY"):
         if app.config.get("ENV_NAME") == "production":
             raise RuntimeError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -68,28 +69,66 @@ def percent(part: int | float, whole: int | float) -> int | None:
     return round(100 * part / whole) if whole else None
 
 
-def totals(cases: list[CaseAt]) -> dict:
-    """Counts by state and colour, completion and overdue for a list of cases."""
-    states = Counter(c.state for c in cases)
-    rags = Counter(c.rag for c in cases)
+@dataclass
+class Tally:
+    """Cases counted by state and light, with their percent done summed: all `totals` needs.
+
+    The bulletins fill it from snapshots (`CaseAt`), the dashboard from one GROUP BY in SQL
+    (app.services.dashboard); `totals` turns either into the same figures.
+    """
+
+    states: Counter = field(default_factory=Counter)
+    rags: Counter = field(default_factory=Counter)
+    cases: int = 0
+    percent_sum: int = 0
+
+    def add(self, state: str, rag: str, count: int = 1, percent_sum: int = 0) -> None:
+        self.states[state] += count
+        self.rags[rag] += count
+        self.cases += count
+        self.percent_sum += percent_sum
+
+    def add_tally(self, other: Tally) -> None:
+        self.states.update(other.states)
+        self.rags.update(other.rags)
+        self.cases += other.cases
+        self.percent_sum += other.percent_sum
+
+    @classmethod
+    def of(cls, cases: list[CaseAt]) -> Tally:
+        tally = cls()
+        for case in cases:
+            tally.add(case.state, case.rag, 1, case.percent_done)
+        return tally
+
+
+def totals(cases: list[CaseAt] | Tally) -> dict:
+    """Counts by state and colour, completion and overdue for a list of cases (or their tally)."""
+    tally = cases if isinstance(cases, Tally) else Tally.of(cases)
+    states, rags, count = tally.states, tally.rags, tally.cases
     done = states["verified"] + states["closed"]
     return {
-        "cases": len(cases),
+        "cases": count,
         "states": {s: states[s] for s in STATES},
         "rag": {r: rags[r] for r in RAGS},
         "done": done,
-        "open": len(cases) - done,
-        "done_percent": percent(done, len(cases)),
-        "average_percent": round(sum(c.percent_done for c in cases) / len(cases)) if cases else 0,
-        "overdue": sum(1 for c in cases if c.overdue),
+        "open": count - done,
+        "done_percent": percent(done, count),
+        "average_percent": round(tally.percent_sum / count) if count else 0,
+        "overdue": rags["red"],  # red is overdue (CaseAt.overdue)
     }
 
 
-def action_rows(plan_id: int, cases: list[CaseAt], activity: dict | None = None) -> list[dict]:
-    """One row per action: its totals and (optionally) its activity in the period."""
-    by_action = defaultdict(list)
-    for case in cases:
-        by_action[case.action_id].append(case)
+def action_rows(plan_id: int, cases: list[CaseAt] | dict, activity: dict | None = None) -> list[dict]:
+    """One row per action: its totals and (optionally) its activity in the period.
+
+    `cases`: the snapshots, or their tallies by action id (the dashboard's SQL counts)."""
+    if isinstance(cases, dict):
+        by_action = cases
+    else:
+        by_action = defaultdict(Tally)
+        for case in cases:
+            by_action[case.action_id].add(case.state, case.rag, 1, case.percent_done)
     rows = []
     # The plan's actions; an implementation plan's is the action it implements.
     plan = db.session.get(Plan, plan_id)
@@ -106,14 +145,17 @@ def action_rows(plan_id: int, cases: list[CaseAt], activity: dict | None = None)
             "title": action.title,
             "short": short_action(action.title),
             "lead_department": action.lead_department.name if action.lead_department else "",
-            **totals(by_action.get(action.id, [])),
+            **totals(by_action.get(action.id) or Tally()),
         }
         if activity is not None:
             row["activity"] = activity["by_action"].get(action.id, {})
         rows.append(row)
     known = {action.id for action in actions}
-    others = [case for case in cases if case.action_id not in known]
-    if others:  # a 民生实事 list or a meeting's decisions: cases of no action
+    others = Tally()
+    for action_id, tally in by_action.items():
+        if action_id not in known:
+            others.add_tally(tally)
+    if others.cases:  # a 民生实事 list or a meeting's decisions: cases of no action
         row = {"id": None, "index": 0, "number": "", "title": "其他事项", "short": "其他事项",
                "lead_department": "", **totals(others)}
         if activity is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Case, Department, utcnow
@@ -97,6 +98,11 @@ def apply_transition(
             actor_id=actor.user_id,
             history_id=entry.id,
         )
+        kept = {"id": case.id, "state": case.state, "version": case.version}
+    # The commit expired the case. Its callers answer with these three: set them as loaded
+    # rather than reload the row and its eager-loaded collections (four statements).
+    for name, value in kept.items():
+        set_committed_value(case, name, value)
     return case
 
 

@@ -223,3 +223,118 @@ def test_every_number_links_to_exactly_the_list_it_counts(app, fresh_db, client,
         if int(cases):
             listed = html(client.get(url.replace("&amp;", "&")))
             assert re.search(rf'<td class="col-action"[^>]*>{re.escape(name)}</td>', listed), name
+
+
+# --- the dashboard counts as the bulletins do ---------------------------------------------------
+
+SPREAD_STATES = ["assigned", "in_progress", "submitted", "verified", "closed"]
+
+
+def _spread(db, today):
+    """The seed's cases over every state, start dates before and after today, deadlines past
+    and near and far, percentages with their progress updates, milestones done and missed,
+    and pending extension requests."""
+    import datetime as dt
+    import random
+
+    from app.models import Case, ExtensionRequest, Milestone, ProgressUpdate
+
+    rng = random.Random(1414)
+    for case in db.session.scalars(select(Case).order_by(Case.id)):
+        case.state = rng.choice(SPREAD_STATES)
+        case.start_date = today + dt.timedelta(days=rng.randint(-300, 20))  # a few not started
+        case.deadline = case.start_date + dt.timedelta(days=rng.choice([-3, 0, 1, 7, 30, 90, 200, 400]))
+        if rng.random() < 0.1:  # due in the coming days, some of them within the working-day limit
+            case.deadline = today + dt.timedelta(days=rng.randint(0, 10))
+        percent = rng.choice([0, rng.randint(0, 100)])
+        case.percent_done = percent
+        if percent:  # as app.services.progress writes it: the update and the case's column
+            db.session.add(ProgressUpdate(case_id=case.id, note="进展", percent_done=percent,
+                                          created_at=dt.datetime.combine(today, dt.time()) - dt.timedelta(days=3)))
+        case.milestones.clear()
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            due = today + dt.timedelta(days=rng.randint(-40, 30))
+            done_at = dt.datetime.combine(today, dt.time()) - dt.timedelta(days=1) if rng.random() < 0.4 else None
+            case.milestones.append(Milestone(title="节点", due_date=due, done_at=done_at))
+        if rng.random() < 0.1:
+            db.session.add(ExtensionRequest(case_id=case.id, status="pending", reason="审批未完成",
+                                            old_deadline=case.deadline,
+                                            new_deadline=case.deadline + dt.timedelta(days=30),
+                                            requested_at=dt.datetime.combine(today, dt.time())))
+    db.session.commit()
+
+
+def _as_the_bulletins_count(actor, today, plan=None, all_plans=False):
+    """The dashboard's figures built from the reports' snapshots (cases_at), as it was built
+    before it counted in SQL, and as the bulletins still count."""
+    from app.access import visible_cases_clause
+    from app.extensions import db
+    from app.models import Case, ExtensionRequest
+    from app.reports.figures import action_rows, totals
+    from app.reports.snapshot import cases_at
+    from app.services import plan_scope
+    from app.services.calendar import current_calendar
+    from app.services.dashboard import MOST_OVERDUE, is_due_soon
+    from app.services.plans import latest_plan
+
+    if all_plans:
+        shown = [p for p in plan_scope.plans(actor) if p.action_id is None]
+    else:
+        plan = plan or latest_plan()
+        shown = [plan]
+    calendar = current_calendar()
+    ids = list(db.session.scalars(select(Case.id).where(
+        plan_scope.case_clause(None if all_plans else plan), visible_cases_clause(actor))))
+    cases = cases_at(today, case_ids=ids, calendar=calendar)
+    actions = []
+    for one in shown:
+        family = set(plan_scope.family_ids(one.id))
+        actions.extend(action_rows(one.id, [c for c in cases if c.plan_id in family]))
+    overdue = sorted((c for c in cases if c.overdue),
+                     key=lambda c: (-c.overdue_days, c.deadline, c.action_index or 0, c.seq, c.id))
+    extensions = db.session.scalar(select(func.count(ExtensionRequest.id)).where(
+        ExtensionRequest.status == "pending", ExtensionRequest.case_id.in_(ids))) if ids else 0
+    return {
+        "totals": totals(cases),
+        "headline": {"total": len(cases), "overdue": len(overdue),
+                     "due_soon": sum(1 for c in cases if is_due_soon(c.state, c.deadline, today, calendar)),
+                     "to_verify": sum(1 for c in cases if c.state == "submitted"), "extensions": extensions},
+        "actions": actions,
+        "most_overdue": [(c.id, c.overdue_days, c.deadline, c.percent_done) for c in overdue[:MOST_OVERDUE]],
+    }
+
+
+@pytest.mark.usefixtures("fresh_db")
+def test_the_sql_figures_are_the_snapshot_figures(app_ctx):
+    """Counted in SQL, the dashboard shows what the snapshots the bulletins build on show:
+    for the office, a leader, a task-force lead and a caseworker, one plan and all plans."""
+    from app.clock import local_today
+    from app.extensions import db
+    from app.security import actor_for
+    from app.services.dashboard import dashboard as figures
+
+    today = local_today()
+    _spread(db, today)
+    seen_states, seen_lights = set(), set()
+    for username in ("office", "leader", "lead1", "worker1"):
+        actor = actor_for(app_ctx.appbuilder.sm.find_user(username=username))
+        for all_plans in (False, True):
+            sql = figures(actor, today, all_plans=all_plans)
+            old = _as_the_bulletins_count(actor, today, all_plans=all_plans)
+            assert sql["totals"] == old["totals"], (username, all_plans)
+            assert sql["headline"] == old["headline"], (username, all_plans)
+            assert [{k: v for k, v in row.items() if k != "plan"} for row in sql["actions"]] \
+                == old["actions"], (username, all_plans)
+            assert [(r["id"], r["overdue_days"], r["deadline"], r["percent_done"])
+                    for r in sql["most_overdue"]] == old["most_overdue"], (username, all_plans)
+            seen_states |= {s for s, n in sql["totals"]["states"].items() if n}
+            seen_lights |= {r for r, n in sql["totals"]["rag"].items() if n}
+    # The spread is wide enough to mean something: every state, every light, cases not yet
+    # started (left out of both), a full list of the most overdue, extensions and due-soon cases.
+    assert seen_states == set(SPREAD_STATES) and seen_lights == {"green", "yellow", "red"}
+    office = figures(actor_for(app_ctx.appbuilder.sm.find_user(username="office")), today)
+    from app.models import Case
+
+    assert office["totals"]["cases"] < db.session.scalar(select(func.count(Case.id)))
+    assert len(office["most_overdue"]) == 10
+    assert office["headline"]["extensions"] and office["headline"]["due_soon"]

@@ -25,7 +25,7 @@ PATHS = {
     "/tocloseview/list/": ("office", False, 20),
     "/overdueview/list/": ("office", False, 25),
     "/caseview/show/{case}": ("office", False, 28),
-    "/dashboard/": ("office", False, 28),
+    "/dashboard/": ("office", False, 22),  # 28 before its figures were counted in SQL
     "/api/v1/case/?q=(page_size:100)": ("office", True, 18),
     "/api/v1/case/{case}": ("office", True, 19),
     "/api/v1/case/{case}/history": ("office", True, 14),
