@@ -59,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (COMMON_MENUS, "menu_access"),
         (r"^(Queues|Departments|Extensions|Evaluations|Lists|PlanDrafts|ToClose|Overdue|Inspections)$",
          "menu_access"),
+        (r"^(TaskForceReports|TaskForceOverview)$", "menu_access"),
         (r"^(Reminders|ReminderSettings|TimerStatus|CalendarOverrides|Webhooks)$", "menu_access"),
         *OWN_ACCOUNT,
     ],
@@ -68,7 +69,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^PlanScope$", r"^can_choose$"),
         (r"^(Dashboard|Action|Goal|Indicator|Department|Plan|Target|Evaluation)$", READ),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Queues|Departments|ToVerify|Evaluations)$", "menu_access"),
+        (r"^(Queues|Departments|ToVerify|Evaluations|TaskForceReports)$", "menu_access"),
         *OWN_ACCOUNT,
     ],
     CASEWORKER: [
@@ -90,7 +91,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (r"^CaseEdit$", r"^can_instruction$"),
         (r"^PlanScope$", r"^can_choose$"),
         (COMMON_MENUS, "menu_access"),
-        (r"^(Departments|Evaluations|Inspections)$", "menu_access"),
+        (r"^(Departments|Evaluations|Inspections|TaskForceOverview)$", "menu_access"),
         *OWN_ACCOUNT,
     ],
 }

@@ -55,7 +55,7 @@ class Numbering(StrEnum):
     """How a series numbers its documents within a year (〔2024〕N号)."""
 
     PERIOD = "period"  # the period's ordinal: dekad 1–36, month 1–12, quarter 1–4
-    REQUEST = "request"  # the order in which the year's reports of the kind were requested
+    REQUEST = "request"  # the register's next number when the report is requested (督办通知单)
     CASE = "case"  # the case's id
 
 

@@ -42,6 +42,11 @@ class TaskForceReportForbidden(Forbidden):
     msgid = N_("Only the lead of this task force or the supervision office may write its submission.")
 
 
+class OverviewForbidden(Forbidden):
+    code = "task_force_overview_forbidden"
+    msgid = N_("Only the supervision office and the leaders see which task forces have reported.")
+
+
 class TaskForceReportLocked(Conflict):
     code = "task_force_report_locked"
     msgid = N_("The report of %(period)s has been signed or issued: its task-force submissions can no longer change.")
@@ -107,6 +112,16 @@ def may_write(actor: Actor, task_force_id: int) -> bool:
     if Role.OFFICE in actor.roles or Role.ADMIN in actor.roles:
         return True
     return Role.TASK_FORCE_LEAD in actor.roles and task_force_id in actor.department_ids
+
+
+def may_overview(actor: Actor) -> bool:
+    """Who sees every task force's submissions (who has reported, when, what): the office and the leaders."""
+    return bool({Role.OFFICE, Role.LEADER} & actor.roles)
+
+
+def may_read(actor: Actor, task_force_id: int) -> bool:
+    """One submission: the office, the leaders, and who may write it (its own lead)."""
+    return may_overview(actor) or may_write(actor, task_force_id)
 
 
 def check_write(actor: Actor, task_force_id: int, *, period: Period, report_locked: bool) -> None:

@@ -37,7 +37,7 @@ class Role(StrEnum):
     OFFICE = "office"  # 政府督查室
     TASK_FORCE_LEAD = "task_force_lead"  # 专班负责人
     CASEWORKER = "caseworker"  # 经办人
-    LEADER = "leader"  # 领导 (read-only)
+    LEADER = "leader"  # 区领导: reads everything; writes only 领导批示 and 签发 (signs documents)
 
 
 class Relation(StrEnum):

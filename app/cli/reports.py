@@ -43,7 +43,7 @@ def _kinds() -> list[str]:
 @click.option("--requirement", help="Requirement text (notice).")
 @click.option("--no-red-header", is_flag=True, help="Leave out the red issuer header.")
 @click.option("--as-of", "as_of", help="Date of a notice or dossier (YYYY-MM-DD; default today).")
-@click.option("--draft", is_flag=True, help="A periodic report as a draft: no number taken from the register.")
+@click.option("--draft", is_flag=True, help="A periodic report or a notice as a draft: no number taken from the register.")
 @click.option("--date", "doc_date", help="成文日期 of a periodic report (a working day; default the first after the period).")
 @click.option("--signer", help="签发人 of a report sent upwards (工作月报).")
 def render_command(kind, period, case_id, out, remarks, requirement, no_red_header, as_of, draft, doc_date,
@@ -52,6 +52,7 @@ def render_command(kind, period, case_id, out, remarks, requirement, no_red_head
 
     A periodic report is issued: its number comes from the register (taken now in the
     series of its year of issue, or the one it was issued with before), unless --draft.
+    A notice likewise (its own series; the same case and date keep their number).
     """
     from app.clock import local_today
     from app.extensions import db
@@ -106,6 +107,12 @@ def render_command(kind, period, case_id, out, remarks, requirement, no_red_head
             except ValueError:
                 fail(f"日期格式不正确：{as_of}（应为 YYYY-MM-DD）")
             subject = {"case": case, "as_of": day}
+            if KINDS[kind].numbering == "request" and not draft:
+                # An issued notice: its number from the register (the same case and day keep theirs).
+                from app.services.documents import take_number
+
+                options["number"] = take_number(kind, f"case:{case.id}:{day.isoformat()}", day, case.plan).text
+                db.session.commit()
     except InvalidReportRequest as exc:
         fail(str(exc.message))
     as_docx = out.suffix.lower() == ".docx"

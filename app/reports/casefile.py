@@ -27,6 +27,7 @@ from app.reports.snapshot import local_day as snapshot_local_day
 from app.reports.targets import latest_actuals, status
 from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear
+from workflows.documents import DRAFT_NUMBER
 from workflows.organisation import Issuer
 from workflows.report_kinds import KINDS
 
@@ -79,6 +80,15 @@ def milestone_lines(case: Case, as_of: dt.date) -> list[dict]:
     return lines
 
 
+def notice_number_text(number, as_of: dt.date, org) -> str:
+    """The notice's 发文字号: the register's (text), an ordinal in the year of `as_of`, else blank."""
+    if isinstance(number, str) and number:
+        return number
+    if number:
+        return document_number("notice", as_of.year, int(number), org)
+    return org.prefix("notice", KINDS["notice"].default_prefix) + DRAFT_NUMBER
+
+
 def build_notice(case: Case, as_of: dt.date, options: dict) -> dict:
     """督办通知单: the formal notice to the lead department to finish one case."""
     facts = case_details(case, as_of)
@@ -99,7 +109,7 @@ def build_notice(case: Case, as_of: dt.date, options: dict) -> dict:
         title="督办通知单",
         issuer=issuer.name,
         date=as_of,
-        number=document_number("notice", as_of.year, int(options.get("number") or case.id), org),
+        number=notice_number_text(options.get("number"), as_of, org),
         masthead=issuer.masthead if options.get("red_header", KINDS["notice"].default("red_header")) else "",
         recipients=facts["lead_department"],
         copy_to="，".join(facts["partner_departments"]),

@@ -5,7 +5,8 @@ so both carry the same text: 发文机关标志, 发文字号 (and 签发人), t
 heading and table, 署名, 成文日期 and 版记. Layout follows GB/T 9704-2012 as far as a word
 processor takes it: A4, margins 37/26/35/28 mm, 3号 仿宋 on a 28.9 pt line, headings 黑体 and
 楷体, the red rule under the number, page numbers "— 1 —" at the foot (odd right, even left).
-Charts (SVG) are left out: the tables above them carry the same figures.
+Charts (SVG) are pictures: each is laid out by the PDF's renderer and rasterised to PNG
+(`app.reports.images`, 200 dpi, the chart's printed width), with its caption below it.
 
 Nothing is fetched and nothing is marked safe: text is taken from the parsed HTML as text.
 The file is deterministic (fixed zip times, the document date as created/modified).
@@ -38,6 +39,8 @@ LINE = Pt(28.9)  # 22 lines a page
 BODY = Pt(16)  # 3号
 VOID = frozenset({"br", "meta", "link", "col", "img", "hr", "input", "wbr"})
 SKIP = frozenset({"svg", "figure", "script", "style", "head", "title", "colgroup"})
+SVG_SOURCE = re.compile(r"<svg\b.*?</svg>", re.S)  # the charts as written (the parser lower-cases)
+CHART_DPI = 200
 
 
 @dataclass
@@ -75,9 +78,13 @@ class _TreeBuilder(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.root = Node("root")
         self.stack = [self.root]
+        self.charts = 0
 
     def handle_starttag(self, tag, attrs):
         node = Node(tag, {k: v or "" for k, v in attrs})
+        if tag == "svg":  # its source, by order, is SVG_SOURCE's match of the same number
+            node.attrs["data-chart"] = str(self.charts)
+            self.charts += 1
         self.stack[-1].children.append(node)
         if tag not in VOID:
             self.stack.append(node)
@@ -262,8 +269,36 @@ def _table(doc, node: Node) -> None:
     doc.add_paragraph().paragraph_format.space_after = Pt(0)
 
 
-def _block(doc, node) -> None:
-    if isinstance(node, str) or node.tag in SKIP:
+def _figure(doc, node: Node, charts: list[str]) -> None:
+    """A chart: its picture (the SVG rendered as the PDF draws it), centred, then its caption."""
+    from app.reports.images import svg_size_pt, svg_to_png
+
+    caption = node.find("figcaption")
+    caption_text = _clean(text_of(caption)) if caption is not None else ""
+    for svg in node.all("svg"):
+        index = int(svg.attrs.get("data-chart", -1))
+        if not 0 <= index < len(charts):
+            continue
+        source = charts[index]
+        width, _height = svg_size_pt(source)
+        p = _paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER, line=None, space_before=Pt(6))
+        run = p.add_run()
+        run.add_picture(io.BytesIO(svg_to_png(source, CHART_DPI)), width=Pt(width))
+        doc_pr = run._r.find(".//" + qn("wp:docPr"))
+        if doc_pr is not None:  # the picture's alternative text: what the chart shows
+            doc_pr.set("descr", caption_text[:250])
+    if caption_text:
+        p = _paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER, size=Pt(12), line=Pt(20))
+        _runs(p, caption, HEITI, Pt(12))
+
+
+def _block(doc, node, charts: list[str]) -> None:
+    if isinstance(node, str):
+        return
+    if node.tag == "figure":
+        _figure(doc, node, charts)
+        return
+    if node.tag in SKIP:
         return
     classes = node.classes
     if node.tag == "header" and "masthead" in classes:
@@ -312,7 +347,7 @@ def _block(doc, node) -> None:
                 _border(p, "bottom", size=8)
     else:
         for child in node.children:
-            _block(doc, child)
+            _block(doc, child, charts)
 
 
 # --- the document --------------------------------------------------------------------------------
@@ -384,8 +419,9 @@ def html_to_docx(html: str) -> bytes:
     for p in list(doc.paragraphs):
         p._element.getparent().remove(p._element)
     body = root.find("body") or root
+    charts = SVG_SOURCE.findall(html)
     for child in body.children:
-        _block(doc, child)
+        _block(doc, child, charts)
     props = doc.core_properties
     title = root.find("title")
     props.title = _clean("".join(text_of(c, breaks=False) for c in title.children) if title else "")[:250]

@@ -93,7 +93,7 @@ def dashboard(actor: Actor, today: dt.date | None = None, *, plan: Plan | None =
             "extensions": _pending_extensions(visible),
         },
         "actions": actions,
-        "chart": action_progress_chart(actions),
+        "chart": action_progress_chart(actions, prefix="dash"),
         "most_overdue": _most_overdue(where, t, calendar),
         "indicators": indicators,
     }

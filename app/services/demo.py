@@ -87,7 +87,7 @@ def demo_users() -> list[DemoUser]:
         DemoUser("lead1", "行动一专班", "负责人", TASK_FORCE_LEAD, task_force, "行动一专班负责人"),
         DemoUser("worker1", "经办人", "一", CASEWORKER, worker1_department, f"经办人（{worker1_department}）"),
         DemoUser("worker2", "经办人", "二", CASEWORKER, worker2_department, f"经办人（{worker2_department}）"),
-        DemoUser("leader", "区", "领导", LEADER, None, "区领导（只读）"),
+        DemoUser("leader", "区", "领导", LEADER, None, "区领导（查阅，作领导批示，签发公文）"),
     ]
 
 

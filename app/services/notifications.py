@@ -142,8 +142,10 @@ def compose(
     comment: str | None = None,
     new_deadline: dt.date | None = None,
     approved: bool | None = None,
+    path: str | None = None,
 ) -> tuple[str, str]:
-    """The Chinese title and body of a notification about `case`."""
+    """The Chinese title and body of a notification about `case`; the link opens `path`
+    (default the case page — a problem's addressee, who may not see the case, gets its page)."""
     name = _short(case.title)
     title = _title(kind, name, days, milestone, new_deadline, approved)
     lines = [
@@ -160,7 +162,7 @@ def compose(
         lines.append(gettext(closing))
     base = (current_app.config.get("MAIL_LINK_BASE_URL") or "").rstrip("/")
     if base:
-        lines.append(gettext("Open: %(url)s", url=f"{base}/caseview/show/{case.id}"))
+        lines.append(gettext("Open: %(url)s", url=base + (path or f"/caseview/show/{case.id}")))
     return title[:200], "\n".join(lines)
 
 

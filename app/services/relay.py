@@ -184,6 +184,9 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
         if event.kind == outbox.PROBLEM_RAISED:
             addressees = _caseworkers(row.department_id) if row.department_id else leader_user_ids()
             kind, to = "problem", set(addressees) | office_user_ids()
+            # The link opens the problem's own page, as the in-app notification does: the
+            # addressed unit may not see the case (its page would be 404 for it).
+            fields["path"] = f"/caseedit/{case.id}/problem/{row.id}"
         else:
             kind, to = "problem_solved", _caseworkers_and_owner(case) | {row.created_by_id}
     elif event.kind == outbox.RECTIFICATION_ASSIGNED:

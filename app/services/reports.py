@@ -34,7 +34,7 @@ from app.reports.casefile import task_force_of
 from app.reports.coverage import check_typed
 from app.services.after_commit import send_task_now
 from app.services.case_base import CaseNotFound, case_facts, get_visible_case
-from app.services.documents import deliver_issued, document_json
+from app.services.documents import deliver_issued, document_json, take_number
 from app.services.plan_scope import default_plan, in_scope, plan_clause
 from workflows import report_kinds
 from workflows.errors import DomainError
@@ -230,6 +230,11 @@ def request_report(actor: Actor, kind, *, period=None, case_id=None, options=Non
             # A task-force lead's notice is issued by the task force, not the office.
             report.options = {**options, "issuer": task_force_of(case)}
     db.session.add(report)
+    if KINDS[kind].numbering == Numbering.REQUEST:
+        # A notice is issued when requested: its number comes from the register now.
+        report.created_at = utcnow()
+        db.session.flush()
+        notice_number(report, case)
     db.session.commit()
     send_task_now(GENERATE_TASK, report.id)
     return report
@@ -360,7 +365,7 @@ def subject_of(report: Report) -> dict:
         raise ReportNotFound()
     as_of = local_day(report.created_at)
     if KINDS[report.kind].numbering == Numbering.REQUEST:
-        options["number"] = notice_number(report)
+        options["number"] = notice_number(report, case)
         if options.get("issuer_action_id"):
             from app.reports.casefile import task_force_of
 
@@ -368,13 +373,20 @@ def subject_of(report: Report) -> dict:
     return {"case": case, "as_of": as_of, "options": options}
 
 
-def notice_number(report: Report) -> int:
-    """The report's number within its year, in the order its kind's reports were requested."""
-    year = local_day(report.created_at).year
-    earlier = db.session.scalars(
-        select(Report.created_at).where(Report.kind == report.kind, Report.id <= report.id)
-    )
-    return sum(1 for created in earlier if local_day(created).year == year)
+def notice_register_key(report: Report) -> str:
+    """The register's subject of a requested notice: the request itself (one number each)."""
+    return f"report:{report.id}"
+
+
+def notice_number(report: Report, case: Case) -> str:
+    """The notice's 发文字号 from the register (its series: 鹤督办 × year of the request).
+
+    Taken when the notice is requested and kept for every re-rendering; never reused, even
+    when the report row is deleted (the register row stays). A notice requested before the
+    register numbered notices takes its number the first time it is rendered again.
+    """
+    return take_number(report.kind, notice_register_key(report), local_day(report.created_at),
+                       case.plan, report.id).text
 
 
 # --- schedule -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from app.clock import local_day, local_today, utcnow
 from app.extensions import db
+from app.formatting import local_datetime
 from app.models import Department, Report, TaskForceReport, user_department
 from app.security import TASK_FORCE_LEAD
 from app.services.case_base import transaction
@@ -27,13 +28,17 @@ from workflows.task_force_reports import (
     FIELDS,
     NOTIFICATION_KIND,
     NotATaskForce,
+    OverviewForbidden,
     check_write,
     clean_texts,
     due_date,
+    may_overview,
+    may_read,
+    may_write,
     open_periods,
+    reminder_due,
     report_kind,
     report_period,
-    reminder_due,
     timeliness,
 )
 from workflows.vocabulary import Actor, Role
@@ -133,6 +138,60 @@ def get_one(actor: Actor, period_key, department_id=None) -> dict:
     department = _task_force(actor, department_id)
     check_write(actor, department.id, period=period, report_locked=False)
     return as_json(submission(period, department.id), period, department)
+
+
+# --- the office's overview: who has reported ----------------------------------------------------
+
+
+def _person(user: User | None) -> str:
+    if user is None:
+        return ""
+    return f"{user.last_name or ''}{user.first_name or ''}".strip() or user.username
+
+
+def overview(actor: Actor, period_key=None, today: dt.date | None = None) -> list[dict]:
+    """For the office and the leaders: each period (the running and the just-ended dekad and
+    month, or the one asked for), every action task force — 已按时报送 / 逾期报送 / 未报送, when,
+    by whom — and the counts. Others: OverviewForbidden (403)."""
+    if not may_overview(actor):
+        raise OverviewForbidden()
+    today = today or local_today()
+    periods = [report_period(period_key)] if period_key not in (None, "") else open_periods(today)
+    departments = task_forces()
+    found = {}
+    for row, user in db.session.execute(
+            select(TaskForceReport, User).outerjoin(User, User.id == TaskForceReport.submitted_by_id)
+            .where(TaskForceReport.period_key.in_([p.key for p in periods]))):
+        found[(row.kind, row.period_key, row.department_id)] = (row, user)
+    blocks = []
+    for period in periods:
+        rows, counts = [], {"on_time": 0, "late": 0, "missing": 0, "not_due": 0}
+        for department in departments:
+            row, user = found.get((report_kind(period), period.key, department.id), (None, None))
+            when = timeliness(period, local_day(row.submitted_at) if row else None, today)
+            counts[when.status] += 1
+            rows.append({"department_id": department.id, "department": department.name,
+                         "status": when.status, "submitted": row is not None,
+                         "submitted_at": local_datetime(row.submitted_at) if row else "",
+                         "submitted_by": _person(user)})
+        blocks.append({"period_key": period.key, "period": period.label_zh, "kind": report_kind(period),
+                       "due_date": due_date(period).isoformat(), "running": period.start <= today <= period.end,
+                       "rows": rows, "counts": counts, "report_locked": report_locked(period)})
+    return blocks
+
+
+def read_one(actor: Actor, period_key, department_id) -> dict:
+    """One task force's submission to read: the office, the leaders, its own lead (403 others)."""
+    period = report_period(period_key)
+    department = _task_force(actor, department_id)
+    if not may_read(actor, department.id):
+        raise OverviewForbidden()
+    row = submission(period, department.id)
+    out = as_json(row, period, department)
+    out["submitted_by"] = _person(db.session.get(User, row.submitted_by_id)) if row and row.submitted_by_id else ""
+    out["submitted_at_local"] = local_datetime(row.submitted_at) if row else ""
+    out["may_write"] = may_write(actor, department.id)
+    return out
 
 
 # --- the report, the evaluation --------------------------------------------------------------

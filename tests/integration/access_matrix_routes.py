@@ -301,6 +301,8 @@ ENDPOINTS = {
     "TaskForceReportApi.get_list",
     "TaskForceReportApi.put",
     "TaskForceReportView.index",
+    "TaskForceReportView.overview",  # the office and the leaders (service: may_overview), else 403
+    "TaskForceReportView.show",  # one submission: office, leaders, its own lead (may_read), else 403
     "TaskForceReportView.save",
     "ToAcceptView.action",
     "ToAcceptView.action_post",

@@ -199,3 +199,37 @@ def test_the_addressed_unit_opens_its_notification_on_the_problem_page_and_answe
     client.get("/logout/")
     login(client, "worker2")
     assert client.get(f"/caseedit/{case_id}/problem/{pid + 1}").status_code == 404
+
+
+def test_the_problem_mail_links_to_the_problem_page_the_addressed_unit_may_open(
+        isolated_app, send_any_time, iclient, iapi, smtp_server, monkeypatch):
+    """The e-mail (a real SMTP server) links where the in-app notification goes: the problem's
+    page — the addressed unit does not see the case, its page would be 404."""
+    from app.clock import local_today
+    from app.extensions import db
+    from app.models import Department
+    from app.services.relay import relay_pending
+    from tests.integration.fixtures_timers import at_shanghai
+
+    monkeypatch.setitem(isolated_app.config, "MAIL_LINK_BASE_URL", "https://duban.example")
+    timers = send_any_time
+    case_id = timers.worker1_cases()[0]
+    unit = scalar(isolated_app, select(Department.id).where(Department.name == WORKER2_DEPARTMENT))
+    answer = iclient.post(f"/api/v1/case/{case_id}/problem", json={"text": "管线迁改需科技局配合", "department_id": unit},
+                          headers=iapi("worker1"))
+    assert answer.status_code in (200, 201), answer.get_json()
+    pid = answer.get_json()["result"]["id"]
+    with isolated_app.app_context():
+        relay_pending()
+        db.session.remove()
+    smtp_server.clear()
+    timers.call("app.services.delivery:deliver_pending", at_shanghai(local_today().isoformat(), "10:00"))
+    mails = [m for m in smtp_server.messages if m["To"] == "worker2@duban.local"]
+    assert len(mails) == 1 and "难点" in mails[0]["Subject"]
+    body = mails[0].get_content()
+    link = f"https://duban.example/caseedit/{case_id}/problem/{pid}"
+    assert link in body and "/caseview/show/" not in body
+    # The addressed unit opens it (the case page stays hidden from it).
+    login(iclient, "worker2")
+    assert iclient.get(link.removeprefix("https://duban.example")).status_code == 200
+    assert iclient.get(f"/caseview/show/{case_id}").status_code == 404

@@ -150,3 +150,46 @@ def test_libreoffice_opens_the_docx_with_the_same_text(app, report_progress, tmp
     assert_in_order(paragraphs, ours, "WeasyPrint")
     for fact in ("鹤督查〔2024〕6号", "2024年7月1日", paragraphs[2]):
         assert fact in office_text and fact in ours
+
+
+def test_the_bulletin_docx_carries_each_chart_as_a_picture_and_opens_in_libreoffice(app, report_progress, tmp_path):
+    """One picture per chart of the PDF (the SVG as the PDF draws it), its caption below it."""
+    from PIL import Image
+
+    from app.extensions import db
+    from app.reports import report_html
+    from app.services.plans import latest_plan
+    from workflows.periods import parse_period
+
+    with app.app_context():
+        try:
+            html = report_html("monthly", period=parse_period("2024-06"), plan=latest_plan(), options={})
+        finally:
+            db.session.remove()
+    charts = re.findall(r"<svg\b", html)
+    captions = [squeeze(c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", html, re.S)]
+    assert charts and len(captions) == len(charts)
+    pdf, data = render_both(app, "monthly", period="2024-06")
+    document = docx.Document(io.BytesIO(data))
+    shapes = document.inline_shapes
+    assert len(shapes) == len(charts)
+    for shape in shapes:
+        assert abs(shape.width.mm - 156) < 0.5  # the chart's printed width, the type area
+        blob = document.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+        with Image.open(io.BytesIO(blob)) as image:
+            assert image.format == "PNG" and image.width >= 1200
+            ink = sum(image.convert("L").histogram()[:200])  # pixels darker than 200 of 255
+            assert ink > image.width * image.height * 0.03, "the picture shows the chart"
+    paragraphs = docx_paragraphs(data)
+    for caption in captions:
+        assert caption in paragraphs
+    assert_in_order(paragraphs, squeeze(pdftotext(pdf)), "monthly")
+    if not _writer_available(tmp_path):
+        pytest.skip("LibreOffice Writer is not installed (Debian: libreoffice-writer-nogui)")
+    (tmp_path / "月通报.docx").write_bytes(data)
+    converted = _convert(tmp_path / "月通报.docx", tmp_path)
+    assert converted is not None
+    listed = subprocess.run(["pdfimages", "-list", str(converted)], capture_output=True, text=True,
+                            check=True).stdout.splitlines()[2:]
+    assert len(listed) >= len(charts), "LibreOffice lays out every chart picture"
+    assert_in_order(paragraphs, squeeze(pdftotext(converted.read_bytes())), "LibreOffice")

@@ -44,3 +44,12 @@ def test_demo_users_are_not_created_in_production(app):
         app.config["ENV_NAME"] = "test"
     assert result.exit_code == 1
     assert "生产环境不创建演示用户" in result.output
+
+
+def test_the_login_list_says_what_the_leader_may_do(app, restored_db):
+    """scripts/run prints `flask demo`'s list: the leader is not read-only (领导批示, 签发)."""
+    result = app.test_cli_runner().invoke(args=["demo", "--users-only"])
+    assert result.exit_code == 0, result.output
+    line = next(row for row in result.output.splitlines() if row.strip().startswith("leader"))
+    assert "只读" not in result.output
+    assert "领导批示" in line and "签发" in line

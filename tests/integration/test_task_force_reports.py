@@ -239,3 +239,82 @@ def test_a_scheme_with_the_deduction_takes_points_for_late_and_missing_submissio
     ]), db.session.commit()))
     score, facts = deduction()
     assert score == -1.5 and sum("逾期报送" in f for f in facts) == 1 and len(facts) == 3
+
+
+def _overview_rows(page: str) -> dict[tuple[str, int], tuple[str, str, str]]:
+    """(period, task force) → (status word, when, link) as the overview page shows them."""
+    import re
+
+    rows = {}
+    for block in page.split('class="panel panel-default task-force-period" data-period="')[1:]:
+        period = block.split('"', 1)[0]
+        for department, status, when, link in re.findall(
+                r'<tr [^>]*data-department="(\d+)" data-status="\w+">\s*<td>[^<]*</td>\s*'
+                r'<td class="status">([^<]*)</td>\s*<td class="when">([^<]*)</td>.*?href="([^"]+)"', block, re.S):
+            rows[(period, int(department))] = (status, when, link)
+    return rows
+
+
+def test_the_office_and_the_leaders_see_who_has_reported(app, fresh_db, client, api):
+    from app.clock import local_today
+    from app.models import TaskForceReport
+    from workflows.periods import Period, PeriodKind
+
+    today = local_today()
+    running = Period.containing(PeriodKind.DEKAD, today)
+    ended = running.previous()
+    month = Period.containing(PeriodKind.MONTH, today)
+    first, second, third = task_force(app, 1), task_force(app, 2), task_force(app, 3)
+    # The first task force wrote for the ended dekad after its due date (late), the second on
+    # time (backdated to the last day), the third not at all; the first wrote for the running one.
+    for user, department, period in (("lead1", first, ended), ("office", second, ended), ("lead1", first, running)):
+        body = {**TEXTS, **({"department_id": department} if user == "office" else {})}
+        assert client.put(f"/api/v1/task_force_report/{period.key}", json=body, headers=api(user)).status_code == 200
+    on_time = dt.datetime.combine(ended.end, dt.time(2, 0))  # 10:00 in Shanghai, stored in UTC
+    _run(app, lambda db: (db.session.execute(update(TaskForceReport).where(
+        TaskForceReport.department_id == second).values(submitted_at=on_time)), db.session.commit()))
+
+    login(client, "office")
+    page = client.get("/task-force-reports/overview")
+    text = html(page)
+    assert "专班报送情况" in text and ended.label_zh in text and running.label_zh in text and month.label_zh in text
+    rows = _overview_rows(text)
+    status = {key: word for key, (word, _when, _link) in rows.items()}
+    assert status[(ended.key, first)] == "逾期报送"
+    assert status[(ended.key, second)] == "已报送"
+    assert status[(ended.key, third)] == "未报送（已逾期）"
+    assert status[(running.key, first)] == "已报送"
+    assert status[(running.key, second)] == "未报送（未到截止日）"
+    assert rows[(ended.key, second)][1] == f"{ended.end.isoformat()} 10:00"  # when, in local time
+    assert rows[(ended.key, third)][1] == "—"
+    # Every action task force is listed for every period shown.
+    assert len({d for _p, d in rows}) == 8 and len(rows) == 8 * len({p for p, _d in rows})
+    assert "按时报送1个，逾期报送1个，未报送6个" in text
+
+    # The link opens the submission (the office and the leaders read it; its own lead too).
+    link = rows[(ended.key, second)][2]
+    assert link == f"/task-force-reports/{ended.key}/{second}"
+    leader = app.test_client()
+    login(leader, "leader")
+    assert "专班报送情况" in html(leader.get("/task-force-reports/overview"))
+    shown = html(leader.get(link))
+    assert TEXTS["difficulties"] in shown and "已报送" in shown and f"{ended.end.isoformat()} 10:00" in shown
+    assert "该专班本期尚未报送" in html(leader.get(f"/task-force-reports/{ended.key}/{third}"))
+    # Any dekad or month on request.
+    assert _overview_rows(html(client.get("/task-force-reports/overview?period=2024-06-D2")))[
+        ("2024-06-D2", first)][0] == "未报送（已逾期）"
+
+    # Server-side: a task-force lead or a caseworker does not see the overview (403, in Chinese),
+    # nor another task force's submission; the lead reads its own.
+    lead, worker = app.test_client(), app.test_client()
+    login(lead, "lead1")
+    login(worker, "worker1")
+    for who in (lead, worker):
+        refused = who.get("/task-force-reports/overview")
+        assert refused.status_code == 403 and "只有督查室和区领导" in refused.get_data(as_text=True)
+        assert who.get(f"/task-force-reports/{ended.key}/{second}").status_code == 403
+    assert TEXTS["highlights"] in html(lead.get(f"/task-force-reports/{ended.key}/{first}"))
+    assert lead.get(f"/task-force-reports/{ended.key}/999999").status_code == 404
+    # The menu entry (报告 → 专班报送情况) is the office's and the leaders'.
+    assert 'href="/task-force-reports/overview"' in html(leader.get("/task-force-reports/"))
+    assert "专班报送情况" not in html(lead.get("/task-force-reports/"))
