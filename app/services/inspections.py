@@ -138,6 +138,16 @@ def inspection_for(inspection_id, actor: Actor) -> Inspection:
     return row
 
 
+def form_choices(actor: Actor) -> tuple[list[Action], list[Department]]:
+    """The form's choices: the actions of the actor's plan and the units that can lead a case."""
+    plan = default_plan(actor)
+    actions = list(db.session.scalars(
+        select(Action).where(Action.plan_id == plan.id).order_by(Action.index))) if plan is not None else []
+    units = list(db.session.scalars(
+        select(Department).where(Department.kind.in_(LEAD_DEPARTMENT_KINDS)).order_by(Department.name)))
+    return actions, units
+
+
 def finding_of_case(case_id: int) -> Finding | None:
     """The finding a rectification case comes from (None: not a rectification case)."""
     return db.session.scalar(select(Finding).where(Finding.case_id == case_id))

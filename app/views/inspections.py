@@ -9,17 +9,12 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as __
 from flask_babel import lazy_gettext as _
-from sqlalchemy import select
 
 from app.clock import local_today
 from app.errors import translate
-from app.extensions import db
 from app.labels import STATE_LABELS, label
-from app.models import Action, Department
 from app.security import current_actor
 from app.services import inspections
-from app.services.case_base import LEAD_DEPARTMENT_KINDS
-from app.services.plan_scope import default_plan
 from workflows.errors import DomainError
 from workflows.inspections import MAX_FINDING, MAX_INSPECTORS, MAX_SUBJECT
 from workflows.permissions import can_record_inspection, can_see_inspections
@@ -85,11 +80,7 @@ class InspectionView(BaseView):
         return redirect(url_for("InspectionView.show", pk=row.id))
 
     def _form(self, values: dict, status: int = 200):
-        plan = default_plan(current_actor())
-        actions = list(db.session.scalars(select(Action).where(Action.plan_id == plan.id).order_by(Action.index))) \
-            if plan is not None else []
-        units = list(db.session.scalars(
-            select(Department).where(Department.kind.in_(LEAD_DEPARTMENT_KINDS)).order_by(Department.name)))
+        actions, units = inspections.form_choices(current_actor())
         rows = list(values.get("findings") or [])
         rows += [{}] * max(0, FORM_ROWS - len(rows))
         return self.render_template(
