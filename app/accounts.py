@@ -142,7 +142,7 @@ def authenticate(sm, original, username, password):
     assert isinstance(user, User)
     state = state or _state(user.id)
     state.failures, state.locked_until = 0, None
-    audit("login", user.username, "API" if request.path.startswith("/api/") else "")
+    audit("login", user.username, "接口登录" if request.path.startswith("/api/") else "")
     db.session.commit()
     if not request.path.startswith("/api/"):
         session[SESSION_STAMP] = state.stamp
