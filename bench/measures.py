@@ -243,6 +243,9 @@ def measures(b: Bench) -> Iterator[tuple[str, Callable, Callable | None, float |
     # list page costs above this is the list's own work; this much is Flask-AppBuilder's.
     yield ("floor: FAB list page of the 16 actions, office", b.get("office", "/actionview/list/"),
            lambda: b.sql("SELECT id, index, title, subtitle, lead_department_id FROM action"), None)
+    # The API's floor: token, permissions and JSON over the 16 actions.
+    yield ("floor: API list of the 16 actions, office", b.get("office", "/api/v1/action/", api=True),
+           lambda: b.sql("SELECT id, index, title, subtitle, lead_department_id FROM action"), None)
     yield ("case list page, office", b.get("office", "/caseview/list/"),
            lambda: b.sql(_list()), 3)
     yield ("case list page, caseworker", b.get("worker1", "/caseview/list/"),
@@ -266,12 +269,53 @@ def measures(b: Bench) -> Iterator[tuple[str, Callable, Callable | None, float |
            lambda: b.sql(_list(MINE, order="id", limit=100), b.mine()), 3)
 
     def case_rows():
-        b.sql('SELECT * FROM "case" WHERE id = %s', (b.page_case,))
-        b.sql("SELECT * FROM case_history WHERE case_id = %s ORDER BY at, id", (b.page_case,))
+        # Every row the case page shows, one SELECT each, as a hand-written page would read
+        # them: the case with its action and unit, partners, milestones, indicators, requests
+        # for more time, instructions, problems, inspection findings, progress with its files
+        # and indicator figures, and the history.
+        case = (b.page_case,)
+        b.sql('SELECT c.*, a.title, d.name FROM "case" c JOIN action a ON a.id = c.action_id '
+              "JOIN department d ON d.id = c.lead_department_id WHERE c.id = %s", case)
+        for statement in (
+            "SELECT d.id, d.name FROM case_partner p JOIN department d ON d.id = p.department_id "
+            "WHERE p.case_id = %s",
+            "SELECT * FROM milestone WHERE case_id = %s ORDER BY due_date",
+            "SELECT * FROM indicator WHERE case_id = %s ORDER BY position",
+            "SELECT * FROM extension_request WHERE case_id = %s",
+            "SELECT * FROM instruction WHERE case_id = %s",
+            "SELECT * FROM problem WHERE case_id = %s",
+            "SELECT * FROM finding WHERE case_id = %s",
+            "SELECT * FROM progress_update WHERE case_id = %s ORDER BY created_at",
+            "SELECT * FROM evidence_file WHERE case_id = %s",
+            "SELECT a.* FROM indicator_actual a JOIN progress_update u ON u.id = a.progress_update_id "
+            "WHERE u.case_id = %s",
+            "SELECT * FROM case_history WHERE case_id = %s ORDER BY at, id",
+        ):
+            b.cursor.execute(statement, case)
+            b.cursor.fetchall()
+        b.raw.commit()
+
+    def case_detail_rows():
+        # The API's detail: the case with its action and unit, partners, milestones (the
+        # light), sub-tasks' percent (the rolled-up percent), whether it has evidence (the
+        # transitions the caller may fire).
+        case = (b.page_case,)
+        for statement in (
+            'SELECT c.*, a.title, d.name FROM "case" c JOIN action a ON a.id = c.action_id '
+            "JOIN department d ON d.id = c.lead_department_id WHERE c.id = %s",
+            "SELECT d.id, d.name FROM case_partner p JOIN department d ON d.id = p.department_id "
+            "WHERE p.case_id = %s",
+            "SELECT * FROM milestone WHERE case_id = %s ORDER BY due_date",
+            'SELECT id, percent_done, weight FROM "case" WHERE parent_id = %s',
+            "SELECT EXISTS (SELECT 1 FROM evidence_file WHERE case_id = %s)",
+        ):
+            b.cursor.execute(statement, case)
+            b.cursor.fetchall()
+        b.raw.commit()
 
     yield ("case page, office", b.get("office", f"/caseview/show/{b.page_case}"), case_rows, 3)
     yield ("API case detail, office", b.get("office", f"/api/v1/case/{b.page_case}", api=True),
-           lambda: b.sql('SELECT * FROM "case" WHERE id = %s', (b.page_case,)), 3)
+           case_detail_rows, 3)
     yield ("API case history, office", b.get("office", f"/api/v1/case/{b.page_case}/history", api=True),
            lambda: b.sql("SELECT * FROM case_history WHERE case_id = %s ORDER BY at, id", (b.page_case,)), 3)
     yield ("dashboard, office", b.get("office", "/dashboard/"), lambda: _dashboard_sql(b), 3)

@@ -192,6 +192,20 @@ def get_visible_case(case_id: int, actor: Actor, *, for_update: bool = False) ->
     return case
 
 
+def ensure_case_visible(case_id: int, actor: Actor) -> int:
+    """The case's id if `actor` may see it, else CaseNotFound: one SELECT of the id, for
+    callers that only need the check (a case's history, an evidence download), not the case
+    with its eagerly loaded partners, milestones and indicators."""
+    try:
+        case_id = int(case_id)
+    except (TypeError, ValueError):
+        raise CaseNotFound() from None
+    found = db.session.scalar(select(Case.id).where(Case.id == case_id, visible_cases_clause(actor)))
+    if found is None:
+        raise CaseNotFound()
+    return found
+
+
 def actor_name(actor: Actor) -> str:
     """The name history shows for an actor: the user's full name, else the username."""
     if actor.user_id is None:

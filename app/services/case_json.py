@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from app.labels import HISTORY_KIND_LABELS, STATE_LABELS, TRANSITION_LABELS, label
 from app.models import CaseHistory, ProgressUpdate
-from app.services.case_base import get_visible_case
+from app.services.case_base import ensure_case_visible
 from app.services.cases import history_of, history_summary, to_local
 from workflows.vocabulary import Actor
 
 
 def history_json(case_id: int, actor: Actor) -> list[dict]:
     """The case's history as JSON-ready dicts, oldest first (CaseNotFound if not visible)."""
-    get_visible_case(case_id, actor)
-    return [history_entry_json(e) for e in history_of(int(case_id))]
+    return [history_entry_json(e) for e in history_of(ensure_case_visible(case_id, actor))]
 
 
 def history_entry_json(entry: CaseHistory) -> dict:

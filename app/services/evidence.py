@@ -22,7 +22,7 @@ from app.services.case_base import (
     FileEmpty,
     FileTooLarge,
     FileTypeRefused,
-    get_visible_case,
+    ensure_case_visible,
 )
 from workflows.errors import N_
 from workflows.vocabulary import Actor
@@ -124,7 +124,7 @@ def open_evidence(
     if row is None or (case_id is not None and row.case_id != int(case_id)):
         raise EvidenceNotFound()
     try:
-        get_visible_case(row.case_id, actor)
+        ensure_case_visible(row.case_id, actor)
     except CaseNotFound:
         raise EvidenceNotFound() from None
     path = evidence_folder() / row.stored_name
