@@ -253,7 +253,25 @@ class DubanSecurityManager(SecurityManager):
         return (permission_name, view_name) in memoized(("public_permissions",), self._public_pairs)
 
     def _public_pairs(self) -> frozenset:
-        return frozenset((p.permission.name, p.view_menu.name) for p in self.get_public_permissions())
+        # One joined SELECT of the names, not the role and then its permission views.
+        from flask_appbuilder.security.sqla.models import (
+            Permission,
+            PermissionView,
+            ViewMenu,
+            assoc_permissionview_role,
+        )
+        from sqlalchemy import select
+
+        rows = self.session.execute(
+            select(Permission.name, ViewMenu.name)
+            .join(PermissionView, PermissionView.permission_id == Permission.id)
+            .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
+            .join(assoc_permissionview_role,
+                  assoc_permissionview_role.c.permission_view_id == PermissionView.id)
+            .join(self.role_model, self.role_model.id == assoc_permissionview_role.c.role_id)
+            .where(self.role_model.name == self.auth_role_public)
+        ).all()
+        return frozenset((permission, view) for permission, view in rows)
 
     def on_user_logout(self, user) -> None:
         from app import accounts

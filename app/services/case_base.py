@@ -22,6 +22,7 @@ from datetime import date, datetime
 
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import exists, select
+from sqlalchemy.orm import lazyload
 
 from app.access import visible_cases_clause
 from app.extensions import db
@@ -167,8 +168,13 @@ def case_facts(case: Case, *, has_evidence: bool | None = None) -> CaseFacts:
     )
 
 
-def get_visible_case(case_id: int, actor: Actor, *, for_update: bool = False) -> Case:
+def get_visible_case(
+    case_id: int, actor: Actor, *, for_update: bool = False, with_collections: bool = True
+) -> Case:
     """The case if `actor` may see it (row locked when asked), else CaseNotFound.
+
+    with_collections=False leaves its milestones and indicators to load when first used
+    (an act that does not read them saves their two SELECTs).
 
     The lock is FOR NO KEY UPDATE: two acts on one case still wait for each other (one
     winner), but inserting a row that references the case (history, outbox, notification:
@@ -186,6 +192,8 @@ def get_visible_case(case_id: int, actor: Actor, *, for_update: bool = False) ->
         query = query.with_for_update(of=Case, key_share=True).execution_options(
             populate_existing=True
         )
+    if not with_collections:
+        query = query.options(lazyload(Case.milestones), lazyload(Case.indicators))
     case = db.session.scalars(query).unique().first()
     if case is None:
         raise CaseNotFound()

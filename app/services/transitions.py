@@ -51,7 +51,7 @@ def apply_transition(
         raise UnknownTransition(str(transition))
     rule = TRANSITIONS[transition]
     with transaction():
-        case = get_visible_case(case_id, actor, for_update=True)
+        case = get_visible_case(case_id, actor, for_update=True, with_collections=False)
         check_version(case, version)
         if comment is not None and not isinstance(comment, str):
             raise InvalidInput(N_("Text fields must be text."))
