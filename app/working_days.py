@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CalendarOverride
+from app.request_memo import memoized
 from app.settings import get_setting
 from workflows.calendar import WorkingDayCalendar
 
@@ -18,7 +19,12 @@ OFFICE_YEARS_KEY = "calendar.office_years"
 
 
 def current_calendar() -> WorkingDayCalendar:
-    """The calendar with every override from the admin's CalendarOverride table."""
+    """The calendar with every override from the admin's CalendarOverride table (read once
+    per request: a list page asks for it for the light's thresholds and for its rows)."""
+    return memoized(("working_day_calendar",), _read_calendar)
+
+
+def _read_calendar() -> WorkingDayCalendar:
     overrides = {
         row.date: row.is_working_day for row in db.session.scalars(select(CalendarOverride))
     }

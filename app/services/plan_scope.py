@@ -84,9 +84,15 @@ def _actor(user_id: int | None) -> Actor | None:
     """The user's actor, for the organisations whose plans they work in (the cascade)."""
     if user_id is None:
         return None
+    from flask import g, has_app_context
     from flask_appbuilder.security.sqla.models import User
 
     from app.security import actor_for
+
+    # The request's own user: its actor is already built (current_actor), with its departments.
+    known = g.get("duban_actor") if has_app_context() else None
+    if known is not None and known.user_id == user_id:
+        return known
 
     return actor_for(db.session.get(User, user_id))
 
