@@ -443,10 +443,10 @@ def test_a_quiet_case_is_outside_the_window():
 
 
 def test_dates_the_calendar_does_not_know_are_in_the_window_or_stop_it():
+    from workflows.calendar import known_years
     from workflows.reminders import due_window
 
-    calendar = WorkingDayCalendar()
-    last = D(f"{max(calendar_years())}-12-31")
+    last = D(f"{max(known_years())}-12-31")
     # Within the due-soon reach of the last known year's end: every case raises, so does the window.
     on = CAL.add_working_days(last, -3)
     with pytest.raises(UnknownCalendarYear):
@@ -454,7 +454,7 @@ def test_dates_the_calendar_does_not_know_are_in_the_window_or_stop_it():
     with pytest.raises(UnknownCalendarYear):
         due_notifications(make_case("2030-01-01"), on, RULES, CAL)
     # Earlier: a submission or a milestone in an unknown year raises, and is selected.
-    on = D(f"{max(calendar_years())}-06-15")
+    on = D(f"{max(known_years())}-06-15")
     on = on if CAL.is_working_day(on) else CAL.next_working_day(on)
     window = due_window(on, RULES, CAL)
     future = replace(make_case("2099-06-01", State.SUBMITTED), submitted_at=last + timedelta(days=40))
@@ -463,9 +463,3 @@ def test_dates_the_calendar_does_not_know_are_in_the_window_or_stop_it():
         with pytest.raises(UnknownCalendarYear):
             due_notifications(case, on, RULES, CAL)
         assert window.may_be_due(case)
-
-
-def calendar_years():
-    from workflows.calendar import known_years
-
-    return known_years()
