@@ -279,9 +279,12 @@ def add_notifications(rows: Sequence[dict]) -> list[int]:
             }
         )
     created = []
-    for chunk in _chunks(values):  # stay far below PostgreSQL's 65,535 bind parameters
-        statement = dialect_insert(Notification).values(chunk)
-        created += db.session.scalars(statement.on_conflict_do_nothing().returning(Notification.id))
+    # One statement compiled once and sent in batches (SQLAlchemy's insertmanyvalues), not a
+    # VALUES list compiled per chunk: a reminder tick's 4,000 rows took 1.5 s to compile.
+    table = Notification.__table__
+    statement = dialect_insert(table).on_conflict_do_nothing().returning(table.c.id)
+    for _keys, group in _by_keys(values):
+        created += db.session.scalars(statement, group)
     if created and _plan_deliveries(created, prefs):
         enqueue_after_commit(DELIVER_TASK)
     return created
@@ -328,8 +331,9 @@ def _plan_deliveries(notification_ids: list[int], prefs: dict) -> int:
     rows += _webhook_deliveries(notes)
     if not rows:
         return 0
-    for chunk in _chunks(rows):
-        db.session.execute(dialect_insert(NotificationDelivery).values(chunk).on_conflict_do_nothing())
+    statement = dialect_insert(NotificationDelivery.__table__).on_conflict_do_nothing()
+    for _keys, group in _by_keys(rows):
+        db.session.execute(statement, group)
     return len(rows)
 
 
@@ -355,6 +359,14 @@ def _members_of_digest_departments(user_ids) -> set[int]:
             .where(Department.daily_digest.is_(True), user_department.c.user_id.in_(list(user_ids)))
         )
     )
+
+
+def _by_keys(rows: list[dict]):
+    """Rows grouped by their set of keys (an executemany needs the same columns in each)."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(sorted(row))].append(row)
+    return groups.items()
 
 
 def _chunks(rows: list, size: int = 1000):

@@ -321,7 +321,7 @@ def run_reminders(at: dt.datetime) -> TickResult:
             _unknown_year(result, exc, case_id)
         window = None
     wanted = candidate_ids(window, rules) if window else None
-    facts, cases, milestones = case_reminder_facts(rules, wanted) if window else ([], {}, {})
+    facts, titles = case_reminder_facts(rules, wanted) if window else ([], {})
     result.cases = len(facts)
     due: list[DueNotification] = []
     for case_facts in facts:
@@ -331,8 +331,7 @@ def run_reminders(at: dt.datetime) -> TickResult:
             _unknown_year(result, exc, case_facts.case_id)
     result.due = len(due)
     # Compose and insert only what is not recorded yet (most of a day's ticks: nothing).
-    recorded = recorded_keys(wanted, day, due)
-    rows = [_row(d, cases[d.case_id], milestones, day, calendar) for d in due if _key(d) not in recorded]
+    rows = _new_rows(due, recorded_keys(wanted, day, due), titles, day, calendar)
     created = set(add_notifications(rows))
     # 专班报送: each task force is reminded before each brief and bulletin (counted apart)
     result.task_force_reminders = len(add_notifications(task_force_reports.reminder_rows(day, calendar)))
@@ -414,24 +413,20 @@ def open_case_ids() -> list[int]:
 
 def case_reminder_facts(
     rules: ReminderRules, wanted
-) -> tuple[list[CaseReminderFacts], dict[int, Case], dict[int, str]]:
+) -> tuple[list[CaseReminderFacts], dict[int, str]]:
     """CaseReminderFacts of the open cases among `wanted` (candidate_ids), with recipients.
 
-    Six statements whatever the number of cases: the cases (with action and lead department
-    joined), their open milestones, caseworkers, task-force leads, the office. Returns the
-    facts, the cases by id and the open milestones' titles by id (for the messages).
+    Five statements whatever the number of cases, columns only (no ORM objects): the cases,
+    their open milestones, caseworkers, task-force leads, the office. Returns the facts and
+    the open milestones' titles by id (for the messages).
     """
     zone = ZoneInfo(rules.timezone)
-    cases = list(
-        db.session.scalars(
-            select(Case)
-            .where(_open(), Case.id.in_(select(wanted.c.id)))
-            # Only the joined action and lead department: milestones come in one statement
-            # below (selectin would ask per 500 cases), indicators and partners are not read.
-            .options(raiseload(Case.milestones), raiseload(Case.indicators), raiseload(Case.partner_departments))
-            .order_by(Case.id)
-        )
-    )
+    cases = db.session.execute(
+        select(Case.id, Case.state, Case.deadline, Case.last_progress_at, Case.assigned_at,
+               Case.submitted_at, Case.lead_department_id, Case.owner_id, Case.action_id)
+        .where(_open(), Case.id.in_(select(wanted.c.id)))
+        .order_by(Case.id)
+    ).all()
     open_milestones: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
     titles: dict[int, str] = {}
     if cases:
@@ -462,7 +457,51 @@ def case_reminder_facts(
         )
         for c in cases
     ]
-    return facts, {c.id: c for c in cases}, titles
+    return facts, titles
+
+
+def _cases_to_write(case_ids: set[int]) -> dict[int, Case]:
+    """The cases whose new reminders are composed (with action and lead department joined)."""
+    ids = sorted(case_ids)
+    found: dict[int, Case] = {}
+    for start in range(0, len(ids), 5000):  # far below PostgreSQL's 65,535 bind parameters
+        found.update((c.id, c) for c in db.session.scalars(
+            select(Case).where(Case.id.in_(ids[start:start + 5000]))
+            # Nothing composed reads milestones, indicators or partners: never loaded per case.
+            .options(raiseload(Case.milestones), raiseload(Case.indicators), raiseload(Case.partner_departments))
+        ))
+    return found
+
+
+def _new_rows(due: list[DueNotification], recorded: set[tuple], titles: dict[int, str],
+              on: dt.date, calendar: WorkingDayCalendar) -> list[dict]:
+    """Notification rows for the due reminders not recorded yet; each text composed once for
+    all its recipients (it does not name them)."""
+    new = [d for d in due if _key(d) not in recorded]
+    cases = _cases_to_write({d.case_id for d in new}) if new else {}
+    texts: dict[tuple, tuple[str, str]] = {}
+    rows = []
+    for d in new:
+        milestone = titles.get(d.milestone_id) if d.milestone_id is not None else None
+        days = d.mark
+        if d.kind == "due_soon":
+            days = max(0, calendar.working_days_until(on, d.due_date))  # true count when catching up
+        text_key = (d.case_id, str(d.kind), days, milestone)
+        if text_key not in texts:
+            texts[text_key] = compose(str(d.kind), cases[d.case_id], days=days, milestone=milestone)
+        title, body = texts[text_key]
+        rows.append({
+            "case_id": d.case_id,
+            "kind": str(d.kind),
+            "recipient_id": d.recipient_id,
+            "due_date": d.due_date,
+            "day": d.day,
+            "milestone_key": d.milestone_id or 0,
+            "source_key": "",
+            "title": title,
+            "body": body,
+        })
+    return rows
 
 
 def _key(d: DueNotification) -> tuple:
@@ -495,27 +534,6 @@ def recorded_keys(wanted, on: dt.date, due: list[DueNotification]) -> set[tuple]
 
 def _local_date(value: dt.datetime | None, zone: ZoneInfo) -> dt.date | None:
     return value.replace(tzinfo=dt.UTC).astimezone(zone).date() if value else None
-
-
-def _row(d: DueNotification, case: Case, milestones: dict[int, str], on: dt.date,
-         calendar: WorkingDayCalendar) -> dict:
-    """A notification row for a due reminder, with its Chinese text."""
-    milestone = milestones.get(d.milestone_id) if d.milestone_id is not None else None
-    days = d.mark
-    if d.kind == "due_soon":
-        days = max(0, calendar.working_days_until(on, d.due_date))  # true count when catching up
-    title, body = compose(str(d.kind), case, days=days, milestone=milestone)
-    return {
-        "case_id": d.case_id,
-        "kind": str(d.kind),
-        "recipient_id": d.recipient_id,
-        "due_date": d.due_date,
-        "day": d.day,
-        "milestone_key": d.milestone_id or 0,
-        "source_key": "",
-        "title": title,
-        "body": body,
-    }
 
 
 def record_run(name: str, day: dt.date | None = None) -> None:
