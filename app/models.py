@@ -266,7 +266,8 @@ class Case(Model):
         Index("ix_case_deadline", "deadline"),
         # The reminder tick's due window (app/services/reminders.py candidate_ids).
         _partial("ix_case_open_deadline", "deadline", where=_OPEN_SQL),
-        _partial("ix_case_silent_progress", "last_progress_at", where=_WITH_CASEWORKER_SQL),
+        _partial("ix_case_silent_progress", "last_progress_at",
+                 where=f"{_WITH_CASEWORKER_SQL} AND last_progress_at IS NOT NULL"),
         _partial("ix_case_silent_assigned", "assigned_at",
                   where=f"{_WITH_CASEWORKER_SQL} AND last_progress_at IS NULL"),
         _partial("ix_case_waiting_submitted", "submitted_at", where="state = 'submitted'"),

@@ -19,7 +19,9 @@ WITH_CASEWORKER = "state IN ('assigned', 'in_progress')"
 # name, table, columns, WHERE (the same text on PostgreSQL and SQLite)
 INDEXES = (
     ("ix_case_open_deadline", "case", ["deadline"], OPEN),
-    ("ix_case_silent_progress", "case", ["last_progress_at"], WITH_CASEWORKER),
+    # NOT NULL: the cases never reported on are the next index's (else this one is scanned
+    # for "IS NULL", every case not yet accepted, due or not)
+    ("ix_case_silent_progress", "case", ["last_progress_at"], f"{WITH_CASEWORKER} AND last_progress_at IS NOT NULL"),
     ("ix_case_silent_assigned", "case", ["assigned_at"], f"{WITH_CASEWORKER} AND last_progress_at IS NULL"),
     ("ix_case_waiting_submitted", "case", ["submitted_at"], "state = 'submitted'"),
     ("ix_milestone_open_due", "milestone", ["due_date"], "done_at IS NULL"),
