@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -279,12 +279,8 @@ def add_notifications(rows: Sequence[dict]) -> list[int]:
             }
         )
     created = []
-    # One statement compiled once and sent in batches (SQLAlchemy's insertmanyvalues), not a
-    # VALUES list compiled per chunk: a reminder tick's 4,000 rows took 1.5 s to compile.
-    table = Notification.__table__
-    statement = dialect_insert(table).on_conflict_do_nothing().returning(table.c.id)
     for _keys, group in _by_keys(values):
-        created += db.session.scalars(statement, group)
+        created += db.session.scalars(_insert_new(Notification.__table__, group))
     if created and _plan_deliveries(created, prefs):
         enqueue_after_commit(DELIVER_TASK)
     return created
@@ -358,6 +354,30 @@ def _members_of_digest_departments(user_ids) -> set[int]:
             .join(Department, Department.id == user_department.c.department_id)
             .where(Department.daily_digest.is_(True), user_department.c.user_id.in_(list(user_ids)))
         )
+    )
+
+
+def _insert_new(table, rows: list[dict]):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id of `rows` (all with the same keys).
+
+    On PostgreSQL one short statement over one array per column (unnest): a VALUES list of a
+    reminder tick's 4,000 rows cost 1.5 s to compile and as much again for psycopg to parse
+    its 48,000 placeholders. Elsewhere (SQLite) a VALUES list.
+    """
+    columns = sorted(rows[0])
+    if db.session.get_bind().dialect.name != "postgresql":
+        return sqlite.insert(table).values(rows).on_conflict_do_nothing().returning(table.c.id)
+    arrays = [
+        cast(bindparam(f"{c}_values", [row[c] for row in rows], type_=postgresql.ARRAY(table.c[c].type)),
+             postgresql.ARRAY(table.c[c].type))
+        for c in columns
+    ]
+    source = func.unnest(*arrays).table_valued(*columns).render_derived()
+    return (
+        postgresql.insert(table)
+        .from_select(columns, select(*(source.c[c] for c in columns)))
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
     )
 
 
