@@ -370,19 +370,20 @@ def _tick(b: Bench):
         return dt.datetime.combine(day, dt.time()) - dt.timedelta(hours=8)
 
     # The due set: the open cases some rule may fire on, by the window's bounds (the partial
-    # indexes of migration c14a0d0e0001), with what the messages need of each.
-    due = """SELECT c.id, c.title, c.state, c.deadline, c.lead_department_id, c.action_id,
-                     c.owner_id, c.last_progress_at, c.assigned_at, c.submitted_at
-              FROM "case" c WHERE c.state IN ('assigned', 'in_progress', 'submitted') AND c.id IN (
-                SELECT id FROM "case" WHERE state IN ('assigned', 'in_progress', 'submitted')
-                  AND deadline < %(due_before)s
-                UNION SELECT case_id FROM milestone WHERE done_at IS NULL
-                  AND due_date >= %(on)s AND due_date < %(due_before)s
-                UNION SELECT id FROM "case" WHERE state IN ('assigned', 'in_progress')
-                  AND last_progress_at < %(stale)s AND assigned_at < %(stale)s
-                UNION SELECT id FROM "case" WHERE state IN ('assigned', 'in_progress')
-                  AND last_progress_at IS NULL AND assigned_at < %(stale)s
-                UNION SELECT id FROM "case" WHERE state = 'submitted' AND submitted_at < %(submitted)s)"""
+    # indexes of migration c14a0d0e0001), with what the messages need of each: one SELECT,
+    # each arm an index range scan (the milestones' joined to the cases by primary key).
+    columns = ("c.id, c.title, c.state, c.deadline, c.lead_department_id, c.action_id, c.owner_id, "
+               "c.last_progress_at, c.assigned_at, c.submitted_at")
+    due = f"""SELECT {columns} FROM "case" c WHERE c.state IN ('assigned', 'in_progress', 'submitted')
+                AND c.deadline < %(due_before)s
+              UNION SELECT {columns} FROM milestone m JOIN "case" c ON c.id = m.case_id
+                WHERE m.done_at IS NULL AND m.due_date >= %(on)s AND m.due_date < %(due_before)s
+                AND c.state IN ('assigned', 'in_progress', 'submitted')
+              UNION SELECT {columns} FROM "case" c WHERE c.state IN ('assigned', 'in_progress')
+                AND c.last_progress_at IS NOT NULL AND c.last_progress_at < %(stale)s AND c.assigned_at < %(stale)s
+              UNION SELECT {columns} FROM "case" c WHERE c.state IN ('assigned', 'in_progress')
+                AND c.last_progress_at IS NULL AND c.assigned_at < %(stale)s
+              UNION SELECT {columns} FROM "case" c WHERE c.state = 'submitted' AND c.submitted_at < %(submitted)s"""
     params = {"on": TICK_DAY, "due_before": window.due_before, "stale": midnight(window.stale_before),
               "submitted": midnight(window.submitted_before)}
     yield ("reminder tick (fixed due set)", first_tick, lambda: b.sql(due, params), 2)

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import and_, func, or_, select, union
+from sqlalchemy import Integer, and_, any_, bindparam, func, or_, select, union
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import raiseload
 
 from app.clock import timezone_name
@@ -320,8 +321,8 @@ def run_reminders(at: dt.datetime) -> TickResult:
         for case_id in open_case_ids():
             _unknown_year(result, exc, case_id)
         window = None
-    wanted = candidate_ids(window, rules) if window else None
-    facts, titles = case_reminder_facts(rules, wanted) if window else ([], {})
+    wanted = due_case_ids(window, rules) if window else []
+    facts, titles = case_reminder_facts(rules, wanted)
     result.cases = len(facts)
     due: list[DueNotification] = []
     for case_facts in facts:
@@ -331,7 +332,7 @@ def run_reminders(at: dt.datetime) -> TickResult:
             _unknown_year(result, exc, case_facts.case_id)
     result.due = len(due)
     # Compose and insert only what is not recorded yet (most of a day's ticks: nothing).
-    rows = _new_rows(due, recorded_keys(wanted, day, due), titles, day, calendar)
+    rows = _new_rows(due, recorded_keys(day, due), titles, day, calendar)
     created = set(add_notifications(rows))
     # 专班报送: each task force is reminded before each brief and bulletin (counted apart)
     result.task_force_reminders = len(add_notifications(task_force_reports.reminder_rows(day, calendar)))
@@ -406,25 +407,41 @@ def candidate_ids(window: DueWindow, rules: ReminderRules):
     ).subquery()
 
 
+def due_case_ids(window: DueWindow, rules: ReminderRules) -> list[int]:
+    """The ids of the open cases that may be due in `window`, in one statement."""
+    return list(db.session.scalars(select(candidate_ids(window, rules).c.id).order_by("id")))
+
+
+def _among(column, ids: list[int]):
+    """`column` is one of `ids`: one array parameter on PostgreSQL (a primary-key or index
+    lookup per id, never a scan joined to a subquery; no thousands of placeholders)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(list(ids))
+
+
 def open_case_ids() -> list[int]:
     """Every open case's id (a tick whose due-soon reach the calendar does not know)."""
     return list(db.session.scalars(select(Case.id).where(_open()).order_by(Case.id)))
 
 
 def case_reminder_facts(
-    rules: ReminderRules, wanted
+    rules: ReminderRules, wanted: list[int]
 ) -> tuple[list[CaseReminderFacts], dict[int, str]]:
-    """CaseReminderFacts of the open cases among `wanted` (candidate_ids), with recipients.
+    """CaseReminderFacts of the open cases among `wanted` (ids), with recipients.
 
-    Five statements whatever the number of cases, columns only (no ORM objects): the cases,
+    Five statements whatever the number of cases, columns only (no ORM objects), each a
+    lookup by id (one array parameter): the cases,
     their open milestones, caseworkers, task-force leads, the office. Returns the facts and
     the open milestones' titles by id (for the messages).
     """
     zone = ZoneInfo(rules.timezone)
+    if not wanted:
+        return [], {}
     cases = db.session.execute(
         select(Case.id, Case.state, Case.deadline, Case.last_progress_at, Case.assigned_at,
                Case.submitted_at, Case.lead_department_id, Case.owner_id, Case.action_id)
-        .where(_open(), Case.id.in_(select(wanted.c.id)))
+        .where(_open(), _among(Case.id, wanted))
         .order_by(Case.id)
     ).all()
     open_milestones: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
@@ -432,7 +449,7 @@ def case_reminder_facts(
     if cases:
         rows = db.session.execute(
             select(Milestone.id, Milestone.case_id, Milestone.due_date, Milestone.title)
-            .where(Milestone.done_at.is_(None), Milestone.case_id.in_(select(wanted.c.id)))
+            .where(Milestone.done_at.is_(None), _among(Milestone.case_id, [c.id for c in cases]))
             .order_by(Milestone.case_id, Milestone.due_date, Milestone.id)
         )
         for milestone_id, case_id, due, title in rows:
@@ -462,15 +479,11 @@ def case_reminder_facts(
 
 def _cases_to_write(case_ids: set[int]) -> dict[int, Case]:
     """The cases whose new reminders are composed (with action and lead department joined)."""
-    ids = sorted(case_ids)
-    found: dict[int, Case] = {}
-    for start in range(0, len(ids), 5000):  # far below PostgreSQL's 65,535 bind parameters
-        found.update((c.id, c) for c in db.session.scalars(
-            select(Case).where(Case.id.in_(ids[start:start + 5000]))
-            # Nothing composed reads milestones, indicators or partners: never loaded per case.
-            .options(raiseload(Case.milestones), raiseload(Case.indicators), raiseload(Case.partner_departments))
-        ))
-    return found
+    return {c.id: c for c in db.session.scalars(
+        select(Case).where(_among(Case.id, sorted(case_ids)))
+        # Nothing composed reads milestones, indicators or partners: never loaded per case.
+        .options(raiseload(Case.milestones), raiseload(Case.indicators), raiseload(Case.partner_departments))
+    )}
 
 
 def _new_rows(due: list[DueNotification], recorded: set[tuple], titles: dict[int, str],
@@ -508,7 +521,7 @@ def _key(d: DueNotification) -> tuple:
     return (d.case_id, str(d.kind), d.due_date, d.recipient_id, d.day, d.milestone_id or 0)
 
 
-def recorded_keys(wanted, on: dt.date, due: list[DueNotification]) -> set[tuple]:
+def recorded_keys(on: dt.date, due: list[DueNotification]) -> set[tuple]:
     """The keys among `due` recorded already, in one statement over the candidate cases.
 
     Daily overdue messages are read for `on` only (older days can never be due again), the
@@ -522,7 +535,7 @@ def recorded_keys(wanted, on: dt.date, due: list[DueNotification]) -> set[tuple]
         select(Notification.case_id, Notification.kind, Notification.due_date,
                Notification.recipient_id, Notification.day, Notification.milestone_key)
         .where(
-            Notification.case_id.in_(select(wanted.c.id)),
+            _among(Notification.case_id, sorted({d.case_id for d in due})),
             Notification.kind.in_(kinds),
             Notification.source_key == "",
             Notification.day >= first_day,
@@ -615,7 +628,7 @@ def calendar_problems(now: dt.datetime | None = None) -> list[dict]:
     except UnknownCalendarYear as exc:
         return [{"year": exc.year, "case_ids": [], "all": True, "at": None}]
     try:
-        facts = case_reminder_facts(rules, candidate_ids(due_window(on, rules, calendar), rules))[0]
+        facts = case_reminder_facts(rules, due_case_ids(due_window(on, rules, calendar), rules))[0]
     except UnknownCalendarYear as exc:  # every open case's evaluation would raise it
         problems[exc.year].update(open_case_ids())
         facts = []

@@ -66,7 +66,7 @@ def test_the_sql_selection_is_the_due_window_and_misses_nothing_over_a_year(time
     _scatter(seed=14)
     with timers.app.app_context():
         rules, calendar = reminder_rules(), current_calendar()
-        every_open = select(Case.id).where(_open()).subquery()
+        every_open = list(db.session.scalars(select(Case.id).where(_open())))
         facts = case_reminder_facts(rules, every_open)[0]  # what the tick used to evaluate
         assert len(facts) > 50
         days = [dt.date(2024, 1, 2) + dt.timedelta(days=k) for k in range(0, 365, 2)]
