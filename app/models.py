@@ -195,6 +195,15 @@ class Action(Model):
         return f"（{self.index}）{self.title}"
 
 
+_OPEN_SQL = "state IN ('assigned', 'in_progress', 'submitted')"
+_WITH_CASEWORKER_SQL = "state IN ('assigned', 'in_progress')"
+
+
+def _partial(name: str, *columns: str, where: str) -> Index:
+    """A partial index, the same WHERE on PostgreSQL and SQLite (migration c14a0d0e0001)."""
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
+
+
 class Case(Model):
     """任务 / 督办事项: one tracked task moving through the case workflow."""
 
@@ -255,6 +264,13 @@ class Case(Model):
         Index("ix_case_action_state", "action_id", "state"),
         Index("ix_case_state_deadline", "state", "deadline"),
         Index("ix_case_deadline", "deadline"),
+        # The reminder tick's due window (app/services/reminders.py candidate_ids).
+        _partial("ix_case_open_deadline", "deadline", where=_OPEN_SQL),
+        _partial("ix_case_silent_progress", "last_progress_at",
+                 where=f"{_WITH_CASEWORKER_SQL} AND last_progress_at IS NOT NULL"),
+        _partial("ix_case_silent_assigned", "assigned_at",
+                  where=f"{_WITH_CASEWORKER_SQL} AND last_progress_at IS NULL"),
+        _partial("ix_case_waiting_submitted", "submitted_at", where="state = 'submitted'"),
     )
 
     @property
@@ -284,7 +300,11 @@ class Milestone(Model):
     done_note = Column(Text)
 
     # case_id: the lists' light asks, per case, for its missed milestones (app/rag_sql.py).
-    __table_args__ = (Index("ix_milestone_due", "due_date"), Index("ix_milestone_case", "case_id", "due_date"))
+    __table_args__ = (
+        Index("ix_milestone_due", "due_date"),
+        Index("ix_milestone_case", "case_id", "due_date"),
+        _partial("ix_milestone_open_due", "due_date", where="done_at IS NULL"),
+    )
 
     def __str__(self) -> str:
         return f"{self.title} {self.due_date}"

@@ -224,6 +224,8 @@ def build(url: str, size: int, seed: int = 2024, log=print) -> dict:
                 closed = utc(deadline - dt.timedelta(days=1)) if state == "closed" else None
                 percent = {"assigned": 0, "in_progress": rng.randint(5, 90), "submitted": 95}.get(state, 100)
                 assigned_at = utc(start)
+                if state == "assigned" and not in_cohort:  # not yet accepted, but not silent
+                    assigned_at = utc(TICK_DAY - dt.timedelta(days=rng.randint(0, 6)))
                 changed = closed or verified or submitted or assigned_at
                 case_rows.append((
                     case_id, plan_id, actions[n % 8], f"bench-{d}-{n}", n + 1, title, text,
@@ -236,6 +238,8 @@ def build(url: str, size: int, seed: int = 2024, log=print) -> dict:
                     partner_rows.append((case_id, units[(units.index(lead) + 1 + n % 5) % len(units)]))
                 if n % 4 == 0 or in_cohort:
                     due = TICK_DAY + dt.timedelta(days=rng.randint(1, 7)) if in_cohort else deadline - dt.timedelta(days=30)
+                    if not in_cohort and state not in ("verified", "closed"):
+                        due = max(due, TICK_DAY + dt.timedelta(days=14))  # open: outside the due-soon window
                     milestone_rows.append((ids.take("milestone"), case_id, "阶段性目标完成", max(due, start),
                                            utc(due) if state in ("verified", "closed") else None))
                 # History: the transitions the state implies, then progress, comments and urges.

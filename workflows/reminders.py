@@ -50,7 +50,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from workflows.calendar import WorkingDayCalendar
+from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
 from workflows.errors import N_
 from workflows.vocabulary import State
 
@@ -369,3 +369,84 @@ def _local(dt_aware: datetime, rules: ReminderRules) -> datetime:
     if dt_aware.tzinfo is None or dt_aware.utcoffset() is None:
         raise ValueError("expected a timezone-aware datetime")
     return dt_aware.astimezone(ZoneInfo(rules.timezone))
+
+
+# --- which cases can be due: the window the tick pre-selects in SQL --------------------------
+
+
+@dataclass(frozen=True)
+class DueWindow:
+    """Date bounds outside which no rule fires on `on` (nor needs an unknown calendar year).
+
+    The tick selects in SQL only the open cases that `may_be_due`, then evaluates the rules
+    on them: a superset of the cases `due_notifications` returns something for or raises
+    UnknownCalendarYear on, never a subset (tests/unit/test_reminders.py checks it over a year,
+    tests/integration/test_reminder_window.py checks the SQL against every open case).
+
+    - `due_before`: a deadline or open milestone before it is due soon, overdue or escalated
+      (due soon: on ≤ due < due_before, the day after the largest mark's reach);
+    - `stale_before`: no activity (progress, else assignment) on or after this local date
+      → stale (a case with caseworkers);
+    - `submitted_before`: submitted (local date) before it → awaiting verification;
+    - `known_from` / `known_until`: the dates around `on` the calendar answers for (whole
+      known years); a milestone or submission outside them may raise, so it is selected too
+      (a deadline before `on` already is).
+    """
+
+    on: date
+    due_before: date
+    stale_before: date
+    submitted_before: date
+    known_from: date
+    known_until: date
+
+    def may_be_due(self, case: CaseReminderFacts) -> bool:
+        """The SQL pre-selection in Python (for tests): whether `case` must be evaluated."""
+        if case.state not in OPEN_STATES:
+            return False
+        if case.deadline < self.due_before:
+            return True
+        if any(self.on <= due < self.due_before or due < self.known_from for _, due in case.milestones):
+            return True
+        if case.state in WITH_CASEWORKER:
+            activity = [d for d in (case.last_progress_at, case.assigned_at) if d is not None]
+            if activity and max(activity) < self.stale_before:
+                return True
+        if case.state == State.SUBMITTED and case.submitted_at is not None:
+            s = case.submitted_at
+            return s < self.submitted_before or s > self.known_until
+        return False
+
+
+def due_window(on: date, rules: ReminderRules, calendar: WorkingDayCalendar) -> DueWindow:
+    """The DueWindow of working day `on`.
+
+    Raises UnknownCalendarYear exactly when the due-soon reach of `on` crosses into a year the
+    calendar does not know: then every open case's evaluation raises it (the first rule asks
+    the same question of every case), and the caller reports them all.
+    """
+    horizon = max(rules.due_soon_working_days, default=-1)
+    due_before = calendar.add_working_days(on, horizon + 1)  # what within_working_days asks
+    first = last = on.year
+    if calendar.knows_year(on.year):
+        while first > 1 and calendar.knows_year(first - 1):
+            first -= 1
+        while last < 9999 and calendar.knows_year(last + 1):
+            last += 1
+        known_from, known_until = date(first, 1, 1), date(last, 12, 31)
+    else:  # `on` answered by an override only: anything but `on` may raise
+        known_from = known_until = on
+    every = rules.awaiting_verification_working_days
+    try:
+        # waited ≥ every ⇔ submitted before the every-th working day counted back from `on`
+        submitted_before = calendar.add_working_days(on, -(every - 1))
+    except UnknownCalendarYear:
+        submitted_before = on - timedelta(days=every - 1)  # later, so still a superset
+    return DueWindow(
+        on=on,
+        due_before=due_before,
+        stale_before=on - timedelta(days=rules.stale_after_days - 1),
+        submitted_before=max(submitted_before, known_from),
+        known_from=known_from,
+        known_until=known_until,
+    )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -279,9 +279,8 @@ def add_notifications(rows: Sequence[dict]) -> list[int]:
             }
         )
     created = []
-    for chunk in _chunks(values):  # stay far below PostgreSQL's 65,535 bind parameters
-        statement = dialect_insert(Notification).values(chunk)
-        created += db.session.scalars(statement.on_conflict_do_nothing().returning(Notification.id))
+    for _keys, group in _by_keys(values):
+        created += db.session.scalars(_insert_new(Notification.__table__, group))
     if created and _plan_deliveries(created, prefs):
         enqueue_after_commit(DELIVER_TASK)
     return created
@@ -328,8 +327,9 @@ def _plan_deliveries(notification_ids: list[int], prefs: dict) -> int:
     rows += _webhook_deliveries(notes)
     if not rows:
         return 0
-    for chunk in _chunks(rows):
-        db.session.execute(dialect_insert(NotificationDelivery).values(chunk).on_conflict_do_nothing())
+    statement = dialect_insert(NotificationDelivery.__table__).on_conflict_do_nothing()
+    for _keys, group in _by_keys(rows):
+        db.session.execute(statement, group)
     return len(rows)
 
 
@@ -355,6 +355,38 @@ def _members_of_digest_departments(user_ids) -> set[int]:
             .where(Department.daily_digest.is_(True), user_department.c.user_id.in_(list(user_ids)))
         )
     )
+
+
+def _insert_new(table, rows: list[dict]):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id of `rows` (all with the same keys).
+
+    On PostgreSQL one short statement over one array per column (unnest): a VALUES list of a
+    reminder tick's 4,000 rows cost 1.5 s to compile and as much again for psycopg to parse
+    its 48,000 placeholders. Elsewhere (SQLite) a VALUES list.
+    """
+    columns = sorted(rows[0])
+    if db.session.get_bind().dialect.name != "postgresql":
+        return sqlite.insert(table).values(rows).on_conflict_do_nothing().returning(table.c.id)
+    arrays = [
+        cast(bindparam(f"{c}_values", [row[c] for row in rows], type_=postgresql.ARRAY(table.c[c].type)),
+             postgresql.ARRAY(table.c[c].type))
+        for c in columns
+    ]
+    source = func.unnest(*arrays).table_valued(*columns).render_derived()
+    return (
+        postgresql.insert(table)
+        .from_select(columns, select(*(source.c[c] for c in columns)))
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
+    )
+
+
+def _by_keys(rows: list[dict]):
+    """Rows grouped by their set of keys (an executemany needs the same columns in each)."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(sorted(row))].append(row)
+    return groups.items()
 
 
 def _chunks(rows: list, size: int = 1000):

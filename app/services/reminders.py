@@ -1,9 +1,10 @@
-"""The reminder timers: evaluate workflows.reminders for every open case and record what is due.
+"""The reminder timers: evaluate workflows.reminders for the open cases due and record it.
 
 `run_reminders(at)` is what beat (every 15 minutes) and `flask reminders tick --at` call. On a
-working day within office hours it evaluates today's rules for every open case and records
-the due notifications by their natural key, so later ticks of the same day, a doubled beat
-or two concurrent ticks add nothing. After days without a run only today is evaluated; the
+working day within office hours it selects in SQL the open cases that may be due today
+(workflows.reminders.DueWindow: a superset, by indexed date bounds), evaluates today's rules
+on them and records the due notifications not recorded yet by their natural key, so later
+ticks of the same day, a doubled beat or two concurrent ticks add nothing. After days without a run only today is evaluated; the
 rules' "reached at least" marks then fire the latest missed mark once (catch_up_days), so
 nothing floods. A date the working-day calendar does not know is an explicit error: logged,
 returned to the caller and shown to admins on the status page — never a guess.
@@ -18,12 +19,13 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy import Integer, and_, any_, bindparam, func, or_, select, union
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import raiseload
 
 from app.clock import timezone_name
 from app.extensions import db
-from app.models import Case, NotificationDelivery, OutboxEvent, TimerRun, utcnow
+from app.models import Case, Milestone, Notification, NotificationDelivery, OutboxEvent, TimerRun, utcnow
 from app.services.calendar import OFFICE_YEARS_KEY, current_calendar
 from app.services.case_acts import URGE_INTERVAL_DEFAULT, URGE_INTERVAL_KEY
 from app.services.notifications import (
@@ -41,11 +43,15 @@ from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar, known_ye
 from workflows.reminders import (
     OPEN_STATES,
     RULES,
+    WITH_CASEWORKER,
     CaseReminderFacts,
     DueNotification,
+    DueWindow,
+    NotificationKind,
     ReminderRules,
     catch_up_days,
     due_notifications,
+    due_window,
     in_office_hours,
     local_day,
     rules_from_settings,
@@ -308,7 +314,15 @@ def run_reminders(at: dt.datetime) -> TickResult:
         result.missed_working_days = max(
             0, calendar.working_days_between(result.previous_day, day) - 1
         )
-    facts, cases = case_reminder_facts(rules)
+    try:
+        window = due_window(day, rules, calendar)
+    except UnknownCalendarYear as exc:
+        # The due-soon reach of `day` is unknown: every open case's evaluation would raise it.
+        for case_id in open_case_ids():
+            _unknown_year(result, exc, case_id)
+        window = None
+    wanted = due_case_ids(window, rules) if window else []
+    facts, titles = case_reminder_facts(rules, wanted)
     result.cases = len(facts)
     due: list[DueNotification] = []
     for case_facts in facts:
@@ -317,7 +331,8 @@ def run_reminders(at: dt.datetime) -> TickResult:
         except UnknownCalendarYear as exc:
             _unknown_year(result, exc, case_facts.case_id)
     result.due = len(due)
-    rows = [_row(d, cases[d.case_id], day, calendar) for d in due]
+    # Compose and insert only what is not recorded yet (most of a day's ticks: nothing).
+    rows = _new_rows(due, recorded_keys(day, due), titles, day, calendar)
     created = set(add_notifications(rows))
     # 专班报送: each task force is reminded before each brief and bulletin (counted apart)
     result.task_force_reminders = len(add_notifications(task_force_reports.reminder_rows(day, calendar)))
@@ -355,32 +370,100 @@ def _remember_problems(result: TickResult) -> None:
         set_setting(LAST_PROBLEMS_KEY, None)
 
 
-def case_reminder_facts(rules: ReminderRules) -> tuple[list[CaseReminderFacts], dict[int, Case]]:
-    """CaseReminderFacts of every open case, with recipients, in four queries."""
+def _utc_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """Naive UTC of the office's midnight starting `day`: local_date(v) < day ⇔ v < this."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _open():
+    return Case.state.in_([str(s) for s in OPEN_STATES])
+
+
+def candidate_ids(window: DueWindow, rules: ReminderRules):
+    """A subquery (column `id`) of the open cases that may be due in `window`: DueWindow.may_be_due in SQL.
+
+    A union of index range scans, one per rule's bound (the partial indexes of migration
+    c14a0d0e0001), so its cost follows the cases due, not the cases in the database.
+    """
     zone = ZoneInfo(rules.timezone)
-    cases = list(
-        db.session.scalars(
-            select(Case)
-            .where(Case.state.in_([str(s) for s in OPEN_STATES]))
-            # Not the case's indicators and partners (selectin by default): nothing here
-            # reads them, and at 10,000 cases they cost a fifth of the tick (bench/cases_bench.py).
-            .options(
-                selectinload(Case.milestones),
-                lazyload(Case.indicators),
-                lazyload(Case.partner_departments),
-            )
-            .order_by(Case.id)
+    stale = _utc_midnight(window.stale_before, zone)
+    with_caseworker = Case.state.in_([str(s) for s in WITH_CASEWORKER])
+    submitted = Case.state == str(State.SUBMITTED)
+    return union(
+        # due soon, overdue, escalation (and a deadline in a year the calendar does not know)
+        select(Case.id).where(_open(), Case.deadline < window.due_before),
+        select(Milestone.case_id).where(
+            Milestone.done_at.is_(None),
+            or_(and_(Milestone.due_date >= window.on, Milestone.due_date < window.due_before),
+                Milestone.due_date < window.known_from),
+        ),
+        # stale: the later of last progress and assignment before the bound
+        select(Case.id).where(with_caseworker, Case.last_progress_at < stale, Case.assigned_at < stale),
+        select(Case.id).where(with_caseworker, Case.last_progress_at.is_(None), Case.assigned_at < stale),
+        select(Case.id).where(submitted, or_(
+            Case.submitted_at < _utc_midnight(window.submitted_before, zone),
+            Case.submitted_at >= _utc_midnight(window.known_until + dt.timedelta(days=1), zone),
+        )),
+    ).subquery()
+
+
+def due_case_ids(window: DueWindow, rules: ReminderRules) -> list[int]:
+    """The ids of the open cases that may be due in `window`, in one statement."""
+    return list(db.session.scalars(select(candidate_ids(window, rules).c.id).order_by("id")))
+
+
+def _among(column, ids: list[int]):
+    """`column` is one of `ids`: one array parameter on PostgreSQL (a primary-key or index
+    lookup per id, never a scan joined to a subquery; no thousands of placeholders)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(list(ids))
+
+
+def open_case_ids() -> list[int]:
+    """Every open case's id (a tick whose due-soon reach the calendar does not know)."""
+    return list(db.session.scalars(select(Case.id).where(_open()).order_by(Case.id)))
+
+
+def case_reminder_facts(
+    rules: ReminderRules, wanted: list[int]
+) -> tuple[list[CaseReminderFacts], dict[int, str]]:
+    """CaseReminderFacts of the open cases among `wanted` (ids), with recipients.
+
+    Five statements whatever the number of cases, columns only (no ORM objects), each a
+    lookup by id (one array parameter): the cases,
+    their open milestones, caseworkers, task-force leads, the office. Returns the facts and
+    the open milestones' titles by id (for the messages).
+    """
+    zone = ZoneInfo(rules.timezone)
+    if not wanted:
+        return [], {}
+    cases = db.session.execute(
+        select(Case.id, Case.state, Case.deadline, Case.last_progress_at, Case.assigned_at,
+               Case.submitted_at, Case.lead_department_id, Case.owner_id, Case.action_id)
+        .where(_open(), _among(Case.id, wanted))
+        .order_by(Case.id)
+    ).all()
+    open_milestones: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
+    titles: dict[int, str] = {}
+    if cases:
+        rows = db.session.execute(
+            select(Milestone.id, Milestone.case_id, Milestone.due_date, Milestone.title)
+            .where(Milestone.done_at.is_(None), _among(Milestone.case_id, [c.id for c in cases]))
+            .order_by(Milestone.case_id, Milestone.due_date, Milestone.id)
         )
-    )
+        for milestone_id, case_id, due, title in rows:
+            open_milestones[case_id].append((milestone_id, due))
+            titles[milestone_id] = title
     caseworkers = caseworkers_by_department(c.lead_department_id for c in cases)
     leads = task_force_leads_by_action(c.action_id for c in cases)
-    office = office_user_ids()
+    office = office_user_ids() if cases else frozenset()
     facts = [
         CaseReminderFacts(
             case_id=c.id,
             state=State(c.state),
             deadline=c.deadline,
-            milestones=tuple((m.id, m.due_date) for m in c.milestones if m.done_at is None),
+            milestones=tuple(open_milestones.get(c.id, ())),
             last_progress_at=_local_date(c.last_progress_at, zone),
             assigned_at=_local_date(c.assigned_at, zone),
             submitted_at=_local_date(c.submitted_at, zone),
@@ -391,33 +474,79 @@ def case_reminder_facts(rules: ReminderRules) -> tuple[list[CaseReminderFacts], 
         )
         for c in cases
     ]
-    return facts, {c.id: c for c in cases}
+    return facts, titles
+
+
+def _cases_to_write(case_ids: set[int]) -> dict[int, Case]:
+    """The cases whose new reminders are composed (with action and lead department joined)."""
+    return {c.id: c for c in db.session.scalars(
+        select(Case).where(_among(Case.id, sorted(case_ids)))
+        # Nothing composed reads milestones, indicators or partners: never loaded per case.
+        .options(raiseload(Case.milestones), raiseload(Case.indicators), raiseload(Case.partner_departments))
+    )}
+
+
+def _new_rows(due: list[DueNotification], recorded: set[tuple], titles: dict[int, str],
+              on: dt.date, calendar: WorkingDayCalendar) -> list[dict]:
+    """Notification rows for the due reminders not recorded yet; each text composed once for
+    all its recipients (it does not name them)."""
+    new = [d for d in due if _key(d) not in recorded]
+    cases = _cases_to_write({d.case_id for d in new}) if new else {}
+    texts: dict[tuple, tuple[str, str]] = {}
+    rows = []
+    for d in new:
+        milestone = titles.get(d.milestone_id) if d.milestone_id is not None else None
+        days = d.mark
+        if d.kind == "due_soon":
+            days = max(0, calendar.working_days_until(on, d.due_date))  # true count when catching up
+        text_key = (d.case_id, str(d.kind), days, milestone)
+        if text_key not in texts:
+            texts[text_key] = compose(str(d.kind), cases[d.case_id], days=days, milestone=milestone)
+        title, body = texts[text_key]
+        rows.append({
+            "case_id": d.case_id,
+            "kind": str(d.kind),
+            "recipient_id": d.recipient_id,
+            "due_date": d.due_date,
+            "day": d.day,
+            "milestone_key": d.milestone_id or 0,
+            "source_key": "",
+            "title": title,
+            "body": body,
+        })
+    return rows
+
+
+def _key(d: DueNotification) -> tuple:
+    return (d.case_id, str(d.kind), d.due_date, d.recipient_id, d.day, d.milestone_id or 0)
+
+
+def recorded_keys(on: dt.date, due: list[DueNotification]) -> set[tuple]:
+    """The keys among `due` recorded already, in one statement over the candidate cases.
+
+    Daily overdue messages are read for `on` only (older days can never be due again), the
+    other kinds from the earliest day due on: a case's reminders, not the whole table.
+    """
+    if not due:
+        return set()
+    kinds = sorted({str(d.kind) for d in due})
+    first_day = min(d.day for d in due)
+    rows = db.session.execute(
+        select(Notification.case_id, Notification.kind, Notification.due_date,
+               Notification.recipient_id, Notification.day, Notification.milestone_key)
+        .where(
+            _among(Notification.case_id, sorted({d.case_id for d in due})),
+            Notification.kind.in_(kinds),
+            Notification.source_key == "",
+            Notification.day >= first_day,
+            or_(Notification.kind != str(NotificationKind.OVERDUE), Notification.day == on),
+        )
+    )
+    return {tuple(r) for r in rows}
 
 
 def _local_date(value: dt.datetime | None, zone: ZoneInfo) -> dt.date | None:
     return value.replace(tzinfo=dt.UTC).astimezone(zone).date() if value else None
-
-
-def _row(d: DueNotification, case: Case, on: dt.date, calendar: WorkingDayCalendar) -> dict:
-    """A notification row for a due reminder, with its Chinese text."""
-    milestone = None
-    if d.milestone_id is not None:
-        milestone = next((m.title for m in case.milestones if m.id == d.milestone_id), None)
-    days = d.mark
-    if d.kind == "due_soon":
-        days = max(0, calendar.working_days_until(on, d.due_date))  # true count when catching up
-    title, body = compose(str(d.kind), case, days=days, milestone=milestone)
-    return {
-        "case_id": d.case_id,
-        "kind": str(d.kind),
-        "recipient_id": d.recipient_id,
-        "due_date": d.due_date,
-        "day": d.day,
-        "milestone_key": d.milestone_id or 0,
-        "source_key": "",
-        "title": title,
-        "body": body,
-    }
 
 
 def record_run(name: str, day: dt.date | None = None) -> None:
@@ -498,7 +627,11 @@ def calendar_problems(now: dt.datetime | None = None) -> list[dict]:
         on = day if calendar.is_working_day(day) else calendar.next_working_day(day)
     except UnknownCalendarYear as exc:
         return [{"year": exc.year, "case_ids": [], "all": True, "at": None}]
-    facts, _ = case_reminder_facts(rules)
+    try:
+        facts = case_reminder_facts(rules, due_case_ids(due_window(on, rules, calendar), rules))[0]
+    except UnknownCalendarYear as exc:  # every open case's evaluation would raise it
+        problems[exc.year].update(open_case_ids())
+        facts = []
     for f in facts:
         try:
             due_notifications(f, on, rules, calendar)

@@ -382,3 +382,84 @@ def test_default_rules_follow_domain_md():
     assert RULES.awaiting_verification_working_days == 3
     assert RULES.office_hours == (time(9, 0), time(17, 30))
     assert RULES.timezone == "Asia/Shanghai"
+
+
+# --- the due window: the tick's SQL pre-selection never misses a case ----------------------
+
+
+def _random_cases(rng, around: date, n: int) -> list[CaseReminderFacts]:
+    """Open cases with deadlines, milestones, progress and submissions scattered around `around`."""
+    cases = []
+    for case_id in range(n):
+        state = rng.choice((State.ASSIGNED, State.IN_PROGRESS, State.IN_PROGRESS, State.SUBMITTED))
+        near = lambda spread: around + timedelta(days=rng.randint(-spread, spread))  # noqa: E731
+        milestones = tuple((1000 + case_id * 10 + k, near(40)) for k in range(rng.choice((0, 0, 1, 2))))
+        assigned = near(60)
+        cases.append(make_case(
+            near(60).isoformat(), state, case_id=case_id, milestones=milestones,
+            assigned_at=assigned,
+            last_progress_at=None if rng.random() < 0.3 else assigned + timedelta(days=rng.randint(0, 40)),
+            submitted_at=near(20) if state == State.SUBMITTED else None,
+        ))
+    return cases
+
+
+@pytest.mark.parametrize("rules", [
+    RULES,
+    replace(RULES, due_soon_working_days=(2,), stale_after_days=7, awaiting_verification_working_days=1),
+    replace(RULES, due_soon_working_days=(), escalate_to_lead_after=1, escalate_to_office_after=60),
+    replace(RULES, due_soon_working_days=(60, 10), stale_after_days=30, awaiting_verification_working_days=5),
+])
+def test_the_due_window_holds_every_case_a_rule_fires_on_over_a_year(rules):
+    import random
+
+    from workflows.reminders import due_window
+
+    rng = random.Random(14)
+    selected = fired = 0
+    for on in (d for d in days("2024-01-01", "2024-12-31") if CAL.is_working_day(d)):
+        window = due_window(on, rules, CAL)
+        for case in _random_cases(rng, on, 40):
+            due = due_notifications(case, on, rules, CAL)
+            assert window.may_be_due(case) or not due, (on, case, due)
+            selected += window.may_be_due(case)
+            fired += bool(due)
+    # A superset, and on cases in known years with recipients an exact one: the window's
+    # bounds are the rules' own, not a rough margin the tick would pay for.
+    assert selected == fired > 5000
+
+
+def test_a_quiet_case_is_outside_the_window():
+    from workflows.reminders import due_window
+
+    window = due_window(D("2024-03-15"), RULES, CAL)
+    quiet = make_case("2024-04-30", milestones=((7, D("2024-04-01")),),
+                      assigned_at=D("2024-01-08"), last_progress_at=D("2024-03-10"))
+    assert not window.may_be_due(quiet) and not due_notifications(quiet, D("2024-03-15"), RULES, CAL)
+    # One more day of silence (10 days since 03-06), or a milestone in 5 working days: due.
+    assert window.may_be_due(replace(quiet, last_progress_at=D("2024-03-05")))
+    assert window.may_be_due(replace(quiet, milestones=((7, D("2024-03-22")),)))
+    assert not window.may_be_due(replace(quiet, milestones=((7, D("2024-03-25")),)))
+
+
+def test_dates_the_calendar_does_not_know_are_in_the_window_or_stop_it():
+    from workflows.calendar import known_years
+    from workflows.reminders import due_window
+
+    last = D(f"{max(known_years())}-12-31")
+    # Within the due-soon reach of the last known year's end: every case raises, so does the window.
+    on = CAL.add_working_days(last, -3)
+    with pytest.raises(UnknownCalendarYear):
+        due_window(on, RULES, CAL)
+    with pytest.raises(UnknownCalendarYear):
+        due_notifications(make_case("2030-01-01"), on, RULES, CAL)
+    # Earlier: a submission or a milestone in an unknown year raises, and is selected.
+    on = D(f"{max(known_years())}-06-15")
+    on = on if CAL.is_working_day(on) else CAL.next_working_day(on)
+    window = due_window(on, RULES, CAL)
+    future = replace(make_case("2099-06-01", State.SUBMITTED), submitted_at=last + timedelta(days=40))
+    ancient = make_case("2099-06-01", milestones=((7, D("2003-05-05")),))
+    for case in (future, ancient):
+        with pytest.raises(UnknownCalendarYear):
+            due_notifications(case, on, RULES, CAL)
+        assert window.may_be_due(case)
