@@ -116,8 +116,9 @@ def overview(period: Period, plan: Plan) -> dict:
     indicators = indicator_rows(plan.id, period)
     overdue = sorted((c for c in cases if c.overdue), key=lambda c: (-c.overdue_days, c.action_index or 0, c.seq, c.id))
     at_risk = sorted((c for c in cases if c.rag == "yellow"), key=lambda c: (c.deadline, c.action_index or 0, c.seq, c.id))
+    following = period.next()
     due_next = sorted(
-        (c for c in cases if not c.done and period.next().contains(c.deadline)),
+        (c for c in cases if not c.done and following.contains(c.deadline)),
         key=lambda c: (c.deadline, c.action_index or 0, c.seq, c.id),
     )
     now_totals, before_totals = totals(cases), totals(before)
