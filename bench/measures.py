@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bench.documents import export_measures, report_measures
 from bench.generate import PASSWORD, TICK_DAY
 
 LIST_SQL = """
@@ -327,6 +328,8 @@ def measures(b: Bench) -> Iterator[tuple[str, Callable, Callable | None, float |
     yield ("dashboard, office", b.get("office", "/dashboard/"), lambda: _dashboard_sql(b), 3)
     yield ("三看三评三比 periods, office", b.get("office", "/evaluation/"),
            lambda: b.sql("SELECT period_key, department_id, published_at FROM evaluation_result"), 3)
+    yield from export_measures(b)
+    yield from report_measures(b)
     yield from _transition(b)
     yield from _tick(b)
 

@@ -73,6 +73,9 @@ class WorkingDayCalendar:
         # days between two dates is then a subtraction, not a walk over every day (a case
         # two years overdue cost 700 lookups on every page that showed it).
         self._running: dict[int, list[int]] = {}
+        # add_working_days answered before: a report's or a list's light asks "n working days
+        # after today" once per case, with the same today and n.
+        self._added: dict[tuple[date, int], date] = {}
 
     def knows_year(self, year: int) -> bool:
         """Whether every date of `year` can be answered without a guess."""
@@ -108,12 +111,17 @@ class WorkingDayCalendar:
 
         `d` need not be a working day: add_working_days(Saturday, 1) is the next working day.
         """
+        key = (d, n)
+        found = self._added.get(key)
+        if found is not None:
+            return found
         step = _ONE_DAY if n > 0 else -_ONE_DAY
         remaining = abs(n)
         while remaining:
             d += step
             if self.is_working_day(d):
                 remaining -= 1
+        self._added[key] = d
         return d
 
     def working_days_between(self, a: date, b: date) -> int:

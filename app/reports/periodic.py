@@ -34,7 +34,7 @@ from app.reports.figures import (
     totals,
 )
 from app.reports.voice import task_force_voice
-from app.reports.snapshot import CaseAt, cases_at, missed_milestones_at
+from app.reports.snapshot import CaseAt, case_scope, cases_at, missed_milestones_at
 from workflows.documents import DRAFT_NUMBER, UnitFacts, action_verdict, expected_percent, is_upward
 from workflows.documents import praise_and_criticism as ruled_praise_and_criticism
 from workflows.evaluation import DEFAULT_SCHEME
@@ -116,8 +116,9 @@ def overview(period: Period, plan: Plan) -> dict:
     indicators = indicator_rows(plan.id, period)
     overdue = sorted((c for c in cases if c.overdue), key=lambda c: (-c.overdue_days, c.action_index or 0, c.seq, c.id))
     at_risk = sorted((c for c in cases if c.rag == "yellow"), key=lambda c: (c.deadline, c.action_index or 0, c.seq, c.id))
+    following = period.next()
     due_next = sorted(
-        (c for c in cases if not c.done and period.next().contains(c.deadline)),
+        (c for c in cases if not c.done and following.contains(c.deadline)),
         key=lambda c: (c.deadline, c.action_index or 0, c.seq, c.id),
     )
     now_totals, before_totals = totals(cases), totals(before)
@@ -139,7 +140,8 @@ def overview(period: Period, plan: Plan) -> dict:
         "indicator_summary": indicator_summary(indicators),
         "overdue": capped([case_row(c) for c in overdue]),
         # 时间节点 passed and not reported done by the period's end (cases still open)
-        "missed_milestones": capped(missed_milestones_at(cases, period.end)),
+        "missed_milestones": capped(missed_milestones_at(
+            cases, period.end, scope=case_scope(period.end, plan_id=plan.id))),
         "at_risk": capped([case_row(c) for c in at_risk]),
         "due_next": capped([case_row(c) for c in due_next]),
         "ranking": department_ranking(period, cases, plan.id),

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.formatting import plain_number
 from app.models import Indicator, IndicatorActual
+from app.request_memo import memoized
 from workflows.targets import Assessment, Kind, StatPeriod, Target, assess, period_of_key
 
 KIND_LABELS = {
@@ -48,6 +49,12 @@ _REFERENCES = {
     "path": lazy_gettext("the expected path"),
     "ceiling": lazy_gettext("the ceiling"),
 }
+
+
+def label_text(lazy) -> str:
+    """A label's translation, looked up once per request: `status` runs per indicator (1,300
+    of them in an 8,000-case plan's report), and each lookup asks Flask-Babel anew."""
+    return memoized(("target label", id(lazy)), lambda: str(lazy))
 
 
 def target_of(ind: Indicator) -> Target:
@@ -91,7 +98,8 @@ def gap_text(assessment: Assessment, unit: str) -> str:
     gap = assessment.gap
     if gap is None:
         return ""
-    reference = _REFERENCES.get(assessment.reference, "")
+    reference = _REFERENCES.get(assessment.reference)
+    reference = label_text(reference) if reference is not None else ""
     if gap == 0:
         return _("Level with %(reference)s", reference=reference)
     amount = rounded(abs(gap))
@@ -108,18 +116,28 @@ def latest_actuals(indicator_ids, up_to: StatPeriod | None = None,
     ids = list(indicator_ids)
     if not ids:
         return {}
-    query = select(IndicatorActual).where(IndicatorActual.indicator_id.in_(ids))
+    # Which row wins is read from four columns; only the winners are loaded as objects (an
+    # 8,000-case plan's 1,300 indicators have several actuals each, read twice per report).
+    query = select(IndicatorActual.id, IndicatorActual.indicator_id, IndicatorActual.period,
+                   IndicatorActual.recorded_at).where(IndicatorActual.indicator_id.in_(ids))
     if recorded_before is not None:
         query = query.where(IndicatorActual.recorded_at < recorded_before)
     latest: dict[int, tuple] = {}
-    for row in db.session.scalars(query):
-        period = period_of_key(row.period)
+    periods: dict[str, StatPeriod] = {}
+    for row_id, indicator_id, period_key, recorded_at in db.session.execute(query):
+        period = periods.get(period_key)
+        if period is None:
+            period = periods[period_key] = period_of_key(period_key)
         if up_to is not None and (period.year, period.end_month) > (up_to.year, up_to.end_month):
             continue
-        key = (period.year, period.end_month, row.recorded_at, row.id)
-        if row.indicator_id not in latest or key > latest[row.indicator_id][0]:
-            latest[row.indicator_id] = (key, row)
-    return {indicator_id: row for indicator_id, (_key, row) in latest.items()}
+        key = (period.year, period.end_month, recorded_at, row_id)
+        if indicator_id not in latest or key > latest[indicator_id]:
+            latest[indicator_id] = key
+    if not latest:
+        return {}
+    rows = db.session.scalars(select(IndicatorActual).where(
+        IndicatorActual.id.in_([key[-1] for key in latest.values()])))
+    return {row.indicator_id: row for row in rows}
 
 
 def status(ind: Indicator, actual: IndicatorActual | None) -> dict:
@@ -133,7 +151,7 @@ def status(ind: Indicator, actual: IndicatorActual | None) -> dict:
         "id": ind.id,
         "name": ind.name,
         "kind": ind.kind,
-        "kind_label": str(KIND_LABELS.get(ind.kind, ind.kind)),
+        "kind_label": label_text(KIND_LABELS[ind.kind]) if ind.kind in KIND_LABELS else ind.kind,
         "comparator": ind.comparator,
         "target": float(ind.value) if ind.value is not None else None,
         "target_max": float(ind.value_max) if ind.value_max is not None else None,
@@ -148,8 +166,8 @@ def status(ind: Indicator, actual: IndicatorActual | None) -> dict:
         "actual_text": f"{number(actual.value)}{ind.unit}"
         if actual is not None and actual.value is not None else "",
         "judgement": actual.judgement if actual is not None else None,
-        "judgement_label": str(JUDGEMENT_LABELS.get(actual.judgement, ""))
-        if actual is not None and actual.judgement else "",
+        "judgement_label": label_text(JUDGEMENT_LABELS[actual.judgement])
+        if actual is not None and actual.judgement in JUDGEMENT_LABELS else "",
         "note": actual.note if actual is not None else "",
         "recorded_at": actual.recorded_at.isoformat() + "Z" if actual is not None else None,
         "expected": float(assessment.expected) if assessment.expected is not None else None,
@@ -160,7 +178,7 @@ def status(ind: Indicator, actual: IndicatorActual | None) -> dict:
         "gap_text": gap_text(assessment, ind.unit),
         "reference": assessment.reference,
         "light": light,
-        "light_label": str(LIGHT_LABELS[light]) if light else "",
+        "light_label": label_text(LIGHT_LABELS[light]) if light else "",
     }
 
 

@@ -17,3 +17,17 @@ def keep_text(cell) -> None:
         cell.data_type = "s"
         if value.startswith(FORMULA_STARTS):
             cell.quotePrefix = True  # Excel keeps it text when the cell is edited
+
+
+def text_value(ws, value: str):
+    """What to append to a write-only sheet for a text cell: the string itself where openpyxl
+    writes it as text unstyled (most values; no cell object per value when streaming thousands
+    of rows), else a cell made text by `keep_text` (a formula start, or an error code like #N/A)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    if not isinstance(value, str) or not (value.startswith(FORMULA_STARTS) or value in ERROR_CODES):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    keep_text(cell)
+    return cell

@@ -14,21 +14,25 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from copy import copy
 from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
+from flask_appbuilder.security.sqla.models import User
+
+from app import rag_sql
 from app.access import visible_cases_clause
 from app.extensions import db
 from app.labels import STATE_LABELS, label
 from app.models import CASE_STATES, Action, Case, Department, ProgressUpdate
-from app.rag import rag_for, rag_settings
 from app.services.calendar import current_calendar, local_today, office_zone
 from app.services.case_search import search_clause, search_words
-from app.services.excel_safety import keep_text
+from app.services.excel_safety import keep_text, text_value
 from workflows.calendar import UnknownCalendarYear
 from workflows.rag import is_overdue, overdue_working_days
 from workflows.vocabulary import Actor, State
@@ -53,6 +57,7 @@ COLUMNS = [
     ("原完成时限", 12),
 ]
 HEADERS = [header for header, _width in COLUMNS]
+STREAM_ROWS = 1000  # rows fetched at a time from the server-side cursor
 
 
 class ExportError(Exception):
@@ -108,37 +113,47 @@ def export_status(actor: Actor, *, state: str | None = None, rag: str | None = N
         raise ExportError(f"没有红黄绿灯“{rag}”（可选：red、yellow、green）")
     today = today or local_today()
     words = search_words(q)
+    dept_row = _department(department) if department else None
+    calendar = current_calendar()
+    t = rag_sql.thresholds(today, calendar)
+    light = rag_sql.light(t)
+    # One statement for every row, streamed (a server-side cursor on PostgreSQL): the case's
+    # columns, its lead unit, its caseworker, its latest progress and its light in SQL. Not
+    # ORM cases, which would load each case's partners, milestones and indicators.
+    # Aliases: the search words' subqueries on Department must not correlate with these joins.
+    lead, person, update = aliased(Department), aliased(User), aliased(ProgressUpdate)
+    latest = (select(ProgressUpdate.id).where(ProgressUpdate.case_id == Case.id)
+              .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
+              .limit(1).correlate(Case).scalar_subquery())
     query = (
-        select(Case)
+        select(Case.id, Case.source_key, Case.title, lead.name, Case.state, light,
+               Case.percent_done, update.created_at, update.note,
+               person.first_name, person.last_name, person.username, Case.deadline, Case.original_deadline)
         .join(Action, Case.action_id == Action.id, isouter=True)
+        .join(lead, lead.id == Case.lead_department_id, isouter=True)
+        .join(person, person.id == Case.assignee_id, isouter=True)
+        .join(update, update.id == latest, isouter=True)
         .order_by(Action.index, Case.seq, Case.id)
     )
-    dept_row = _department(department) if department else None
     if dept_row is not None:
         query = query.where(Case.lead_department_id == dept_row.id)
     if state:
         query = query.where(Case.state == state)
+    if rag:
+        query = query.where(rag_sql.light_is(rag, t))
     if words:
         query = query.where(search_clause(words))
     query = query.where(visible_cases_clause(actor))
     if within is not None:
         query = query.where(Case.id.in_(within))
-    calendar = current_calendar()
-    settings = rag_settings()
-    rows = []
-    for case in db.session.scalars(query):
-        light = rag_for(case, today, calendar, settings).value
-        if rag and light != rag:
-            continue
-        rows.append((case, light))
-    latest = _latest_progress([case.id for case, _light in rows])
     if what is None:
         what = describe(state=state, rag=rag, department=dept_row.name if dept_row else None,
                         words=words)
     description = "、".join(what) if what else "全部"
-    data = _workbook(rows, latest, today, calendar, description)
+    rows = db.session.execute(query.execution_options(yield_per=STREAM_ROWS))
+    data, count = _workbook(rows, today, calendar, description)
     file_name = f"督办事项状态-{description}-{today.isoformat()}.xlsx"
-    return StatusExport(data=data, file_name=_safe_file_name(file_name), count=len(rows),
+    return StatusExport(data=data, file_name=_safe_file_name(file_name), count=count,
                         description=description)
 
 
@@ -146,37 +161,23 @@ def _safe_file_name(name: str) -> str:
     return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in name)
 
 
-def _latest_progress(case_ids: list[int]) -> dict[int, ProgressUpdate]:
-    """Each case's most recent progress update."""
-    latest: dict[int, ProgressUpdate] = {}
-    for start in range(0, len(case_ids), 1000):
-        chunk = case_ids[start:start + 1000]
-        for update in db.session.scalars(
-            select(ProgressUpdate)
-            .where(ProgressUpdate.case_id.in_(chunk))
-            .order_by(ProgressUpdate.case_id, ProgressUpdate.created_at, ProgressUpdate.id)
-        ):
-            latest[update.case_id] = update
-    return latest
-
-
 def _local_date(value: dt.datetime) -> dt.date:
     return value.replace(tzinfo=dt.UTC).astimezone(office_zone()).date()
 
 
-def _overdue_days(case: Case, today: dt.date, calendar) -> int:
-    if not is_overdue(State(case.state), case.deadline, today):
+def _overdue_days(state: str, deadline: dt.date, today: dt.date, calendar) -> int:
+    if not is_overdue(State(state), deadline, today):
         return 0
     try:
-        return overdue_working_days(case.deadline, today, calendar)
+        return overdue_working_days(deadline, today, calendar)
     except UnknownCalendarYear:
-        return (today - case.deadline).days
+        return (today - deadline).days
 
 
-def _person(user) -> str:
-    if user is None:
+def _person(first_name, last_name, username) -> str:
+    if username is None:
         return ""
-    return f"{user.first_name or ''}{user.last_name or ''}".strip() or user.username
+    return f"{first_name or ''}{last_name or ''}".strip() or username
 
 
 def _text_cell(ws, value: str) -> WriteOnlyCell:
@@ -186,14 +187,15 @@ def _text_cell(ws, value: str) -> WriteOnlyCell:
     return cell
 
 
-def _date_cell(ws, value: dt.date | None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    if value is not None:
-        cell.number_format = "yyyy-mm-dd"
+def _like(template: WriteOnlyCell, value) -> WriteOnlyCell:
+    """A cell with `value` and the template's style."""
+    cell = WriteOnlyCell(template.parent, value=value)
+    cell._style = copy(template._style)
     return cell
 
 
-def _workbook(rows, latest, today, calendar, description: str) -> bytes:
+def _workbook(rows, today, calendar, description: str) -> tuple[bytes, int]:
+    """The workbook of the rows as they stream in, and how many there were."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("督办事项状态")
     for index, (_header, width) in enumerate(COLUMNS, start=1):
@@ -206,36 +208,47 @@ def _workbook(rows, latest, today, calendar, description: str) -> bytes:
         cell.font = bold
         header_cells.append(cell)
     ws.append(header_cells)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for case, light in rows:
-        update = latest.get(case.id)
-        note = _text_cell(ws, update.note if update else "")
-        note.alignment = wrap
-        percent = WriteOnlyCell(ws, value=(case.percent_done or 0) / 100)
-        percent.number_format = "0%"
+    # The wrapped note and the percentage: one styled cell each, copied per row (its style
+    # array, as openpyxl copies cells) rather than styled anew, which hashes the style each time.
+    wrapped = WriteOnlyCell(ws)
+    wrapped.alignment = Alignment(wrap_text=True, vertical="top")
+    keep_text(wrapped)
+    share = WriteOnlyCell(ws)
+    share.number_format = "0%"
+    states = {state: label(STATE_LABELS, state) for state in CASE_STATES}  # translated once
+    count = 0
+    # Plain values where openpyxl writes them as the styled cells would be (a string as text,
+    # a date as yyyy-mm-dd); a cell only for the wrapped note, the percentage and text that
+    # would be a formula (app.services.excel_safety).
+    for (_id, key, title, unit, state, light, percent_done, noted_at, note, first_name, last_name,
+         username, deadline, original_deadline) in rows:
+        note_cell = _like(wrapped, note or "")
+        keep_text(note_cell)
+        percent = _like(share, (percent_done or 0) / 100)
         ws.append([
-            _text_cell(ws, case.source_key),
-            _text_cell(ws, case.title),
-            _text_cell(ws, case.lead_department.name if case.lead_department else ""),
-            _text_cell(ws, label(STATE_LABELS, case.state)),
-            _text_cell(ws, RAG_NAMES[light]),
+            text_value(ws, key),
+            text_value(ws, title),
+            text_value(ws, unit or ""),
+            states[state],
+            RAG_NAMES[light],
             percent,
-            _date_cell(ws, _local_date(update.created_at) if update else None),
-            note,
-            _text_cell(ws, _person(case.assignee)),
-            _date_cell(ws, case.deadline),
-            WriteOnlyCell(ws, value=_overdue_days(case, today, calendar)),
-            _date_cell(ws, case.original_deadline),
+            _local_date(noted_at) if noted_at else None,
+            note_cell,
+            text_value(ws, _person(first_name, last_name, username)),
+            deadline,
+            _overdue_days(state, deadline, today, calendar),
+            original_deadline,
         ])
+        count += 1
     info = wb.create_sheet("说明")
     info.append(["内容", description])
     info.append(["截至", today.isoformat()])
-    info.append(["事项数", len(rows)])
+    info.append(["事项数", count])
     info.append(["红黄绿灯", "红灯：逾期；黄灯：有风险（临近完成时限或进度落后）；绿灯：正常"])
     info.append(["逾期工作日", "完成时限之后至今的工作日数（按法定工作日历，含调休）"])
     buffer = io.BytesIO()
     wb.save(buffer)
-    return buffer.getvalue()
+    return buffer.getvalue(), count
 
 
 def ws_column(index: int) -> str:
