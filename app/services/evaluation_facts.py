@@ -52,9 +52,10 @@ from workflows.targets import Frequency, StatPeriod, assess, period_of_key
 from workflows.task_force_reports import due_date, report_kind, timeliness
 
 
-def gather(scheme: Scheme, period: Period, plan_id: int) -> list[UnitInput]:
-    """One UnitInput per unit of the scheme's groups that has a task or an indicator."""
-    plan_ids = family_ids(plan_id)
+def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInput]:
+    """One UnitInput per unit of the scheme's groups that has a task or an indicator
+    (of the plan's family; of every plan when `plan_id` is None)."""
+    plan_ids = family_ids(plan_id) if plan_id is not None else None
     moment = moment_after(period.end)
     cases = [c for c in cases_at(period.end, plan_id=plan_id)
              if not (c.done and c.done_on and c.done_on < period.start)]
@@ -70,7 +71,8 @@ def gather(scheme: Scheme, period: Period, plan_id: int) -> list[UnitInput]:
     tasks = {c.id: _task(c, period, calendar, c.id in extended, history) for c in cases}
     dekads = _dekads(period)
     stale = _stale(ids, period)
-    indicators = list(db.session.scalars(select(Indicator).where(Indicator.plan_id.in_(plan_ids))))
+    indicators = list(db.session.scalars(select(Indicator).where(
+        Indicator.plan_id.in_(plan_ids) if plan_ids is not None else True)))
     # Each indicator's latest actual up to the period's end, as recorded by then.
     latest = latest_actuals([i.id for i in indicators], recorded_before=moment,
                             up_to=StatPeriod(period.end.year, period.end.month, Frequency.MONTHLY))
