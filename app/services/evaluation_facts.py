@@ -150,8 +150,8 @@ def _tasks(active, period: Period):
                               .order_by(active.c.action_id, active.c.seq, active.c.id)).all()
 
 
-def _dekad_rows(active, dekads: list[Period]) -> dict[tuple[int, str], bool]:
-    """(task, dekad) → reported, for the pairs that owed a report: the task had started by the
+def _dekad_rows(active, dekads: list[Period]) -> dict[str, dict[int, bool]]:
+    """dekad → task → reported, for the pairs that owed a report: the task had started by the
     dekad's end and was with its caseworker at the dekad's start or after a transition in it;
     reported by a progress update or a submission in the dekad."""
     if not dekads:
@@ -177,7 +177,10 @@ def _dekad_rows(active, dekads: list[Period]) -> dict[tuple[int, str], bool]:
         select(active.c.id, table.c.key, or_(progress, submitted))
         .select_from(active.join(table, active.c.start_date <= table.c.last))
         .where(or_(state_then.in_(_OPEN_WITH_CASEWORKER), reopened)))
-    return {(case_id, key): bool(reported) for case_id, key, reported in rows}
+    found: dict[str, dict[int, bool]] = defaultdict(dict)
+    for case_id, key, reported in rows:
+        found[key][case_id] = bool(reported)
+    return found
 
 
 def _period_events(active, period: Period) -> dict[int, dict[str, list[tuple[dt.date, str]]]]:
@@ -317,7 +320,21 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
         by_action[row.action_id].append(row)
         case_lead[row.id], case_action[row.id] = row.lead_department_id, row.action_id
 
+    # Each fact once, shared by the task's lead unit and its action's task force.
+    titles = {row.id: row.title for row in rows}
+    pairs = {key: {case_id: DekadFact(case_id, titles[case_id], key, reported) for case_id, reported in owed.items()}
+             for key, owed in expected.items()}
+    returns, urges, late_reports = {}, {}, {}
+    for case_id, kinds_of in happened.items():
+        for kind, into in (("return", returns), ("urge", urges)):
+            if kinds_of.get(kind):
+                into[case_id] = [Event(case_id, titles[case_id], day.isoformat(), reason)
+                                 for day, reason in kinds_of[kind]]
+    for case_id, days in stale.items():
+        late_reports[case_id] = [Event(case_id, titles[case_id], day.isoformat(), "超过十天未报送进展") for day in days]
+
     inds_of_department, inds_of_action = defaultdict(list), defaultdict(list)
+    gaps: dict = {}
     for ind in indicators:
         fact = None
         owner = ind.responsible_department_id
@@ -325,7 +342,7 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
             owner = case_lead.get(ind.case_id)
         actions = {a for a in (ind.action_id, case_action.get(ind.case_id) if ind.case_id else None) if a is not None}
         if owner is not None or actions:
-            fact = _indicator(ind, latest.get(ind.id))
+            fact = _indicator(ind, latest.get(ind.id), gaps)
         if owner is not None:
             inds_of_department[owner].append(fact)
         for action_id in actions:
@@ -351,16 +368,12 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
         unit = UnitInput(dept_id, dept_name, kinds[dept_kind])
         unit.tasks = [tasks[c.id] for c in mine]
         unit.indicators = list(mine_inds)
-        unit.dekads = [DekadFact(c.id, c.title, d.key, expected[(c.id, d.key)])
-                       for d in dekads for c in mine if (c.id, d.key) in expected]
+        unit.dekads = [f for d in dekads for owed in (pairs.get(d.key, {}),) for c in mine if (f := owed.get(c.id))]
         unit.events = {
             "red_light": [red[c.id] for c in mine if c.id in red],
-            "return": [Event(c.id, c.title, day.isoformat(), reason) for c in mine
-                       for day, reason in happened.get(c.id, {}).get("return", ())],
-            "urge": [Event(c.id, c.title, day.isoformat(), reason) for c in mine
-                     for day, reason in happened.get(c.id, {}).get("urge", ())],
-            "late_report": [Event(c.id, c.title, day.isoformat(), "超过十天未报送进展")
-                            for c in mine for day in stale.get(c.id, ())],
+            "return": [e for c in mine for e in returns.get(c.id, ())],
+            "urge": [e for c in mine for e in urges.get(c.id, ())],
+            "late_report": [e for c in mine for e in late_reports.get(c.id, ())],
             "waiting_verification": [waiting[c.id] for c in mine if c.id in waiting] if task_force else [],
             "task_force_report": voice.get(dept_id, []) if task_force else [],
         }
@@ -384,8 +397,9 @@ def scorer_name(user) -> str:
     return f"{user.first_name or ''}{user.last_name or ''}".strip() or user.username
 
 
-def _indicator(ind: Indicator, actual) -> IndicatorFact:
-    """The indicator's light by its kind against target and pace (workflows.targets), in words."""
+def _indicator(ind: Indicator, actual, gaps: dict | None = None) -> IndicatorFact:
+    """The indicator's light by its kind against target and pace (workflows.targets), in words
+    (`gaps`: the gaps worded so far, by assessment and unit: the wording is translated text)."""
     if actual is None:
         return IndicatorFact(ind.id, ind.name, None, "未报送实际值")
     assessment = assess(target_of(ind), period_of_key(actual.period), actual.value, actual.judgement)
@@ -393,7 +407,13 @@ def _indicator(ind: Indicator, actual) -> IndicatorFact:
         text = f"实际{number(actual.value)}{ind.unit}（{actual.period}）"
     else:
         text = f"{JUDGEMENT_LABELS.get(actual.judgement, '')}（{actual.period}）"
-    gap = gap_text(assessment, ind.unit)
+    if gaps is None:
+        gap = gap_text(assessment, ind.unit)
+    else:
+        key = (assessment, ind.unit)
+        gap = gaps.get(key)
+        if gap is None:
+            gap = gaps[key] = gap_text(assessment, ind.unit)
     if gap:
         text += f"，{gap}"
     return IndicatorFact(ind.id, ind.name, assessment.light.value if assessment.light else None, text)
