@@ -127,16 +127,26 @@ def _scope(period: Period, plan_ids: list[int] | None):
     ).where(Case.start_date <= period.end)
     if plan_ids is not None:
         query = query.where(Case.plan_id.in_(plan_ids))
-    snap = query.cte("snap")
-    since = moment_after(period.start - dt.timedelta(days=1))
-    active = select(snap).where(~and_(snap.c.state.in_(_DONE), snap.c.verified.is_not(None),
-                                      snap.c.verified < since)).cte("active")
-    return active
+    # Materialized: the light reads state, deadline and percentage many times; inlined, each
+    # read would run their subqueries again.
+    return query.cte("snap").prefix_with("MATERIALIZED")
+
+
+def _cases(period: Period, plan_ids: list[int] | None):
+    """The cases `_scope` reads, without their snapshot: what the other statements join (the
+    tasks done before the period, which the snapshot leaves out, are dropped from their rows)."""
+    query = select(Case.id.label("id"), Case.start_date.label("start_date"), Case.state.label("current_state")) \
+        .where(Case.start_date <= period.end)
+    if plan_ids is not None:
+        query = query.where(Case.plan_id.in_(plan_ids))
+    return query.cte("scope")
 
 
 def _tasks(active, period: Period):
-    """One row per task, with its light at the period's end (app.rag_sql.light_of)."""
+    """One row per task, with its light at the period's end (app.rag_sql.light_of), but those
+    done before the period began."""
     moment = moment_after(period.end)
+    since = moment_after(period.start - dt.timedelta(days=1))
     percent = case((active.c.state.in_(_DONE), 100), else_=func.coalesce(active.c.percent, 0))
 
     def missed(before):
@@ -146,11 +156,12 @@ def _tasks(active, period: Period):
 
     light = light_of(thresholds(period.end), state=active.c.state, deadline=active.c.deadline,
                      start_date=active.c.start_date, percent_done=percent, missed=missed)
-    return db.session.execute(select(active, percent.label("shown_percent"), light.label("light"))
-                              .order_by(active.c.action_id, active.c.seq, active.c.id)).all()
+    rows = db.session.execute(select(active, percent.label("shown_percent"), light.label("light"))
+                              .order_by(active.c.action_id, active.c.seq, active.c.id))
+    return [row for row in rows if not (row.state in _DONE and row.verified is not None and row.verified < since)]
 
 
-def _dekad_rows(active, dekads: list[Period]) -> dict[str, dict[int, bool]]:
+def _dekad_rows(active, dekads: list[Period], tasks) -> dict[str, dict[int, bool]]:
     """dekad → task → reported, for the pairs that owed a report: the task had started by the
     dekad's end and was with its caseworker at the dekad's start or after a transition in it;
     reported by a progress update or a submission in the dekad."""
@@ -179,11 +190,12 @@ def _dekad_rows(active, dekads: list[Period]) -> dict[str, dict[int, bool]]:
         .where(or_(state_then.in_(_OPEN_WITH_CASEWORKER), reopened)))
     found: dict[str, dict[int, bool]] = defaultdict(dict)
     for case_id, key, reported in rows:
-        found[key][case_id] = bool(reported)
+        if case_id in tasks:
+            found[key][case_id] = bool(reported)
     return found
 
 
-def _period_events(active, period: Period) -> dict[int, dict[str, list[tuple[dt.date, str]]]]:
+def _period_events(active, period: Period, tasks) -> dict[int, dict[str, list[tuple[dt.date, str]]]]:
     """case_id → kind ('return', 'urge') → [(local day, comment)] in the period, in order."""
     found: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     rows = db.session.execute(
@@ -195,11 +207,12 @@ def _period_events(active, period: Period) -> dict[int, dict[str, list[tuple[dt.
                    and_(CaseHistory.kind == "transition", CaseHistory.transition == "return")))
         .order_by(CaseHistory.case_id, CaseHistory.at, CaseHistory.id))
     for case_id, at, kind, comment in rows:
-        found[case_id]["urge" if kind == "urge" else "return"].append((local_day(at), comment or ""))
+        if case_id in tasks:
+            found[case_id]["urge" if kind == "urge" else "return"].append((local_day(at), comment or ""))
     return found
 
 
-def _stale_days(active, period: Period) -> dict[int, list[dt.date]]:
+def _stale_days(active, period: Period, tasks) -> dict[int, list[dt.date]]:
     """The days the system reminded a task's unit to report (stale), once per task and day."""
     found: dict[int, list] = defaultdict(list)
     for case_id, day in db.session.execute(
@@ -207,7 +220,8 @@ def _stale_days(active, period: Period) -> dict[int, list[dt.date]]:
             .where(Notification.case_id.in_(select(active.c.id)), Notification.kind == "stale",
                    Notification.day >= period.start, Notification.day <= period.end)
             .order_by(Notification.case_id, Notification.day)):
-        found[case_id].append(day)
+        if case_id in tasks:
+            found[case_id].append(day)
     return found
 
 
@@ -260,13 +274,14 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
     """One UnitInput per unit of the scheme's groups that has a task or an indicator
     (of the plan's family; of every plan when `plan_id` is None)."""
     plan_ids = family_ids(plan_id) if plan_id is not None else None
-    active = _scope(period, plan_ids)
-    rows = _tasks(active, period)
+    rows = _tasks(_scope(period, plan_ids), period)
+    titles = {row.id: row.title for row in rows}
+    scope = _cases(period, plan_ids)
     calendar = current_calendar()
     dekads = _dekads(period)
-    expected = _dekad_rows(active, dekads)
-    happened = _period_events(active, period)
-    stale = _stale_days(active, period)
+    expected = _dekad_rows(scope, dekads, titles)
+    happened = _period_events(scope, period, titles)
+    stale = _stale_days(scope, period, titles)
     indicators = list(db.session.scalars(select(Indicator).where(
         Indicator.plan_id.in_(plan_ids) if plan_ids is not None else true()).order_by(Indicator.id)))
     latest = _latest_actuals(plan_ids, period)
@@ -321,7 +336,6 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
         case_lead[row.id], case_action[row.id] = row.lead_department_id, row.action_id
 
     # Each fact once, shared by the task's lead unit and its action's task force.
-    titles = {row.id: row.title for row in rows}
     pairs = {key: {case_id: DekadFact(case_id, titles[case_id], key, reported) for case_id, reported in owed.items()}
              for key, owed in expected.items()}
     returns, urges, late_reports = {}, {}, {}
