@@ -107,11 +107,14 @@ def _scope(period: Period, plan_ids: list[int] | None):
     percent_before = (select(p.percent_done).where(p.case_id == Case.id, p.created_at < moment)
                       .order_by(p.created_at.desc(), p.id.desc()).limit(1).scalar_subquery())
     any_progress = exists(select(literal(1)).where(p.case_id == Case.id))
-    verified_before = (select(func.max(h.at)).where(
-        h.case_id == Case.id, h.kind == "transition", h.to_state == "verified", h.at < moment).scalar_subquery())
-    submitted_last = (select(func.max(h.at)).where(
-        h.case_id == Case.id, h.kind == "transition", h.to_state == "submitted",
-        or_(h.transition.is_(None), h.transition != "return")).scalar_subquery())
+    # The last verification by the moment and the last submission (ever), for every case in
+    # one GROUP BY over the history rather than a lookup per case.
+    marks = (select(h.case_id.label("case_id"),
+                    func.max(h.at).filter(h.to_state == "verified", h.at < moment).label("verified"),
+                    func.max(h.at).filter(h.to_state == "submitted",
+                                          or_(h.transition.is_(None), h.transition != "return")).label("submitted"))
+             .where(h.kind == "transition", h.to_state.in_(("verified", "submitted")))
+             .group_by(h.case_id).subquery("marks"))
     extended = exists(select(literal(1)).where(
         ExtensionRequest.case_id == Case.id, ExtensionRequest.status == "approved",
         ExtensionRequest.decided_at < moment))
@@ -122,9 +125,9 @@ def _scope(period: Period, plan_ids: list[int] | None):
         func.coalesce(deadline_after, Case.deadline).label("deadline"),
         func.coalesce(state_after, Case.state).label("state"), Case.state.label("current_state"),
         func.coalesce(percent_before, case((any_progress, 0), else_=Case.percent_done)).label("percent"),
-        func.coalesce(verified_before, Case.verified_at).label("verified"),
-        extended.label("extended"), submitted_last.label("submitted"),
-    ).where(Case.start_date <= period.end)
+        func.coalesce(marks.c.verified, Case.verified_at).label("verified"),
+        extended.label("extended"), marks.c.submitted.label("submitted"),
+    ).outerjoin(marks, marks.c.case_id == Case.id).where(Case.start_date <= period.end)
     if plan_ids is not None:
         query = query.where(Case.plan_id.in_(plan_ids))
     # Materialized: the light reads state, deadline and percentage many times; inlined, each
