@@ -10,6 +10,7 @@ gives the same light as `app.rag.rag_for` for every case on many days.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -102,27 +103,35 @@ def _missed(before: date) -> ColumnElement[bool]:
 
 def light(t: Thresholds | None = None) -> ColumnElement[str]:
     """The case's light ('green', 'yellow', 'red') as an SQL expression on Case."""
-    t = t or thresholds()
+    return light_of(t or thresholds(), state=Case.state, deadline=Case.deadline, start_date=Case.start_date,
+                    percent_done=Case.percent_done, missed=_missed)
+
+
+def light_of(t: Thresholds, *, state, deadline, start_date, percent_done,
+             missed: Callable[[date], ColumnElement[bool]]) -> ColumnElement[str]:
+    """The light over any columns: a case as it stood at a moment (a report's snapshot,
+    `t.today` its day) has its own state, deadline and percentage; `missed(before)` is true
+    when it had a milestone not reported done and due before `before`."""
     today = literal(t.today)
-    done = Case.state.in_([str(s) for s in DONE_STATES])
-    red = [Case.deadline < today]
+    done = state.in_([str(s) for s in DONE_STATES])
+    red = [deadline < today]
     if t.milestone_red_on_or_before is not None:
-        red.append(_missed(t.milestone_red_on_or_before + timedelta(days=1)))
+        red.append(missed(t.milestone_red_on_or_before + timedelta(days=1)))
     if t.soon_before is not None:
-        soon = Case.deadline < literal(t.soon_before)
+        soon = deadline < literal(t.soon_before)
     else:
-        soon = days_between(today, Case.deadline) <= t.soon_calendar_days
-    total = days_between(Case.start_date, Case.deadline)
+        soon = days_between(today, deadline) <= t.soon_calendar_days
+    total = days_between(start_date, deadline)
     share = case(
-        (total <= 0, case((Case.start_date <= today, 1.0), else_=0.0)),
-        else_=_least(1.0, _greatest(0.0, cast(days_between(Case.start_date, today), Float)
+        (total <= 0, case((start_date <= today, 1.0), else_=0.0)),
+        else_=_least(1.0, _greatest(0.0, cast(days_between(start_date, today), Float)
                                             / cast(total, Float))),
     )
-    behind = cast(func.coalesce(Case.percent_done, 0), Float) < share * 100 - t.pace_margin
+    behind = cast(func.coalesce(percent_done, 0), Float) < share * 100 - t.pace_margin
     return case(
         (done, str(Rag.GREEN)),
         (or_(*red), str(Rag.RED)),
-        (or_(_missed(t.today), soon, behind), str(Rag.YELLOW)),
+        (or_(missed(t.today), soon, behind), str(Rag.YELLOW)),
         else_=str(Rag.GREEN),
     )
 

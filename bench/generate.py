@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import itertools
+import json
 import os
 import random
 import time
@@ -285,6 +286,7 @@ def build(url: str, size: int, seed: int = 2024, log=print) -> dict:
         counts["evaluation_score"] = copy(conn, "evaluation_score", (
             "id", "period_key", "department_id", "criterion", "scorer_id", "score", "comment", "scored_at"),
             evaluation_rows)
+        counts.update(_evaluation_results(conn, rng, ids, plan_rows, district_units, office_id))
         for table, value in ids.next.items():
             conn.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), {value})")
         conn.commit()
@@ -293,6 +295,47 @@ def build(url: str, size: int, seed: int = 2024, log=print) -> dict:
     counts["seconds"] = round(time.perf_counter() - started, 1)
     counts["cases_total"] = size if remaining else real
     log(f"built in {counts['seconds']} s: {counts}")
+    return counts
+
+
+RESULT_MONTHS = (1, 2, 3, 4, 5)  # computed; January to April published, May not yet
+
+
+def _evaluation_results(conn, rng, ids, plan_rows, district_units, office_id) -> dict:
+    """The scheme in force (version 1) and every unit's stored result of each month in
+    RESULT_MONTHS, ranked within its group and district: what the 三看三评三比 pages read."""
+    from workflows.evaluation import DEFAULT_SCHEME
+
+    counts = {}
+    if conn.execute("SELECT count(*) FROM evaluation_scheme").fetchone()[0] == 0:
+        counts["evaluation_scheme"] = copy(conn, "evaluation_scheme", (
+            "version", "rules", "note", "created_by_id", "created_at"),
+            [(1, json.dumps(DEFAULT_SCHEME, ensure_ascii=False), "默认方案", office_id, utc(dt.date(YEAR, 1, 5)))])
+    rows = []
+    for (plan_id, *_rest), (units, forces, _actions) in zip(plan_rows, district_units, strict=True):
+        groups = {"district_department": units[:len(UNIT_SUFFIXES)], "township": units[len(UNIT_SUFFIXES):],
+                  "task_force": forces}
+        for month in RESULT_MONTHS:
+            computed = utc(dt.date(YEAR, month + 1, 3))
+            published = utc(dt.date(YEAR, month + 1, 5)) if month < RESULT_MONTHS[-1] else None
+            for group, members in groups.items():
+                scored = []
+                for unit in members:
+                    kan, ping, bi = rng.randint(250, 500) / 10, rng.randint(150, 300) / 10, rng.randint(100, 200) / 10
+                    scored.append((round(kan + ping + bi, 2), unit, kan, ping, bi))
+                scored.sort(key=lambda r: -r[0])
+                rank, previous = 0, None
+                for position, (total, unit, kan, ping, bi) in enumerate(scored, 1):
+                    if total != previous:
+                        rank, previous = position, total
+                    parts = [{"key": "kan.key_tasks", "dimension": "kan", "name": "看重点任务推进情况", "score": kan,
+                              "max": 50, "computed": True, "note": "", "facts": [{"text": "（生成的数据）"}]}]
+                    rows.append((plan_id, f"{YEAR}-{month:02d}", unit, group, 1, kan, ping, bi, total, rank,
+                                 json.dumps(parts, ensure_ascii=False), computed, published,
+                                 office_id if published else None))
+    counts["evaluation_result"] = copy(conn, "evaluation_result", (
+        "plan_id", "period_key", "department_id", "group_key", "scheme_version", "kan", "ping", "bi", "total",
+        "rank", "parts", "computed_at", "published_at", "published_by_id"), rows)
     return counts
 
 

@@ -330,8 +330,79 @@ def measures(b: Bench) -> Iterator[tuple[str, Callable, Callable | None, float |
            lambda: b.sql("SELECT period_key, department_id, published_at FROM evaluation_result"), 3)
     yield from export_measures(b)
     yield from report_measures(b)
+
+    yield from _evaluation(b)
     yield from _transition(b)
     yield from _tick(b)
+
+
+EVALUATION_PERIOD = "2024-06"
+# The 三看 aggregates of one period for every unit of the province (moment: the period's end,
+# the start of July 1 local time in naive UTC), in raw SQL: each case's state, deadline and
+# percentage at the period's end, its approved extension and last submission, per unit (the
+# lead department, and the task force of the action) — then the dekad reports, the returns and
+# urges, the stale reminders, the indicators' latest actuals and the office's scores per unit.
+EVALUATION_SQL = [
+    """WITH c AS (
+         SELECT c.id, c.lead_department_id, c.action_id, c.start_date, c.original_deadline,
+                COALESCE((SELECT h.from_state FROM case_history h WHERE h.case_id = c.id
+                          AND h.kind = 'transition' AND h.at >= %(moment)s ORDER BY h.at, h.id LIMIT 1),
+                         c.state) AS state,
+                COALESCE((SELECT p.percent_done FROM progress_update p WHERE p.case_id = c.id
+                          AND p.created_at < %(moment)s ORDER BY p.created_at DESC, p.id DESC LIMIT 1),
+                         c.percent_done) AS percent,
+                (SELECT max(h.at) FROM case_history h WHERE h.case_id = c.id AND h.kind = 'transition'
+                 AND h.to_state = 'verified' AND h.at < %(moment)s) AS verified,
+                (SELECT max(h.at) FROM case_history h WHERE h.case_id = c.id AND h.kind = 'transition'
+                 AND h.to_state = 'submitted') AS submitted,
+                EXISTS (SELECT 1 FROM extension_request e WHERE e.case_id = c.id AND e.status = 'approved'
+                        AND e.decided_at < %(moment)s) AS extended
+         FROM "case" c WHERE c.start_date <= %(end)s)
+       SELECT lead_department_id, action_id, count(*),
+              count(*) FILTER (WHERE state IN ('verified', 'closed') AND verified::date <= original_deadline),
+              count(*) FILTER (WHERE state NOT IN ('verified', 'closed') AND original_deadline < %(end)s),
+              count(*) FILTER (WHERE extended), avg(percent), max(submitted)
+       FROM c GROUP BY GROUPING SETS ((lead_department_id), (action_id))""",
+    """SELECT c.lead_department_id, c.action_id, date_trunc('month', p.created_at), count(DISTINCT c.id)
+       FROM progress_update p JOIN "case" c ON c.id = p.case_id
+       WHERE p.created_at >= %(start)s AND p.created_at < %(moment)s
+       GROUP BY GROUPING SETS ((c.lead_department_id, 3), (c.action_id, 3))""",
+    """SELECT c.lead_department_id, c.action_id, h.kind, count(*)
+       FROM case_history h JOIN "case" c ON c.id = h.case_id
+       WHERE h.at >= %(start)s AND h.at < %(moment)s
+         AND (h.kind = 'urge' OR (h.kind = 'transition' AND h.transition = 'return'))
+       GROUP BY GROUPING SETS ((c.lead_department_id, h.kind), (c.action_id, h.kind))""",
+    """SELECT c.lead_department_id, count(*) FROM notification n JOIN "case" c ON c.id = n.case_id
+       WHERE n.kind = 'stale' AND n.day BETWEEN %(start)s AND %(end)s GROUP BY c.lead_department_id""",
+    """SELECT COALESCE(i.responsible_department_id, c.lead_department_id), count(*), max(a.value)
+       FROM indicator i LEFT JOIN "case" c ON c.id = i.case_id
+       LEFT JOIN LATERAL (SELECT value FROM indicator_actual a WHERE a.indicator_id = i.id
+                          AND a.recorded_at < %(moment)s ORDER BY a.period DESC, a.recorded_at DESC, a.id DESC
+                          LIMIT 1) a ON true
+       GROUP BY 1""",
+    """SELECT department_id, criterion, avg(score), count(*) FROM evaluation_score
+       WHERE period_key = %(period)s GROUP BY department_id, criterion""",
+]
+
+
+def _evaluation(b: Bench):
+    """三看三评三比 of one period for the whole province (every plan): the service's facts
+    and scores (app.services.evaluation_facts + workflows.evaluation_scoring), against the
+    raw SQL aggregates per unit that they need."""
+    params = {"period": EVALUATION_PERIOD, "start": dt.date(2024, 6, 1), "end": dt.date(2024, 6, 30),
+              "moment": dt.datetime(2024, 6, 30, 16)}
+
+    def compute():
+        from app.services.evaluation import province_results
+
+        with b.app.app_context():
+            province_results(EVALUATION_PERIOD)
+
+    def raw():
+        for statement in EVALUATION_SQL:
+            b.sql(statement, params)
+
+    yield ("evaluation compute, whole province, one period", compute, raw, 3)
 
 
 def _transition(b: Bench):

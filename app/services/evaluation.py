@@ -195,6 +195,15 @@ def compute(period_text: str, *, plan_id: int | None = None, actor: Actor = SYST
             "scheme_version": scheme.version, "units": [r.as_dict(names.get(r.group, r.group)) for r in outcome]}
 
 
+def province_results(period_text: str) -> list[dict]:
+    """Every unit's result for the period over all plans (a province's platform), computed
+    and not saved: what `compute` does for one plan, for the bench and the office's overview."""
+    period = evaluation_period(period_text)
+    scheme = scheme_in_force()
+    names = {g.key: g.name for g in scheme.groups}
+    return [r.as_dict(names.get(r.group, r.group)) for r in evaluate(scheme, gather(scheme, period, None))]
+
+
 def publish(actor: Actor, period_text: str, plan_id: int | None = None) -> int:
     """Publish the computed results: the units see them; they no longer change."""
     _ensure_office(actor)

@@ -8,6 +8,15 @@ Whose facts: a district department or township has the cases it leads and the in
 is responsible for (a case's indicator without one: the case's lead unit); a task force has
 its action's cases and indicators, and the submissions waiting for its verification past
 their deadline (已报送待核验超期 counts against the verifier, not the department).
+
+Set-based (issue 14): a constant number of statements whatever the number of cases. Each
+task's snapshot at the period's end — state, deadline, percentage, last verification, an
+approved extension, its last submission — and its light (app.rag_sql.light_of, the rules of
+app.rag at the period's end) come from one SELECT; the (task, dekad) pairs that owed a report
+and whether one came, the returns and urges of the period, the stale reminders, the
+indicators' actuals and the office's scores from one SELECT each. The explanations name every
+task, so the rows are per task (or per event); Python only groups them by unit and words them.
+tests/integration/test_evaluation_sql.py checks them against the per-case computation.
 """
 
 from __future__ import annotations
@@ -15,7 +24,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import select
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, true, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.clock import local_today
 from app.extensions import db
@@ -26,13 +39,16 @@ from app.models import (
     EvaluationScore,
     ExtensionRequest,
     Indicator,
+    IndicatorActual,
+    Milestone,
     Notification,
     ProgressUpdate,
     TaskForceReport,
 )
 from app.plan_family import family_ids
-from app.reports.snapshot import CaseAt, cases_at, local_day, moment_after
-from app.reports.targets import JUDGEMENT_LABELS, gap_text, latest_actuals, number, target_of
+from app.rag_sql import light_of, thresholds
+from app.reports.snapshot import local_day, moment_after
+from app.reports.targets import JUDGEMENT_LABELS, gap_text, number, target_of
 from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear
 from workflows.documents import expected_percent
@@ -46,79 +62,339 @@ from workflows.evaluation_scoring import (
     UnitInput,
 )
 from workflows.periods import Period, PeriodKind
-from workflows.rag import overdue_working_days
+from workflows.rag import DONE_STATES, overdue_working_days
 from workflows.reminders import WITH_CASEWORKER
 from workflows.targets import Frequency, StatPeriod, assess, period_of_key
 from workflows.task_force_reports import due_date, report_kind, timeliness
 
+_DONE = tuple(str(s) for s in DONE_STATES)
+_OPEN_WITH_CASEWORKER = tuple(str(s) for s in WITH_CASEWORKER)
 
-def gather(scheme: Scheme, period: Period, plan_id: int) -> list[UnitInput]:
-    """One UnitInput per unit of the scheme's groups that has a task or an indicator."""
-    plan_ids = family_ids(plan_id)
+
+class as_date(FunctionElement):
+    """A 'YYYY-MM-DD…' text as a date (PostgreSQL); SQLite keeps dates as that text."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(as_date, "postgresql")
+def _as_date_pg(element, compiler, **kw):
+    (text,) = list(element.clauses)
+    return f"CAST(substr({compiler.process(text, **kw)}, 1, 10) AS DATE)"
+
+
+@compiles(as_date)
+def _as_date_sqlite(element, compiler, **kw):
+    (text,) = list(element.clauses)
+    return f"substr({compiler.process(text, **kw)}, 1, 10)"
+
+
+def _scope(period: Period, plan_ids: list[int] | None):
+    """The period's tasks as they stood at its end (app.reports.snapshot's rules, in SQL):
+    started by its end, not done before its start; of the plans' family, or of all plans."""
     moment = moment_after(period.end)
-    cases = [c for c in cases_at(period.end, plan_id=plan_id)
-             if not (c.done and c.done_on and c.done_on < period.start)]
-    ids = [c.id for c in cases]
-    history = _history(ids, moment)
-    extended = set(db.session.scalars(
-        select(ExtensionRequest.case_id).where(ExtensionRequest.status == "approved",
-                                               ExtensionRequest.decided_at < moment,
-                                               ExtensionRequest.case_id.in_(ids or [0]))))
-    reports = _report_days(ids, moment, history)
-    current = dict(db.session.execute(select(Case.id, Case.state).where(Case.id.in_(ids or [0]))).all())
+    h = aliased(CaseHistory)
+    state_after = (select(h.from_state).where(h.case_id == Case.id, h.kind == "transition", h.at >= moment)
+                   .order_by(h.at, h.id).limit(1).scalar_subquery())
+    old = func.coalesce(func.nullif(h.data["old"].as_string(), ""), func.nullif(h.data["old_deadline"].as_string(), ""))
+    deadline_after = (select(as_date(old)).where(
+        h.case_id == Case.id, h.at >= moment, old.is_not(None),
+        or_(h.kind == "deadline_change",
+            and_(h.kind == "extension_decision", h.data["approved"].as_boolean().is_(True))))
+        .order_by(h.at, h.id).limit(1).scalar_subquery())
+    p = aliased(ProgressUpdate)
+    percent_before = (select(p.percent_done).where(p.case_id == Case.id, p.created_at < moment)
+                      .order_by(p.created_at.desc(), p.id.desc()).limit(1).scalar_subquery())
+    any_progress = exists(select(literal(1)).where(p.case_id == Case.id))
+    # The last verification by the moment and the last submission (ever), for every case in
+    # one GROUP BY over the history rather than a lookup per case.
+    marks = (select(h.case_id.label("case_id"),
+                    func.max(h.at).filter(h.to_state == "verified", h.at < moment).label("verified"),
+                    func.max(h.at).filter(h.to_state == "submitted",
+                                          or_(h.transition.is_(None), h.transition != "return")).label("submitted"))
+             .where(h.kind == "transition", h.to_state.in_(("verified", "submitted")))
+             .group_by(h.case_id).subquery("marks"))
+    extended = exists(select(literal(1)).where(
+        ExtensionRequest.case_id == Case.id, ExtensionRequest.status == "approved",
+        ExtensionRequest.decided_at < moment))
+    query = select(
+        Case.id.label("id"), Case.seq.label("seq"), Case.title.label("title"), Case.action_id.label("action_id"),
+        Case.lead_department_id.label("lead_department_id"), Case.start_date.label("start_date"),
+        Case.original_deadline.label("original_deadline"),
+        func.coalesce(deadline_after, Case.deadline).label("deadline"),
+        func.coalesce(state_after, Case.state).label("state"), Case.state.label("current_state"),
+        func.coalesce(percent_before, case((any_progress, 0), else_=Case.percent_done)).label("percent"),
+        func.coalesce(marks.c.verified, Case.verified_at).label("verified"),
+        extended.label("extended"), marks.c.submitted.label("submitted"),
+    ).outerjoin(marks, marks.c.case_id == Case.id).where(Case.start_date <= period.end)
+    if plan_ids is not None:
+        query = query.where(Case.plan_id.in_(plan_ids))
+    # Materialized: the light reads state, deadline and percentage many times; inlined, each
+    # read would run their subqueries again.
+    return query.cte("snap").prefix_with("MATERIALIZED")
+
+
+def _cases(period: Period, plan_ids: list[int] | None):
+    """The cases `_scope` reads, without their snapshot: what the other statements join (the
+    tasks done before the period, which the snapshot leaves out, are dropped from their rows)."""
+    query = select(Case.id.label("id"), Case.start_date.label("start_date"), Case.state.label("current_state")) \
+        .where(Case.start_date <= period.end)
+    if plan_ids is not None:
+        query = query.where(Case.plan_id.in_(plan_ids))
+    return query.cte("scope")
+
+
+def _tasks(active, period: Period):
+    """One row per task, with its light at the period's end (app.rag_sql.light_of), but those
+    done before the period began."""
+    moment = moment_after(period.end)
+    since = moment_after(period.start - dt.timedelta(days=1))
+    percent = case((active.c.state.in_(_DONE), 100), else_=func.coalesce(active.c.percent, 0))
+
+    def missed(before):
+        return exists(select(literal(1)).where(
+            Milestone.case_id == active.c.id, or_(Milestone.done_at.is_(None), Milestone.done_at >= moment),
+            Milestone.due_date < before))
+
+    light = light_of(thresholds(period.end), state=active.c.state, deadline=active.c.deadline,
+                     start_date=active.c.start_date, percent_done=percent, missed=missed)
+    rows = db.session.execute(select(active, percent.label("shown_percent"), light.label("light"))
+                              .order_by(active.c.action_id, active.c.seq, active.c.id))
+    return [row for row in rows if not (row.state in _DONE and row.verified is not None and row.verified < since)]
+
+
+def _dekad_rows(active, dekads: list[Period], tasks) -> dict[str, dict[int, bool]]:
+    """dekad → task → reported, for the pairs that owed a report: the task had started by the
+    dekad's end and was with its caseworker at the dekad's start or after a transition in it;
+    reported by a progress update or a submission in the dekad."""
+    if not dekads:
+        return {}
+    table = union_all(*(select(literal(d.key).label("key"),
+                               literal(moment_after(d.start - dt.timedelta(days=1))).label("since"),
+                               literal(moment_after(d.end)).label("until"), literal(d.end).label("last"))
+                        for d in dekads)).cte("dekads")
+    h = aliased(CaseHistory)
+    later = select(h.from_state).where(h.case_id == active.c.id, h.kind == "transition", h.at >= table.c.since)
+    state_then = case((exists(later), later.order_by(h.at, h.id).limit(1).scalar_subquery()),
+                      else_=active.c.current_state)
+    reopened = exists(select(literal(1)).where(
+        h.case_id == active.c.id, h.kind == "transition", h.to_state.in_(_OPEN_WITH_CASEWORKER),
+        h.at >= table.c.since, h.at < table.c.until))
+    progress = exists(select(literal(1)).where(
+        ProgressUpdate.case_id == active.c.id, ProgressUpdate.created_at >= table.c.since,
+        ProgressUpdate.created_at < table.c.until))
+    submitted = exists(select(literal(1)).where(
+        h.case_id == active.c.id, h.kind == "transition", h.to_state == "submitted",
+        h.at >= table.c.since, h.at < table.c.until))
+    rows = db.session.execute(
+        select(active.c.id, table.c.key, or_(progress, submitted))
+        .select_from(active.join(table, active.c.start_date <= table.c.last))
+        .where(or_(state_then.in_(_OPEN_WITH_CASEWORKER), reopened)))
+    found: dict[str, dict[int, bool]] = defaultdict(dict)
+    for case_id, key, reported in rows:
+        if case_id in tasks:
+            found[key][case_id] = bool(reported)
+    return found
+
+
+def _period_events(active, period: Period, tasks) -> dict[int, dict[str, list[tuple[dt.date, str]]]]:
+    """case_id → kind ('return', 'urge') → [(local day, comment)] in the period, in order."""
+    found: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    rows = db.session.execute(
+        select(CaseHistory.case_id, CaseHistory.at, CaseHistory.kind, CaseHistory.comment)
+        .where(CaseHistory.case_id.in_(select(active.c.id)),
+               CaseHistory.at >= moment_after(period.start - dt.timedelta(days=1)),
+               CaseHistory.at < moment_after(period.end),
+               or_(CaseHistory.kind == "urge",
+                   and_(CaseHistory.kind == "transition", CaseHistory.transition == "return")))
+        .order_by(CaseHistory.case_id, CaseHistory.at, CaseHistory.id))
+    for case_id, at, kind, comment in rows:
+        if case_id in tasks:
+            found[case_id]["urge" if kind == "urge" else "return"].append((local_day(at), comment or ""))
+    return found
+
+
+def _stale_days(active, period: Period, tasks) -> dict[int, list[dt.date]]:
+    """The days the system reminded a task's unit to report (stale), once per task and day."""
+    found: dict[int, list] = defaultdict(list)
+    for case_id, day in db.session.execute(
+            select(Notification.case_id, Notification.day).distinct()
+            .where(Notification.case_id.in_(select(active.c.id)), Notification.kind == "stale",
+                   Notification.day >= period.start, Notification.day <= period.end)
+            .order_by(Notification.case_id, Notification.day)):
+        if case_id in tasks:
+            found[case_id].append(day)
+    return found
+
+
+class _Actual:
+    __slots__ = ("judgement", "period", "value")
+
+    def __init__(self, period, value, judgement):
+        self.period, self.value, self.judgement = period, value, judgement
+
+
+def _latest_actuals(plan_ids, period: Period) -> dict[int, _Actual]:
+    """Each indicator's latest actual up to the period's end, as recorded by then (the rule
+    of app.reports.targets.latest_actuals: latest period, then latest recorded)."""
+    up_to = StatPeriod(period.end.year, period.end.month, Frequency.MONTHLY)
+    query = (select(IndicatorActual.indicator_id, IndicatorActual.period, IndicatorActual.value,
+                    IndicatorActual.judgement, IndicatorActual.recorded_at, IndicatorActual.id)
+             .join(Indicator, Indicator.id == IndicatorActual.indicator_id)
+             .where(IndicatorActual.recorded_at < moment_after(period.end)))
+    if plan_ids is not None:
+        query = query.where(Indicator.plan_id.in_(plan_ids))
+    periods: dict[str, StatPeriod] = {}
+    latest: dict[int, tuple] = {}
+    for indicator_id, key, value, judgement, recorded_at, row_id in db.session.execute(query):
+        stat = periods.get(key)
+        if stat is None:
+            stat = periods[key] = period_of_key(key)
+        if (stat.year, stat.end_month) > (up_to.year, up_to.end_month):
+            continue
+        rank = (stat.year, stat.end_month, recorded_at, row_id)
+        if indicator_id not in latest or rank > latest[indicator_id][0]:
+            latest[indicator_id] = (rank, _Actual(key, value, judgement))
+    return {indicator_id: actual for indicator_id, (_rank, actual) in latest.items()}
+
+
+def _all_scores(period_key: str) -> dict[int, dict[str, list[OfficeScore]]]:
+    """department → criterion → the office's scores, in the order they were given."""
+    found: dict[int, dict[str, list[OfficeScore]]] = defaultdict(lambda: defaultdict(list))
+    for department_id, criterion, score, comment, first, last, username, user_id in db.session.execute(
+            select(EvaluationScore.department_id, EvaluationScore.criterion, EvaluationScore.score,
+                   EvaluationScore.comment, User.first_name, User.last_name, User.username, User.id)
+            .outerjoin(User, User.id == EvaluationScore.scorer_id)
+            .where(EvaluationScore.period_key == period_key)
+            .order_by(EvaluationScore.department_id, EvaluationScore.scored_at, EvaluationScore.id)):
+        name = "督查室" if user_id is None else (f"{first or ''}{last or ''}".strip() or username)
+        found[department_id][criterion].append(OfficeScore(name, score, comment or ""))
+    return found
+
+
+def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInput]:
+    """One UnitInput per unit of the scheme's groups that has a task or an indicator
+    (of the plan's family; of every plan when `plan_id` is None)."""
+    plan_ids = family_ids(plan_id) if plan_id is not None else None
+    rows = _tasks(_scope(period, plan_ids), period)
+    titles = {row.id: row.title for row in rows}
+    scope = _cases(period, plan_ids)
     calendar = current_calendar()
-    tasks = {c.id: _task(c, period, calendar, c.id in extended, history) for c in cases}
     dekads = _dekads(period)
-    stale = _stale(ids, period)
-    indicators = list(db.session.scalars(select(Indicator).where(Indicator.plan_id.in_(plan_ids))))
-    # Each indicator's latest actual up to the period's end, as recorded by then.
-    latest = latest_actuals([i.id for i in indicators], recorded_before=moment,
-                            up_to=StatPeriod(period.end.year, period.end.month, Frequency.MONTHLY))
-    case_lead = {c.id: c.lead_department_id for c in cases}
-    case_action = {c.id: c.action_id for c in cases}
+    expected = _dekad_rows(scope, dekads, titles)
+    happened = _period_events(scope, period, titles)
+    stale = _stale_days(scope, period, titles)
+    indicators = list(db.session.scalars(select(Indicator).where(
+        Indicator.plan_id.in_(plan_ids) if plan_ids is not None else true()).order_by(Indicator.id)))
+    latest = _latest_actuals(plan_ids, period)
+    scores = _all_scores(period.key)
+
+    day_ends: dict[dt.date, dt.datetime] = {}
+    overdue: dict[dt.date, int] = {}
+
+    def end_of(day: dt.date) -> dt.datetime:
+        if day not in day_ends:
+            day_ends[day] = moment_after(day)
+        return day_ends[day]
+
+    def overdue_days(deadline: dt.date) -> int:
+        if deadline not in overdue:
+            try:
+                overdue[deadline] = overdue_working_days(deadline, period.end, calendar)
+            except UnknownCalendarYear:
+                overdue[deadline] = (period.end - deadline).days
+        return overdue[deadline]
+
+    tasks: dict[int, TaskFact] = {}
+    red, waiting = {}, {}
     by_lead, by_action = defaultdict(list), defaultdict(list)
-    for c in cases:
-        by_lead[c.lead_department_id].append(c)
-        by_action[c.action_id].append(c)
+    case_lead, case_action = {}, {}
+    for row in rows:
+        done = row.state in _DONE
+        snapshot_overdue = overdue_days(row.deadline) if not done and period.end > row.deadline else 0
+        deadline = row.deadline if row.extended else row.original_deadline
+        common = {"id": row.id, "title": row.title, "deadline": deadline.isoformat(), "extended": bool(row.extended),
+                  "percent": int(row.shown_percent)}
+        if done:
+            late = row.verified is not None and row.verified >= end_of(deadline)
+            task = TaskFact(outcome="late_done" if late else "on_time", **common)
+        elif row.state == "submitted":
+            late = row.submitted >= end_of(deadline) if row.submitted is not None else period.end > deadline
+            task = TaskFact(outcome="late_submitted" if late else "submitted", **common)
+        elif deadline < period.end:
+            task = TaskFact(outcome="overdue", overdue_days=overdue_days(deadline), **common)
+        else:
+            task = TaskFact(outcome="not_due", expected=expected_percent(row.start_date, deadline, period.end),
+                            **common)
+        tasks[row.id] = task
+        if row.light == "red":
+            if row.state == "submitted":
+                waiting[row.id] = Event(row.id, row.title, "", f"已报送待核验超期{snapshot_overdue}个工作日")
+            else:
+                red[row.id] = Event(row.id, row.title, "", "期末红灯" + (
+                    f"，逾期{snapshot_overdue}个工作日" if snapshot_overdue else ""))
+        by_lead[row.lead_department_id].append(row)
+        by_action[row.action_id].append(row)
+        case_lead[row.id], case_action[row.id] = row.lead_department_id, row.action_id
+
+    # Each fact once, shared by the task's lead unit and its action's task force.
+    pairs = {key: {case_id: DekadFact(case_id, titles[case_id], key, reported) for case_id, reported in owed.items()}
+             for key, owed in expected.items()}
+    returns, urges, late_reports = {}, {}, {}
+    for case_id, kinds_of in happened.items():
+        for kind, into in (("return", returns), ("urge", urges)):
+            if kinds_of.get(kind):
+                into[case_id] = [Event(case_id, titles[case_id], day.isoformat(), reason)
+                                 for day, reason in kinds_of[kind]]
+    for case_id, days in stale.items():
+        late_reports[case_id] = [Event(case_id, titles[case_id], day.isoformat(), "超过十天未报送进展") for day in days]
+
+    inds_of_department, inds_of_action = defaultdict(list), defaultdict(list)
+    gaps: dict = {}
+    for ind in indicators:
+        fact = None
+        owner = ind.responsible_department_id
+        if owner is None and ind.case_id:
+            owner = case_lead.get(ind.case_id)
+        actions = {a for a in (ind.action_id, case_action.get(ind.case_id) if ind.case_id else None) if a is not None}
+        if owner is not None or actions:
+            fact = _indicator(ind, latest.get(ind.id), gaps)
+        if owner is not None:
+            inds_of_department[owner].append(fact)
+        for action_id in actions:
+            inds_of_action[action_id].append(fact)
 
     units = []
     kinds = {k: g.key for g in scheme.groups for k in g.kinds}
     voice = _task_force_reports(period)
-    for dept in db.session.scalars(select(Department).where(Department.kind.in_(list(kinds)))
-                                   .order_by(Department.id)):
-        task_force = dept.kind == "task_force"
+    for dept_id, dept_name, dept_kind, dept_action in db.session.execute(
+            select(Department.id, Department.name, Department.kind, Department.action_id)
+            .where(Department.kind.in_(list(kinds))).order_by(Department.id)):
+        task_force = dept_kind == "task_force"
         if task_force:
-            if dept.action_id is None:
+            if dept_action is None:
                 continue
-            mine = by_action.get(dept.action_id, [])
-            mine_inds = [i for i in indicators if i.action_id == dept.action_id
-                         or (i.case_id and case_action.get(i.case_id) == dept.action_id)]
+            mine = by_action.get(dept_action, [])
+            mine_inds = inds_of_action.get(dept_action, [])
         else:
-            mine = by_lead.get(dept.id, [])
-            mine_inds = [i for i in indicators if i.responsible_department_id == dept.id
-                         or (i.responsible_department_id is None and i.case_id and case_lead.get(i.case_id) == dept.id)]
+            mine = by_lead.get(dept_id, [])
+            mine_inds = inds_of_department.get(dept_id, [])
         if not mine and not mine_inds:
             continue
-        waiting = [c for c in mine if _waiting(c)]
-        unit = UnitInput(dept.id, dept.name, kinds[dept.kind])
+        unit = UnitInput(dept_id, dept_name, kinds[dept_kind])
         unit.tasks = [tasks[c.id] for c in mine]
-        unit.indicators = [_indicator(i, latest.get(i.id)) for i in mine_inds]
-        unit.dekads = [DekadFact(c.id, c.title, d.key, _reported(reports.get(c.id, ()), d))
-                       for d in dekads for c in mine if _expected_in(c, d, history.get(c.id, ()), current)]
+        unit.indicators = list(mine_inds)
+        unit.dekads = [f for d in dekads for owed in (pairs.get(d.key, {}),) for c in mine if (f := owed.get(c.id))]
         unit.events = {
-            "red_light": [Event(c.id, c.title, "", f"期末红灯{'，逾期' + str(c.overdue_days) + '个工作日' if c.overdue_days else ''}")
-                          for c in mine if c.rag == "red" and not _waiting(c)],
-            "return": [Event(cid, title, day.isoformat(), reason) for cid, title in ((c.id, c.title) for c in mine)
-                       for day, reason in _events(history.get(cid, ()), "return", period)],
-            "urge": [Event(cid, title, day.isoformat(), reason) for cid, title in ((c.id, c.title) for c in mine)
-                     for day, reason in _events(history.get(cid, ()), "urge", period)],
-            "late_report": [Event(c.id, c.title, day.isoformat(), "超过十天未报送进展")
-                            for c in mine for day in stale.get(c.id, ())],
-            "waiting_verification": [Event(c.id, c.title, "", f"已报送待核验超期{c.overdue_days}个工作日")
-                                     for c in waiting] if task_force else [],
-            "task_force_report": voice.get(dept.id, []) if task_force else [],
+            "red_light": [red[c.id] for c in mine if c.id in red],
+            "return": [e for c in mine for e in returns.get(c.id, ())],
+            "urge": [e for c in mine for e in urges.get(c.id, ())],
+            "late_report": [e for c in mine for e in late_reports.get(c.id, ())],
+            "waiting_verification": [waiting[c.id] for c in mine if c.id in waiting] if task_force else [],
+            "task_force_report": voice.get(dept_id, []) if task_force else [],
         }
-        unit.scores = scores_of(period.key, dept.id)
+        unit.scores = {k: list(v) for k, v in scores.get(dept_id, {}).items()}
         units.append(unit)
     return units
 
@@ -138,37 +414,9 @@ def scorer_name(user) -> str:
     return f"{user.first_name or ''}{user.last_name or ''}".strip() or user.username
 
 
-# --------------------------------------------------------------------------- tasks
-
-
-def _waiting(c: CaseAt) -> bool:
-    return c.state == "submitted" and c.overdue
-
-
-def _task(c: CaseAt, period: Period, calendar, extended: bool, history) -> TaskFact:
-    """The task's outcome against the deadline first set, or the extended one if approved."""
-    deadline = c.deadline if extended else c.original_deadline
-    submitted = [local_day(at) for at, kind, _frm, to, _c in history.get(c.id, ()) if kind == "transition"
-                 and to == "submitted"]
-    common = {"id": c.id, "title": c.title, "deadline": deadline.isoformat(), "extended": extended,
-              "percent": c.percent_done}
-    if c.done:
-        late = c.done_on is not None and c.done_on > deadline
-        return TaskFact(outcome="late_done" if late else "on_time", **common)
-    if c.state == "submitted":
-        last = submitted[-1] if submitted else period.end
-        return TaskFact(outcome="late_submitted" if last > deadline else "submitted", **common)
-    if deadline < period.end:
-        try:
-            days = overdue_working_days(deadline, period.end, calendar)
-        except UnknownCalendarYear:
-            days = (period.end - deadline).days
-        return TaskFact(outcome="overdue", overdue_days=days, **common)
-    return TaskFact(outcome="not_due", expected=expected_percent(c.start_date, deadline, period.end), **common)
-
-
-def _indicator(ind: Indicator, actual) -> IndicatorFact:
-    """The indicator's light by its kind against target and pace (workflows.targets), in words."""
+def _indicator(ind: Indicator, actual, gaps: dict | None = None) -> IndicatorFact:
+    """The indicator's light by its kind against target and pace (workflows.targets), in words
+    (`gaps`: the gaps worded so far, by assessment and unit: the wording is translated text)."""
     if actual is None:
         return IndicatorFact(ind.id, ind.name, None, "未报送实际值")
     assessment = assess(target_of(ind), period_of_key(actual.period), actual.value, actual.judgement)
@@ -176,61 +424,16 @@ def _indicator(ind: Indicator, actual) -> IndicatorFact:
         text = f"实际{number(actual.value)}{ind.unit}（{actual.period}）"
     else:
         text = f"{JUDGEMENT_LABELS.get(actual.judgement, '')}（{actual.period}）"
-    gap = gap_text(assessment, ind.unit)
+    if gaps is None:
+        gap = gap_text(assessment, ind.unit)
+    else:
+        key = (assessment, ind.unit)
+        gap = gaps.get(key)
+        if gap is None:
+            gap = gaps[key] = gap_text(assessment, ind.unit)
     if gap:
         text += f"，{gap}"
     return IndicatorFact(ind.id, ind.name, assessment.light.value if assessment.light else None, text)
-
-
-# --------------------------------------------------------------------------- history
-
-
-def _history(ids, moment) -> dict[int, list[tuple]]:
-    """case_id → [(at, kind, from_state, to_state, comment)] up to `moment`, in order."""
-    found: dict[int, list[tuple]] = defaultdict(list)
-    if not ids:
-        return found
-    for case_id, at, kind, frm, to, transition, comment in db.session.execute(
-        select(CaseHistory.case_id, CaseHistory.at, CaseHistory.kind, CaseHistory.from_state,
-               CaseHistory.to_state, CaseHistory.transition, CaseHistory.comment)
-        .where(CaseHistory.case_id.in_(ids), CaseHistory.kind.in_(("transition", "urge")))
-        .order_by(CaseHistory.case_id, CaseHistory.at, CaseHistory.id)
-    ):
-        label = "return" if kind == "transition" and transition == "return" else kind
-        found[case_id].append((at, label if label != "transition" else "transition", frm, to, comment or ""))
-    return found
-
-
-def _events(rows, kind: str, period: Period) -> list[tuple[dt.date, str]]:
-    return [(local_day(at), comment) for at, k, _f, _t, comment in rows
-            if k == kind and period.contains(local_day(at))]
-
-
-def _report_days(ids, moment, history) -> dict[int, set[dt.date]]:
-    """Days a task was reported on: progress updates and submissions."""
-    days: dict[int, set[dt.date]] = defaultdict(set)
-    if not ids:
-        return days
-    for case_id, at in db.session.execute(select(ProgressUpdate.case_id, ProgressUpdate.created_at).where(
-            ProgressUpdate.case_id.in_(ids), ProgressUpdate.created_at < moment)):
-        days[case_id].add(local_day(at))
-    for case_id, rows in history.items():
-        for at, _kind, _frm, to, _c in rows:
-            if to == "submitted":
-                days[case_id].add(local_day(at))
-    return days
-
-
-def _stale(ids, period: Period) -> dict[int, list[dt.date]]:
-    """The days the system reminded a task's unit to report (stale), once per task and day."""
-    found: dict[int, set] = defaultdict(set)
-    if not ids:
-        return {}
-    for case_id, day in db.session.execute(select(Notification.case_id, Notification.day).where(
-            Notification.case_id.in_(ids), Notification.kind == "stale",
-            Notification.day >= period.start, Notification.day <= period.end)):
-        found[case_id].add(day)
-    return {k: sorted(v) for k, v in found.items()}
 
 
 # --------------------------------------------------------------------------- dekads
@@ -275,26 +478,3 @@ def _dekads(period: Period) -> list[Period]:
             found.append(dekad)
         day = dekad.end + dt.timedelta(days=1)
     return found
-
-
-def _state_at(rows, moment: dt.datetime, current: str) -> str:
-    for at, kind, frm, _to, _c in rows:
-        if kind in ("transition", "return") and at >= moment:
-            return frm
-    return current
-
-
-def _expected_in(c: CaseAt, dekad: Period, rows, current: dict) -> bool:
-    """A task owes a report in a dekad when it has started by the dekad's end and was open
-    (assigned or in progress) at some point of it: at its start, or after a return in it."""
-    if c.start_date > dekad.end:
-        return False
-    state = _state_at(rows, moment_after(dekad.start - dt.timedelta(days=1)), current.get(c.id, c.state))
-    if state in WITH_CASEWORKER:
-        return True
-    return any(to in WITH_CASEWORKER and dekad.contains(local_day(at)) for at, kind, _f, to, _c in rows
-               if kind in ("transition", "return"))
-
-
-def _reported(days, dekad: Period) -> bool:
-    return any(dekad.contains(d) for d in days)
