@@ -85,6 +85,9 @@ class Config:
         # pool process (its message is then redelivered: acks_late + reject_on_worker_lost).
         "task_soft_time_limit": int(os.environ.get("TASK_SOFT_TIME_LIMIT", 900)),
         "task_time_limit": int(os.environ.get("TASK_TIME_LIMIT", 960)),
+        # One beat sends at a time: a second one (a standby, or started by mistake) sends
+        # nothing while the first holds a PostgreSQL advisory lock (tasks/beat.py).
+        "beat_scheduler": "tasks.beat:LockedScheduler",
         # Beat's state file (last run of each entry) under var/, not the working directory.
         "beat_schedule_filename": str(VAR_DIR / "celerybeat-schedule"),
         "beat_schedule": {
