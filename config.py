@@ -45,6 +45,11 @@ class Config:
         "DATABASE_URL", f"sqlite:///{VAR_DIR / 'duban.sqlite'}"
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # A PostgreSQL streaming replica for read-only dashboards and report data (app/replica.py);
+    # unset: they read the primary.
+    SQLALCHEMY_BINDS = (
+        {"replica": os.environ["DATABASE_REPLICA_URL"]} if os.environ.get("DATABASE_REPLICA_URL") else {}
+    )
     # Workers outlive database restarts and test resets: check connections on checkout.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
