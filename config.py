@@ -45,6 +45,11 @@ class Config:
         "DATABASE_URL", f"sqlite:///{VAR_DIR / 'duban.sqlite'}"
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # A PostgreSQL streaming replica for read-only dashboards and report data (app/replica.py);
+    # unset: they read the primary.
+    SQLALCHEMY_BINDS = (
+        {"replica": os.environ["DATABASE_REPLICA_URL"]} if os.environ.get("DATABASE_REPLICA_URL") else {}
+    )
     # Workers outlive database restarts and test resets: check connections on checkout.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
@@ -85,6 +90,9 @@ class Config:
         # pool process (its message is then redelivered: acks_late + reject_on_worker_lost).
         "task_soft_time_limit": int(os.environ.get("TASK_SOFT_TIME_LIMIT", 900)),
         "task_time_limit": int(os.environ.get("TASK_TIME_LIMIT", 960)),
+        # One beat sends at a time: a second one (a standby, or started by mistake) sends
+        # nothing while the first holds a PostgreSQL advisory lock (tasks/beat.py).
+        "beat_scheduler": "tasks.beat:LockedScheduler",
         # Beat's state file (last run of each entry) under var/, not the working directory.
         "beat_schedule_filename": str(VAR_DIR / "celerybeat-schedule"),
         "beat_schedule": {

@@ -65,6 +65,20 @@ def init_config(app: Flask) -> None:
         connect_args = dict(options.get("connect_args") or {})
         connect_args["options"] = f"{connect_args.get('options', '')} -c jit=off".strip()
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
+    # The replica (app/replica.py) gets the primary's engine options (Flask-SQLAlchemy gives
+    # binds none of SQLALCHEMY_ENGINE_OPTIONS); libpq `options` of its URL are kept.
+    binds = dict(app.config.get("SQLALCHEMY_BINDS") or {})
+    if isinstance(binds.get("replica"), str):
+        from sqlalchemy.engine import make_url
+
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        url = make_url(binds["replica"])
+        if "options" in url.query and "connect_args" in options:
+            connect_args = dict(options["connect_args"])
+            connect_args["options"] = f"{url.query['options']} {connect_args.get('options', '')}".strip()
+            options["connect_args"] = connect_args
+        binds["replica"] = {**options, "url": url}
+        app.config["SQLALCHEMY_BINDS"] = binds
     if not app.config.get("SECRET_KEY"):
         if app.config.get("ENV_NAME") == "production":
             raise RuntimeError(

@@ -78,8 +78,15 @@ def _state(user_id: int, session=None) -> AccountState:
     with session.no_autoflush:
         state = session.get(AccountState, user_id)
     if state is None:
-        state = AccountState(user_id=user_id, stamp="", failures=0)
-        session.add(state)
+        # Several web processes may meet a user's first login at once (scaling out): the row
+        # is created once, the others wait for it and read it (no duplicate-key error).
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(AccountState).values(user_id=user_id, stamp="", failures=0)
+                        .on_conflict_do_nothing())
+        state = session.get(AccountState, user_id)
     return state
 
 

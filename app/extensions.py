@@ -11,7 +11,10 @@ from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-db = get_sqla_class()()
+from app.replica import RoutingSession
+
+# RoutingSession: reads inside app.replica.replica_reads() may go to a PostgreSQL replica.
+db = get_sqla_class()(session_options={"class_": RoutingSession})
 migrate = Migrate()
 
 

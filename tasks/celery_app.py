@@ -22,6 +22,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.config_from_object(app.config["CELERY"])
     _ensure_broker_folders(app.config["CELERY"])
     celery_app.set_default()
+    celery_app.flask_app = app  # for beat's scheduler (tasks.beat), which runs outside tasks
     app.extensions["celery"] = celery_app
     return celery_app
 

@@ -13,6 +13,7 @@ import importlib
 import logging
 from collections.abc import Callable
 
+from app.replica import replica_reads
 from app.reports.document import organisation_of
 from app.reports.render import layout, render_html, write_pdf
 from workflows.documents import EDITABLE_WORDING
@@ -35,11 +36,13 @@ def build_context(kind: str, *, period: Period | None = None, case=None, plan=No
                   as_of: dt.date | None = None, options: dict | None = None) -> dict:
     """The template context of a report (the caller validated kind and subject)."""
     options = options or {}
-    if KINDS[kind].subject == Subject.PERIOD:
-        context = builder(kind)(period, plan, options)
-    else:
-        context = builder(kind)(case, as_of, options)
-        plan = case.plan
+    # Report data is read-only: from the replica when there is one (app/replica.py).
+    with replica_reads():
+        if KINDS[kind].subject == Subject.PERIOD:
+            context = builder(kind)(period, plan, options)
+        else:
+            context = builder(kind)(case, as_of, options)
+            plan = case.plan
     # Who issues the plan's documents: the templates' text names its offices by it.
     context.setdefault("org", organisation_of(plan))
     # The office's wording of a draft (remarks, highlights, next steps), printed where each belongs.

@@ -28,6 +28,7 @@ from app.access import visible_cases_clause
 from app.clock import local_today
 from app.extensions import db
 from app.models import Action, Case, Department, ExtensionRequest, Plan
+from app.replica import reads_replica
 from app.reports.charts import action_progress_chart
 from app.reports.figures import Tally, action_rows, cn_number, totals
 from app.services import plan_scope
@@ -43,6 +44,7 @@ MOST_OVERDUE = 10
 _DONE = [str(s) for s in DONE_STATES]
 
 
+@reads_replica
 def dashboard(actor: Actor, today: dt.date | None = None, *, plan: Plan | None = None,
               all_plans: bool = False) -> dict:
     """Headline counts, per-action figures and chart, most overdue cases, goal indicators:
