@@ -330,7 +330,6 @@ def measures(b: Bench) -> Iterator[tuple[str, Callable, Callable | None, float |
            lambda: b.sql("SELECT period_key, department_id, published_at FROM evaluation_result"), 3)
     yield from export_measures(b)
     yield from report_measures(b)
-
     yield from _evaluation(b)
     yield from _transition(b)
     yield from _tick(b)
