@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app.clock import local_today
 from app.services.status_export import HEADERS
 
 STATE_ZH = {"assigned": "已交办", "in_progress": "办理中", "submitted": "已报送",
@@ -58,7 +59,7 @@ def truth(app, username: str | None = None) -> dict[str, dict]:
 @pytest.fixture()
 def varied(fresh_db, wf):
     """worker1's cases in several states and all three lights."""
-    today = date.today()
+    today = local_today()
     green, yellow, verified, in_progress, submitted = wf.worker1_cases()[:5]
     wf.act("admin", "change_deadline", green, deadline=today + timedelta(days=300))
     wf.act("worker1", "add_progress", green, note="已完成招商签约，正在办理用地手续", percent=95)
@@ -73,7 +74,7 @@ def varied(fresh_db, wf):
 def test_the_red_list_exports_exactly_the_red_cases_with_their_states(varied, app, as_user):
     expected = {key: row for key, row in truth(app).items() if row["rag"] == "red"}
     name, rows = download(as_user("office"), "/caseview/export/?rag=red")
-    assert name == f"督办事项状态-红灯-{date.today().isoformat()}.xlsx"
+    assert name == f"督办事项状态-红灯-{local_today().isoformat()}.xlsx"
     assert {r["编号"] for r in rows} == set(expected)
     assert len(rows) == len(expected)
     for row in rows:
@@ -98,9 +99,9 @@ def test_each_light_exports_its_cases_with_progress_and_dates(varied, app, as_us
     _name, rows = download(office, "/caseview/export/?rag=green")
     green = next(r for r in rows if lights[r["编号"]]["id"] == varied["green"])
     assert green["最新进展"] == "已完成招商签约，正在办理用地手续"
-    assert green["最新进展日期"].date() == date.today()
+    assert green["最新进展日期"].date() == local_today()
     assert green["完成进度"] == pytest.approx(0.95)
-    assert green["完成时限"].date() == date.today() + timedelta(days=300)
+    assert green["完成时限"].date() == local_today() + timedelta(days=300)
     assert green["原完成时限"].date() == date(2024, 12, 31)
     assert green["逾期工作日"] == 0
     assert green["牵头单位"] == "区商务局"
@@ -112,7 +113,7 @@ def test_the_export_follows_the_queue_and_the_search(varied, app, as_user, wf):
     overdue = {k for k, v in truth(app).items()
                if v["rag"] == "red"}  # overdue = red: past the deadline and not verified
     assert {r["编号"] for r in rows} == overdue
-    assert name == f"督办事项状态-逾期事项-{date.today().isoformat()}.xlsx"
+    assert name == f"督办事项状态-逾期事项-{local_today().isoformat()}.xlsx"
     name, rows = download(office, "/caseview/export/?q=区商务局&_flt_3_state=submitted")
     lights = truth(app)
     assert [lights[r["编号"]]["id"] for r in rows] == [varied["submitted"]]
