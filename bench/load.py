@@ -183,7 +183,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(database_url: str, redis_url: str, workers: int = 2) -> tuple[subprocess.Popen, str]:
+def start_server(database_url: str, redis_url: str, workers: int = 2,
+                 threads: int = 4) -> tuple[subprocess.Popen, str]:
+    """gunicorn on a free local port (threads=1: the sync worker, one request at a time)."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
            "AUTH_RATE_LIMIT": "100000 per minute", "SECRET_KEY": os.environ.get(
@@ -193,7 +195,7 @@ def start_server(database_url: str, redis_url: str, workers: int = 2) -> tuple[s
         # --keep-alive 75 (nginx's default): with gunicorn's 2 s a pooled connection idle for
         # 2 s can be closed by the server just as the client sends a POST on it, which the client
         # sees as "connection reset" (a browser would retry it; requests does not retry a POST).
-        [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4",
+        [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
          "--keep-alive", "75", "--timeout", "120", "app:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -27,9 +27,7 @@ from pathlib import Path
 import requests
 
 from bench.generate import PASSWORD
-from bench.load import _free_port, stop_server, worker1_cases
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench.load import start_server, stop_server, worker1_cases
 
 
 def rss_kib(pid: int) -> int:
@@ -44,31 +42,6 @@ def gunicorn_worker_pid(master: int) -> int:
     if len(children) != 1:
         raise RuntimeError(f"expected one gunicorn worker, found {children}")
     return int(children[0])
-
-
-def start_gunicorn(database_url: str, redis_url: str):
-    import subprocess
-
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-           "AUTH_RATE_LIMIT": "100000 per minute", "DUBAN_ENV": "test",
-           "SECRET_KEY": os.environ.get("SECRET_KEY", "rss-bench-secret-key-of-32-bytes!!")}
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    process = subprocess.Popen(
-        [gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", "1", "--keep-alive", "75",
-         "--timeout", "120", "app:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/login/", timeout=2).status_code == 200:
-                return process, base
-        except requests.RequestException:
-            time.sleep(0.5)
-    stop_server(process)
-    raise RuntimeError("gunicorn did not start")
 
 
 class Client:
@@ -140,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = worker1_cases(args.database_url, limit=40)
     if not cases:
         raise SystemExit("no cases of worker1 in action 1: build the database with python -m bench first")
-    process, base = start_gunicorn(args.database_url, args.redis_url)
+    process, base = start_server(args.database_url, args.redis_url, workers=1, threads=1)
     try:
         pid = gunicorn_worker_pid(process.pid)
         clients = {name: Client(base, name) for name in ("worker1", "lead1", "office")}

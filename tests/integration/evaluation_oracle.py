@@ -1,6 +1,8 @@
 """The test's oracle: the per-case computation of the 三看 facts that app.services.evaluation_facts
 replaced with set-based SQL (issue 14), kept as it was (indicators ordered by id, which the
 old query left to the database) for tests/integration/test_evaluation_sql.py.
+The parts SQL did not replace (the 专班报送 events, the dekads, the office's scores) are the
+service's own, imported.
 
 What the data says about each unit in a period, for 三看三评三比 (workflows.evaluation_scoring).
 
@@ -21,22 +23,20 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from app.clock import local_today
 from app.extensions import db
 from app.models import (
     Case,
     CaseHistory,
     Department,
-    EvaluationScore,
     ExtensionRequest,
     Indicator,
     Notification,
     ProgressUpdate,
-    TaskForceReport,
 )
 from app.plan_family import family_ids
 from app.reports.snapshot import CaseAt, cases_at, local_day, moment_after
 from app.reports.targets import JUDGEMENT_LABELS, gap_text, latest_actuals, number, target_of
+from app.services.evaluation_facts import _dekads, _task_force_reports, scores_of
 from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear
 from workflows.documents import expected_percent
@@ -45,15 +45,13 @@ from workflows.evaluation_scoring import (
     DekadFact,
     Event,
     IndicatorFact,
-    OfficeScore,
     TaskFact,
     UnitInput,
 )
-from workflows.periods import Period, PeriodKind
+from workflows.periods import Period
 from workflows.rag import overdue_working_days
 from workflows.reminders import WITH_CASEWORKER
 from workflows.targets import Frequency, StatPeriod, assess, period_of_key
-from workflows.task_force_reports import due_date, report_kind, timeliness
 
 
 def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInput]:
@@ -127,21 +125,6 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
         unit.scores = scores_of(period.key, dept.id)
         units.append(unit)
     return units
-
-
-def scores_of(period_key: str, department_id: int) -> dict[str, list[OfficeScore]]:
-    found: dict[str, list[OfficeScore]] = defaultdict(list)
-    for row in db.session.scalars(select(EvaluationScore).where(
-            EvaluationScore.period_key == period_key, EvaluationScore.department_id == department_id)
-            .order_by(EvaluationScore.scored_at, EvaluationScore.id)):
-        found[row.criterion].append(OfficeScore(scorer_name(row.scorer), row.score, row.comment or ""))
-    return dict(found)
-
-
-def scorer_name(user) -> str:
-    if user is None:
-        return "督查室"
-    return f"{user.first_name or ''}{user.last_name or ''}".strip() or user.username
 
 
 # --------------------------------------------------------------------------- tasks
@@ -240,47 +223,6 @@ def _stale(ids, period: Period) -> dict[int, list[dt.date]]:
 
 
 # --------------------------------------------------------------------------- dekads
-
-
-def _task_force_reports(period: Period) -> dict[int, list[Event]]:
-    """Task force id → its 专班报送 due in the period (each dekad and month ended by today)
-    that came after the due date or not at all."""
-    today = local_today()
-    due = list(_dekads(period))
-    day = period.start
-    while day <= period.end:
-        month = Period.containing(PeriodKind.MONTH, day)
-        if month.end < today and month.end <= period.end:
-            due.append(month)
-        day = month.end + dt.timedelta(days=1)
-    found: dict[int, list[Event]] = defaultdict(list)
-    if not due:
-        return found
-    rows = {(r.kind, r.period_key, r.department_id): r for r in db.session.scalars(
-        select(TaskForceReport).where(TaskForceReport.period_key.in_([p.key for p in due])))}
-    forces = db.session.scalars(select(Department.id).where(Department.kind == "task_force",
-                                                            Department.action_id.is_not(None)))
-    for force in forces:
-        for p in due:
-            row = rows.get((report_kind(p), p.key, force))
-            when = timeliness(p, local_day(row.submitted_at) if row else None, today)
-            if when.late:
-                what = "旬简报" if report_kind(p) == "dekad" else "月通报"
-                found[force].append(Event(0, f"{p.label_zh}{what}专班报送", due_date(p).isoformat(),
-                                          "逾期报送" if when.status == "late" else "未报送"))
-    return found
-
-
-def _dekads(period: Period) -> list[Period]:
-    """The period's dekads that have ended (by today)."""
-    today = local_today()
-    day, found = period.start, []
-    while day <= period.end:
-        dekad = Period.containing(PeriodKind.DEKAD, day)
-        if dekad.end < today:
-            found.append(dekad)
-        day = dekad.end + dt.timedelta(days=1)
-    return found
 
 
 def _state_at(rows, moment: dt.datetime, current: str) -> str:
