@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 # Fixtures of each area, in their own modules.
@@ -169,3 +170,29 @@ def api(client):
         return tokens[username]
 
     return headers
+
+
+class Statements:
+    """The statements the app's engine runs inside the block."""
+
+    def __init__(self, app):
+        from app.extensions import db
+
+        with app.app_context():
+            self.engine = db.engine
+        self.seen: list[str] = []
+
+    def _count(self, _conn, _cursor, statement, *_args):
+        self.seen.append(statement)
+
+    def __enter__(self):
+        self.seen.clear()
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+    @property
+    def count(self) -> int:
+        return len(self.seen)

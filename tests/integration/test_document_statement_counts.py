@@ -15,10 +15,10 @@ import io
 import psycopg
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.services.status_export import HEADERS
-from tests.integration.conftest import URL, login
+from tests.integration.conftest import URL, Statements, login
 from tests.integration.test_statement_counts import COPIES, OFFSET, _multiply_cases
 
 STATE_ZH = {"assigned": "已交办", "in_progress": "办理中", "submitted": "已报送",
@@ -39,32 +39,6 @@ def _multiply_indicators(copies: int) -> None:
             values = ", ".join(f"case_id + {OFFSET * k}" if c == "case_id" else f'"{c}"' for c in cols)
             conn.execute(f"INSERT INTO indicator ({names}) SELECT {values} FROM indicator "
                          f"WHERE case_id IS NOT NULL AND case_id < {OFFSET}")
-
-
-class Statements:
-    """The statements the app's engine runs inside the block."""
-
-    def __init__(self, app):
-        from app.extensions import db
-
-        with app.app_context():
-            self.engine = db.engine
-        self.seen: list[str] = []
-
-    def _count(self, _conn, _cursor, statement, *_args):
-        self.seen.append(statement)
-
-    def __enter__(self):
-        self.seen.clear()
-        event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._count)
-
-    @property
-    def count(self) -> int:
-        return len(self.seen)
 
 
 def read_rows(data: bytes) -> list[dict]:

@@ -16,7 +16,7 @@ import random
 import psycopg
 from sqlalchemy import event, select, text
 
-from tests.integration.conftest import URL
+from tests.integration.conftest import URL, Statements
 from tests.integration.fixtures_timers import at_shanghai
 
 TICK_DAY = dt.date(2024, 3, 15)  # a Friday
@@ -131,25 +131,16 @@ def _tick(app) -> tuple[dict, int, set]:
     from app.extensions import db
     from app.services.reminders import run_reminders
 
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
     with app.app_context():
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with Statements(app) as statements:
             result = run_reminders(at_shanghai(TICK_DAY.isoformat(), "10:00")).as_dict()
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         recorded = {tuple(r) for r in db.session.execute(text(
             "SELECT case_id, kind, recipient_id, day FROM notification WHERE case_id IS NOT NULL"))}
         db.session.remove()
     with _connect() as conn:  # the next tick of the same day starts from nothing recorded
         conn.execute("DELETE FROM notification")
         conn.execute("DELETE FROM timer_run")
-    return result, len(statements), recorded
+    return result, statements.count, recorded
 
 
 def test_ten_times_more_cases_not_due_change_nothing_in_the_tick(timers):
