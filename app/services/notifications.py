@@ -280,7 +280,8 @@ def add_notifications(rows: Sequence[dict]) -> list[int]:
         )
     created = []
     for _keys, group in _by_keys(values):
-        created += db.session.scalars(_insert_new(Notification.__table__, group))
+        for statement in _inserts_of_new(Notification.__table__, group):
+            created += db.session.scalars(statement)
     if created and _plan_deliveries(created, prefs):
         enqueue_after_commit(DELIVER_TASK)
     return created
@@ -357,28 +358,30 @@ def _members_of_digest_departments(user_ids) -> set[int]:
     )
 
 
-def _insert_new(table, rows: list[dict]):
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id of `rows` (all with the same keys).
+def _inserts_of_new(table, rows: list[dict]):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id statements for `rows` (same keys in each).
 
     On PostgreSQL one short statement over one array per column (unnest): a VALUES list of a
     reminder tick's 4,000 rows cost 1.5 s to compile and as much again for psycopg to parse
-    its 48,000 placeholders. Elsewhere (SQLite) a VALUES list.
+    its 48,000 placeholders. Elsewhere (SQLite) VALUES lists of 1,000 rows, below SQLite's
+    limit of 32,766 bound variables per statement.
     """
     columns = sorted(rows[0])
     if db.session.get_bind().dialect.name != "postgresql":
-        return sqlite.insert(table).values(rows).on_conflict_do_nothing().returning(table.c.id)
+        return [sqlite.insert(table).values(chunk).on_conflict_do_nothing().returning(table.c.id)
+                for chunk in _chunks(rows)]
     arrays = [
         cast(bindparam(f"{c}_values", [row[c] for row in rows], type_=postgresql.ARRAY(table.c[c].type)),
              postgresql.ARRAY(table.c[c].type))
         for c in columns
     ]
     source = func.unnest(*arrays).table_valued(*columns).render_derived()
-    return (
+    return [
         postgresql.insert(table)
         .from_select(columns, select(*(source.c[c] for c in columns)))
         .on_conflict_do_nothing()
         .returning(table.c.id)
-    )
+    ]
 
 
 def _by_keys(rows: list[dict]):
