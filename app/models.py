@@ -558,7 +558,6 @@ from app.plan_models import (  # noqa: E402, F401
     LeadProposal,
     Organisation,
 )
-from app.task_force_models import TaskForceReport  # noqa: E402, F401
 
 # 领导批示 and, later, the other problems and rectification rows (issue 12, part 4).
 from app.problem_models import (  # noqa: E402, F401
@@ -569,3 +568,4 @@ from app.problem_models import (  # noqa: E402, F401
     Instruction,
     Problem,
 )
+from app.task_force_models import TaskForceReport  # noqa: E402, F401

@@ -113,7 +113,7 @@ def export_measures(b):
 
     from bench.measures import _LIGHT, _dashboard_params
 
-    plan_id, plans, count = _plan(b)
+    _plan_id, plans, count = _plan(b)
     params = {**_dashboard_params(b), "plans": plans}
     statement = EXPORT_SQL.format(light=_LIGHT)
     today = params["today"]

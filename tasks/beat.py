@@ -58,7 +58,7 @@ class LockedScheduler(PersistentScheduler):
                         isolation_level="AUTOCOMMIT")
                 held = bool(self._lock_connection.scalar(
                     text("SELECT pg_try_advisory_lock(:key)"), {"key": BEAT_LOCK_KEY}))
-        except Exception:  # noqa: BLE001 — any database error means: not sure, so not leader
+        except Exception:
             logger.warning("beat: the lock's database connection failed; not sending", exc_info=True)
             self._drop_connection()
             held = False
@@ -79,7 +79,7 @@ class LockedScheduler(PersistentScheduler):
             try:
                 self._lock_connection.invalidate()
                 self._lock_connection.close()
-            except Exception:  # noqa: BLE001 — already broken
+            except Exception:
                 pass
         self._lock_connection = None
 

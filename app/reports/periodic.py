@@ -29,12 +29,12 @@ from app.reports.figures import (
     indicator_summary,
     open_instructions_at,
     open_problems_at,
-    rectification_at,
     percent,
+    rectification_at,
     totals,
 )
-from app.reports.voice import task_force_voice
 from app.reports.snapshot import CaseAt, case_scope, cases_at, missed_milestones_at
+from app.reports.voice import task_force_voice
 from workflows.documents import DRAFT_NUMBER, UnitFacts, action_verdict, expected_percent, is_upward
 from workflows.documents import praise_and_criticism as ruled_praise_and_criticism
 from workflows.evaluation import DEFAULT_SCHEME

@@ -252,7 +252,7 @@ def missed_milestones_at(cases: list[CaseAt], day: dt.date,
             select(Milestone.case_id, Milestone.title, Milestone.due_date, Milestone.done_at)
             .where(Milestone.case_id.in_(chunk), Milestone.due_date < day)
         ):
-            if done_at is not None and done_at < moment or case_id not in open_cases:
+            if (done_at is not None and done_at < moment) or case_id not in open_cases:
                 continue
             case = open_cases[case_id]
             try:

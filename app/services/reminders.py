@@ -25,7 +25,16 @@ from sqlalchemy.orm import raiseload
 
 from app.clock import timezone_name
 from app.extensions import db
-from app.models import Case, Milestone, Notification, NotificationDelivery, OutboxEvent, TimerRun, utcnow
+from app.models import (
+    Case,
+    Milestone,
+    Notification,
+    NotificationDelivery,
+    OutboxEvent,
+    TimerRun,
+    utcnow,
+)
+from app.services import task_force_reports
 from app.services.calendar import OFFICE_YEARS_KEY, current_calendar
 from app.services.case_acts import URGE_INTERVAL_DEFAULT, URGE_INTERVAL_KEY
 from app.services.notifications import (
@@ -36,7 +45,6 @@ from app.services.notifications import (
     office_user_ids,
     task_force_leads_by_action,
 )
-from app.services import task_force_reports
 from app.services.settings import get_setting, set_setting
 from workflows import errors
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar, known_years

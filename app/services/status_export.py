@@ -17,13 +17,12 @@ import io
 from copy import copy
 from dataclasses import dataclass
 
+from flask_appbuilder.security.sqla.models import User
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
-
-from flask_appbuilder.security.sqla.models import User
 
 from app import rag_sql
 from app.access import visible_cases_clause

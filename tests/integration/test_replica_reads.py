@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from tests.integration.conftest import TEST_DATABASE_URL, URL, login
 
+
 @pytest.fixture()
 def replica_app(app, fresh_db):
     from app import create_app
@@ -52,10 +53,9 @@ def test_the_dashboard_reads_the_replica(replica_app):
     # The replica's engine has the primary's options (JIT off, pre-ping).
     from app.extensions import db
 
-    with replica_app.app_context():
-        with db.engines["replica"].connect() as conn:
-            assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
-            assert conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
+    with replica_app.app_context(), db.engines["replica"].connect() as conn:
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+        assert conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
 
 
 def test_a_report_renders_from_the_replica_and_writes_still_go_to_the_primary(replica_app, api, wf):
