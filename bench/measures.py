@@ -27,7 +27,7 @@ LEFT JOIN department d ON d.id = c.lead_department_id
 {where} ORDER BY c.{order}, c.id LIMIT {limit} OFFSET {offset}
 """
 MINE = """(c.lead_department_id = ANY(%(departments)s)
-   OR c.id IN (SELECT case_id FROM case_partner WHERE department_id = ANY(%(departments)s))
+   OR c.id = ANY(ARRAY(SELECT case_id FROM case_partner WHERE department_id = ANY(%(departments)s)))
    OR c.action_id = ANY(%(actions)s))"""
 OPEN = "c.state NOT IN ('verified', 'closed')"
 

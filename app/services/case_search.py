@@ -13,7 +13,8 @@ import re
 
 from sqlalchemy import and_, false, or_, select, true
 
-from app.models import Case, Department, case_partner
+from app.access import partner_cases_clause
+from app.models import Case, Department
 
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 50
@@ -50,9 +51,7 @@ def _word_clause(word: str):
         contains(Case.text),
         Case.source_key == word,
         Case.lead_department_id.in_(departments),
-        Case.id.in_(
-            select(case_partner.c.case_id).where(case_partner.c.department_id.in_(departments))
-        ),
+        partner_cases_clause(departments),
     )
 
 
