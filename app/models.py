@@ -334,7 +334,7 @@ class EvidenceFile(Model):
     __tablename__ = "evidence_file"
     id = Column(Integer, primary_key=True)
     case_id = Column(Integer, ForeignKey("case.id", ondelete="CASCADE"), nullable=False, index=True)
-    progress_update_id = Column(Integer, ForeignKey("progress_update.id", ondelete="CASCADE"))
+    progress_update_id = Column(Integer, ForeignKey("progress_update.id", ondelete="CASCADE"), index=True)
     original_name = Column(String(255), nullable=False)
     stored_name = Column(String(80), nullable=False, unique=True)
     content_type = Column(String(100), nullable=False)

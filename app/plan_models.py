@@ -103,7 +103,7 @@ class IndicatorActual(Model):
         Integer, ForeignKey("indicator.id", ondelete="CASCADE"), nullable=False, index=True
     )
     indicator = relationship("Indicator")
-    progress_update_id = Column(Integer, ForeignKey("progress_update.id", ondelete="CASCADE"))
+    progress_update_id = Column(Integer, ForeignKey("progress_update.id", ondelete="CASCADE"), index=True)
     period = Column(String(7), nullable=False, default=_local_month)
     value = Column(Numeric(18, 4))
     judgement = Column(String(12))
