@@ -33,6 +33,8 @@ from app.models import (
     user_department,
     utcnow,
 )
+from app.plan_models import Organisation
+from app.request_memo import memoized
 from app.security import CASEWORKER, LEADER, OFFICE, TASK_FORCE_LEAD
 from app.services.after_commit import enqueue_after_commit
 from workflows import errors
@@ -96,24 +98,58 @@ def task_force_leads_by_action(action_ids: Iterable[int]) -> dict[int, frozenset
     return {a: frozenset(users) for a, users in found.items()}
 
 
-def leader_user_ids() -> frozenset[int]:
-    """Active users holding the Leader role (区领导)."""
-    return frozenset(db.session.scalars(
-        select(User.id).join(assoc_user_role, assoc_user_role.c.user_id == User.id)
+def leader_user_ids(organisation_id: int | None = None) -> frozenset[int]:
+    """The leaders (区领导) over an organisation's cases: see `nearest_role_user_ids`."""
+    return nearest_role_user_ids(LEADER, organisation_id)
+
+
+def office_user_ids(organisation_id: int | None = None) -> frozenset[int]:
+    """The supervision office (督查室) of an organisation's cases: see `nearest_role_user_ids`."""
+    return nearest_role_user_ids(OFFICE, organisation_id)
+
+
+def nearest_role_user_ids(role: str, organisation_id: int | None) -> frozenset[int]:
+    """The active users of `role` nearest to an organisation: those of the organisation itself
+    (through their departments), else of the nearest organisation above it that has any, else
+    those of no organisation (the whole installation's), else all of them.
+
+    A province holds 125 districts' offices: an escalation or an extension request of a
+    township's case is for its own 督查室 (or the district's above it), not for every office
+    of the province. A single-district installation has no organisations: every user of the
+    role, as before. Read once per context (the tick asks for every due case).
+    """
+    by_organisation, parents = memoized(("role_users", role), lambda: _role_users(role))
+    seen: set[int] = set()
+    while organisation_id is not None and organisation_id not in seen:
+        seen.add(organisation_id)
+        if organisation_id in by_organisation:
+            return by_organisation[organisation_id]
+        organisation_id = parents.get(organisation_id)
+    return by_organisation.get(None) or frozenset().union(*by_organisation.values())
+
+
+def _role_users(role: str) -> tuple[dict[int | None, frozenset[int]], dict[int, int | None]]:
+    """The role's active users by the organisation of their departments (None: of none), and
+    every organisation's parent."""
+    rows = db.session.execute(
+        select(User.id, Department.organisation_id)
+        .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
         .join(Role, Role.id == assoc_user_role.c.role_id)
-        .where(Role.name == LEADER, User.active.is_not(False))))
-
-
-def office_user_ids() -> frozenset[int]:
-    """Users of the supervision office (督查室): the Office role."""
-    return frozenset(
-        db.session.scalars(
-            select(User.id)
-            .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
-            .join(Role, Role.id == assoc_user_role.c.role_id)
-            .where(Role.name == OFFICE, User.active.is_not(False))
-        )
-    )
+        .outerjoin(user_department, user_department.c.user_id == User.id)
+        .outerjoin(Department, Department.id == user_department.c.department_id)
+        .where(Role.name == role, User.active.is_not(False))
+    ).all()
+    organisations: dict[int, set[int | None]] = defaultdict(set)
+    for user_id, organisation_id in rows:
+        organisations[user_id].add(organisation_id)
+    users: dict[int | None, set[int]] = defaultdict(set)
+    for user_id, found in organisations.items():
+        # A user with departments in organisations belongs to those; only a user with none
+        # (no department, or departments of no organisation) is the installation's.
+        for organisation_id in (found - {None}) or {None}:
+            users[organisation_id].add(user_id)
+    parents = dict(db.session.execute(select(Organisation.id, Organisation.parent_id)).all())
+    return {k: frozenset(v) for k, v in users.items()}, parents
 
 
 # --- texts ----------------------------------------------------------------------------------

@@ -140,6 +140,8 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
     actor = history.actor_name if history else _user_name(payload.get("actor_id"))
     comment = payload.get("comment") or (history.comment if history else None)
     fields: dict = {"actor": actor, "comment": comment}
+    # The office and leaders told are those of the case's own organisation (or the nearest above).
+    organisation = case.plan.organisation_id if case.plan is not None else None
     if event.kind == outbox.CASE_URGED:
         kind, to = "urge", _caseworkers_and_owner(case)
     elif event.kind == outbox.CASE_TRANSITIONED:
@@ -148,7 +150,7 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
             return []
         to = {
             "submitted": lambda: task_force_leads_by_action([case.action_id]).get(case.action_id, ()),
-            "verified": office_user_ids,
+            "verified": lambda: office_user_ids(organisation),
             "assigned": lambda: _caseworkers(_new_department(case, history)),
         }.get(kind, lambda: _caseworkers_and_owner(case))()
     elif event.kind in (outbox.EXTENSION_REQUESTED, outbox.EXTENSION_DECIDED):
@@ -157,7 +159,7 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
             return []
         fields["new_deadline"] = request.new_deadline
         if event.kind == outbox.EXTENSION_REQUESTED:
-            kind, to = "extension_requested", office_user_ids()
+            kind, to = "extension_requested", office_user_ids(organisation)
             fields["comment"] = request.reason
             fields["actor"] = _user_name(request.requested_by_id)
         else:
@@ -169,7 +171,7 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
         kind, to = "deadline_changed", _caseworkers_and_owner(case)
         fields["new_deadline"] = case.deadline
     elif event.kind == outbox.LEAD_PROPOSED:
-        kind, to = "lead_proposed", office_user_ids()
+        kind, to = "lead_proposed", office_user_ids(organisation)
     elif event.kind == outbox.INSTRUCTION_ADDED:
         kind, to = "instruction", _caseworkers_and_owner(case)
     elif event.kind == outbox.INSTRUCTION_ANSWERED:
@@ -182,8 +184,8 @@ def notifications_for(event: OutboxEvent) -> list[dict]:
         if row is None:
             return []
         if event.kind == outbox.PROBLEM_RAISED:
-            addressees = _caseworkers(row.department_id) if row.department_id else leader_user_ids()
-            kind, to = "problem", set(addressees) | office_user_ids()
+            addressees = _caseworkers(row.department_id) if row.department_id else leader_user_ids(organisation)
+            kind, to = "problem", set(addressees) | office_user_ids(organisation)
             # The link opens the problem's own page, as the in-app notification does: the
             # addressed unit may not see the case (its page would be 404 for it).
             fields["path"] = f"/caseedit/{case.id}/problem/{row.id}"

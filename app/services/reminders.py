@@ -31,6 +31,7 @@ from app.models import (
     Notification,
     NotificationDelivery,
     OutboxEvent,
+    Plan,
     TimerRun,
     utcnow,
 )
@@ -448,7 +449,9 @@ def case_reminder_facts(
         return [], {}
     cases = db.session.execute(
         select(Case.id, Case.state, Case.deadline, Case.last_progress_at, Case.assigned_at,
-               Case.submitted_at, Case.lead_department_id, Case.owner_id, Case.action_id)
+               Case.submitted_at, Case.lead_department_id, Case.owner_id, Case.action_id,
+               Plan.organisation_id)
+        .join(Plan, Plan.id == Case.plan_id)
         .where(_open(), _among(Case.id, wanted))
         .order_by(Case.id)
     ).all()
@@ -465,7 +468,6 @@ def case_reminder_facts(
             titles[milestone_id] = title
     caseworkers = caseworkers_by_department(c.lead_department_id for c in cases)
     leads = task_force_leads_by_action(c.action_id for c in cases)
-    office = office_user_ids() if cases else frozenset()
     facts = [
         CaseReminderFacts(
             case_id=c.id,
@@ -478,7 +480,8 @@ def case_reminder_facts(
             caseworker_ids=caseworkers.get(c.lead_department_id, frozenset()),
             owner_id=c.owner_id,
             task_force_lead_ids=leads.get(c.action_id, frozenset()),
-            office_ids=office,
+            # Escalations go to the case's own 督查室 (or the nearest above), not every office.
+            office_ids=office_user_ids(c.organisation_id),
         )
         for c in cases
     ]

@@ -200,3 +200,57 @@ def test_plans_and_reports_stay_within_the_organisation(app, cascade, client, ap
     assert "中方县实施“八大行动”方案" in page and "鹤城区实施“八大行动”总体方案" not in page
     refused = html(client.post("/planscope/choose", data={"plan": str(ids["hecheng"])}, follow_redirects=True))
     assert ("danger", "该方案不存在。") in flashes(refused)
+
+
+def test_escalations_and_requests_go_to_the_cases_own_office_or_the_nearest_above(app, cascade, client, api):
+    """A province holds many offices: a late case is escalated to the 督查室 of its own
+    organisation (a street without one: its district's), never to every office."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from app import models
+    from app.extensions import db
+    from app.services.notifications import office_user_ids
+    from app.services.reminders import run_reminders
+
+    ids = cascade
+    zone = dt.timezone(dt.timedelta(hours=8))
+    with app.app_context():
+        users = dict(db.session.execute(select(User.username, User.id)).all())
+        orgs = dict(db.session.execute(select(models.Organisation.name, models.Organisation.id)).all())
+        assert office_user_ids(orgs["中方县"]) == {users["zf_office"]}
+        assert office_user_ids(orgs["城北街道"]) == {users["hc_office"]}
+        assert office_user_ids(orgs["怀化市"]) == {users["city_office"]}
+        # Cases of no organisation: the installation's own office (users of no organisation).
+        assert users["office"] in office_user_ids(None)
+        assert not {users["zf_office"], users["hc_office"], users["city_office"]} & office_user_ids(None)
+        # Both cases ten working days late on 2024-03-15.
+        for key in ("zf_case", "street_case"):
+            case = db.session.get(models.Case, ids[key])
+            case.state, case.deadline = "in_progress", dt.date(2024, 3, 1)
+        db.session.commit()
+        run_reminders(dt.datetime(2024, 3, 15, 10, tzinfo=zone))
+        told = {key: set(db.session.scalars(select(models.Notification.recipient_id).where(
+            models.Notification.case_id == ids[key], models.Notification.kind == "escalation",
+            models.Notification.recipient_id.in_([users[u] for u in ("office", "zf_office", "hc_office",
+                                                                       "city_office")]))))
+                for key in ("zf_case", "street_case")}
+        assert told == {"zf_case": {users["zf_office"]}, "street_case": {users["hc_office"]}}
+        db.session.remove()
+    # A request for more time on 中方县's case is for 中方县's office alone.
+    with app.app_context():
+        lead_unit = db.session.get(models.Case, ids["zf_case"]).lead_department_id
+        worker = app.appbuilder.sm.add_user("zf_worker", "办理", "zf_worker", "zf_worker@duban.local",
+                                            [app.appbuilder.sm.find_role("Caseworker")], password=DEMO_PASSWORD)
+        db.session.execute(models.user_department.insert().values(user_id=worker.id, department_id=lead_unit))
+        db.session.commit()
+    asked = client.post(f"/api/v1/case/{ids['zf_case']}/extension", headers=api("zf_worker"),
+                        json={"new_deadline": "2024-06-30", "reason": "设备到货延迟"})
+    assert asked.status_code in (200, 201), asked.get_json()
+    from app.services.relay import relay_pending
+
+    with app.app_context():
+        relay_pending()
+        told = set(db.session.scalars(select(models.Notification.recipient_id).where(
+            models.Notification.case_id == ids["zf_case"], models.Notification.kind == "extension_requested")))
+        assert told == {users["zf_office"]}
+        db.session.remove()
