@@ -133,20 +133,26 @@ def build(url: str, size: int, seed: int = 2024, log=print) -> dict:
         roles = dict(conn.execute("SELECT name, id FROM ab_role").fetchall())
         password_hash = conn.execute(
             "SELECT password FROM ab_user WHERE username = 'worker1'").fetchone()[0]
-        ids = Ids(conn, ("plan", "action", "department", "case", "milestone", "indicator",
+        ids = Ids(conn, ("organisation", "plan", "action", "department", "case", "milestone", "indicator",
                          "indicator_actual", "progress_update", "case_history", "ab_user",
                          "evaluation_score", "goal"))
         remaining = max(size - real, 0)
         districts = max(1, -(-remaining // CASES_PER_DISTRICT))
         log(f"generating {remaining:,} cases in {districts:,} synthetic districts …")
         plan_rows, action_rows, dept_rows, user_rows, user_role_rows, user_dept_rows = [], [], [], [], [], []
+        # Each district is an organisation: its plan, units and office belong to it, so that its
+        # office is told of its own late cases only (app.services.notifications.office_user_ids).
+        organisation_rows, organisation_of = [], {}
         district_units: list[tuple[list[int], list[int], list[int]]] = []  # (units, task forces, actions)
         per_district = [remaining // districts + (1 if d < remaining % districts else 0) for d in range(districts)]
         for d in range(districts):
             name = f"示范{d + 1:03d}县"
+            organisation_id = ids.take("organisation")
+            organisation_rows.append((organisation_id, name, "district"))
             plan_id = ids.take("plan")
             plan_rows.append((plan_id, f"{name}2024年“八大行动”总体方案", YEAR, f"{name}人民政府",
-                              utc(dt.date(2024, 1, 5))))
+                              utc(dt.date(2024, 1, 5)), organisation_id))
+            first_department = ids.next["department"]
             units = []
             for suffix in UNIT_SUFFIXES:
                 units.append(ids.take("department"))
@@ -176,13 +182,20 @@ def build(url: str, size: int, seed: int = 2024, log=print) -> dict:
                 user(f"d{d}w{u}b", "Caseworker", unit)
             for f, force in enumerate(forces):
                 user(f"d{d}lead{f}", "TaskForceLead", force)
-            user(f"d{d}office", "Office")
-            user(f"d{d}leader", "Leader")
-        counts["plan"] = copy(conn, "plan", ("id", "title", "year", "issuer", "loaded_at"), plan_rows)
+            office_unit, government = ids.take("department"), ids.take("department")
+            dept_rows.append((office_unit, f"{name}督查室", None, "office", None))
+            dept_rows.append((government, f"{name}人民政府办公室", None, "office", None))
+            organisation_of.update((i, organisation_id) for i in range(first_department, ids.next["department"]))
+            user(f"d{d}office", "Office", office_unit)
+            user(f"d{d}leader", "Leader", government)
+        counts["organisation"] = copy(conn, "organisation", ("id", "name", "kind"), organisation_rows)
+        counts["plan"] = copy(conn, "plan", ("id", "title", "year", "issuer", "loaded_at", "organisation_id"),
+                              plan_rows)
         # Departments reference actions (task forces) and actions departments: actions first
         # without their lead, then departments, then the leads.
-        counts["department"] = copy(conn, "department", ("id", "name", "short_name", "kind", "action_id"),
-                                    [(i, n, s, k, None) for i, n, s, k, _ in dept_rows])
+        counts["department"] = copy(conn, "department", ("id", "name", "short_name", "kind", "action_id",
+                                                         "organisation_id"),
+                                    [(i, n, s, k, None, organisation_of[i]) for i, n, s, k, _ in dept_rows])
         counts["action"] = copy(conn, "action", ("id", "plan_id", "index", "title", "text",
                                                  "lead_department_id", "lead_basis"), action_rows)
         with conn.cursor() as cur:
