@@ -131,6 +131,17 @@ class Bench:
                                       Case.action_id.in_(self.lead_actions),
                                       Case.requires_evidence.is_(False), Case.state == "assigned")
                 .order_by(Case.id))
+            # worker1 and lead1 work in district 0's plan, where their cases are (a user of no
+            # organisation otherwise starts in the latest plan: a synthetic district's, empty for them).
+            from app.models import PlanChoice
+
+            own_plan = db.session.scalar(select(Case.plan_id).where(Case.id == self.moving_case))
+            for name in ("worker1", "lead1"):
+                db.session.merge(PlanChoice(user_id=users[name], plan_id=own_plan))
+            db.session.commit()
+            from app.plan_family import family_ids
+
+            self.own_plans = list(family_ids(own_plan))
         self.counter = StatementCounter(self.engine)
         self.raw = self.engine.raw_connection()
         self.cursor = self.raw.cursor()
@@ -165,10 +176,28 @@ class Bench:
         return run
 
     def mine(self) -> dict:
-        return {"departments": self.worker_departments, "actions": []}
+        return {"departments": self.worker_departments, "actions": [], "plans": self.own_plans}
 
     def lead(self) -> dict:
-        return {"departments": [], "actions": self.lead_actions}
+        return {"departments": [], "actions": self.lead_actions, "plans": self.own_plans}
+
+    def office(self) -> dict:
+        return {"plans": _dashboard_params(self)["plans"]}
+
+    def page(self, where: str, params: dict | None = None, *, light: str | None = None, order: str = "deadline",
+             limit: int = 25, offset: int = 0, lights: bool = True):
+        """The raw SQL of what a list shows: its rows, their total (共 N 条) and, on pages, the
+        红黄绿灯 counts over the list before its light filter (`light`: the ?rag= condition)."""
+        params = {**_dashboard_params(self), **(params or {})}
+        shown = f"({where}) AND {light}" if light else where
+
+        def run():
+            self.sql(_list(shown, order=order, limit=limit, offset=offset), params)
+            self.sql(f'SELECT count(*) FROM "case" c WHERE {shown}', params)
+            if lights:
+                self.sql(f'SELECT light, count(*) FROM (SELECT {_LIGHT} AS light FROM "case" c WHERE {where}) AS c '
+                         "GROUP BY light", params)
+        return run
 
 
 def _list(where: str = "", order: str = "deadline", limit: int = 25, offset: int = 0) -> str:
@@ -253,27 +282,29 @@ def measures(b: Bench) -> Iterator[tuple[str, Callable, Callable | None, float |
     # The API's floor: token, permissions and JSON over the 16 actions.
     yield ("floor: API list of the 16 actions, office", b.get("office", "/api/v1/action/", api=True),
            lambda: b.sql("SELECT id, index, title, subtitle, lead_department_id FROM action"), None)
-    yield ("case list page, office", b.get("office", "/caseview/list/"),
-           lambda: b.sql(_list()), 3)
+    # Baselines: the page's rows, their total and its 红黄绿灯 counts (b.page). The lists are of
+    # the user's plan (its family); the work queues of every plan, as the app's queues are.
+    in_plan = "c.plan_id = ANY(%(plans)s)"
+    yield ("case list page, office", b.get("office", "/caseview/list/"), b.page(in_plan, b.office()), 3)
     yield ("case list page, caseworker", b.get("worker1", "/caseview/list/"),
-           lambda: b.sql(_list(MINE), b.mine()), 3)
+           b.page(f"{in_plan} AND {MINE}", b.mine()), 3)
     yield ("case list page, task-force lead", b.get("lead1", "/caseview/list/"),
-           lambda: b.sql(_list(MINE), b.lead()), 3)
+           b.page(f"{in_plan} AND {MINE}", b.lead()), 3)
     yield ("queue 待核验, task-force lead", b.get("lead1", "/toverifyview/list/"),
-           lambda: b.sql(_list(f"c.state = 'submitted' AND {MINE}"), b.lead()), 3)
-    yield ("queue 待办结, office", b.get("office", "/tocloseview/list/"),
-           lambda: b.sql(_list("c.state = 'verified'")), 3)
+           b.page(f"c.state = 'submitted' AND {MINE}", b.lead()), 3)
+    yield ("queue 待办结, office", b.get("office", "/tocloseview/list/"), b.page("c.state = 'verified'"), 3)
     yield ("queue 逾期, office", b.get("office", "/overdueview/list/"),
-           lambda: b.sql(_list(f"c.deadline < current_date AND {OPEN}")), 3)
+           b.page(f"c.deadline < %(today)s AND {OPEN}"), 3)
     yield ("红灯 filter, office", b.get("office", "/caseview/list/?rag=red"),
-           lambda: b.sql(_list(f"c.deadline < current_date AND {OPEN}")), 3)
+           b.page(in_plan, b.office(), light=f"({_LIGHT}) = 'red'"), 3)
     yield ("deep page (page 200), office", b.get("office", "/caseview/list/?page_CaseView=200"),
-           lambda: b.sql(_list(offset=200 * 25)), 3)
+           b.page(in_plan, b.office(), offset=200 * 25), 3)
+    # The API lists every visible case (a client filters by plan_id itself), with its count.
     yield ("API case list, office (100 rows)", b.get("office", "/api/v1/case/?q=(page_size:100)", api=True),
-           lambda: b.sql(_list(order="id", limit=100)), 3)
+           b.page("true", order="id", limit=100, lights=False), 3)
     yield ("API case list, caseworker (100 rows)",
            b.get("worker1", "/api/v1/case/?q=(page_size:100)", api=True),
-           lambda: b.sql(_list(MINE, order="id", limit=100), b.mine()), 3)
+           b.page(MINE, b.mine(), order="id", limit=100, lights=False), 3)
 
     def case_rows():
         # Every row the case page shows, one SELECT each, as a hand-written page would read
