@@ -218,11 +218,17 @@ class CaseListWidget(ListWidget):
     template = "case/list_widget.html"
 
 
-def relation_choices(text, model, *where) -> QuerySelectField:
-    """A select of rows for a relation filter, with a blank choice that reads 请选择."""
+def relation_choices(text, model, *where, in_plan=None) -> QuerySelectField:
+    """A select of rows for a relation filter, with a blank choice that reads 请选择; `in_plan`
+    (a plan_scope clause function) keeps the rows of the plan the user works in."""
+
+    def rows():
+        scope = [in_plan(plan_scope.chosen_plan(current_user.id))] if in_plan else []
+        return db.session.query(model).filter(*where, *scope).order_by(model.id)
+
     return QuerySelectField(
         text,
-        query_func=lambda: db.session.query(model).filter(*where).order_by(model.id),
+        query_func=rows,
         get_pk_func=lambda row: row.id,
         allow_blank=True,
         blank_text=_("Choose…"),
@@ -265,10 +271,11 @@ class CaseListBase(RowPolicyActions, ModelView):
     # Words are searched with the search box (?q=); the panel filters by column.
     search_columns = ["action", "lead_department", "state", "deadline", "list_kind"]
     search_form_extra_fields = {
-        "action": relation_choices(_("Action"), Action),
+        # The plan's actions and units, not a province's 1,000 and 3,250.
+        "action": relation_choices(_("Action"), Action, in_plan=plan_scope.action_clause),
         "lead_department": relation_choices(
             _("Lead department"), Department,
-            Department.kind.in_(LEAD_DEPARTMENT_KINDS),
+            Department.kind.in_(LEAD_DEPARTMENT_KINDS), in_plan=plan_scope.department_clause,
         ),
         "state": label_choices(_("State"), STATE_LABELS),
         "list_kind": label_choices(_("List"), LIST_KIND_LABELS),

@@ -17,8 +17,9 @@ from app.labels import (
 )
 from app.models import Action, Department, Goal, Indicator, Plan
 from app.security import actor_for
+from app.services import plan_scope
 from app.views.display import DisplayInterface
-from app.views.row_policy import visible_cases_only
+from app.views.row_policy import in_chosen_plan
 from workflows.permissions import start_page
 
 READ_ONLY = ["can_list", "can_show"]
@@ -50,6 +51,10 @@ class ActionView(ModelView):
     show_title = _("Action details")
     list_columns = ["index", "title", "subtitle", "lead_department"]
     show_columns = ["index", "title", "subtitle", "lead_department", "lead_basis", "text"]
+    # The actions of the plan the user works in (a province holds 125 plans' 1,000), and the
+    # units offered are that plan's, not a province's 3,250.
+    base_filters = in_chosen_plan(plan_scope.action_clause)
+    search_form_query_rel_fields = {"lead_department": in_chosen_plan(plan_scope.department_clause)}
     label_columns = {
         "index": _("No."),
         "title": _("Action"),
@@ -85,9 +90,11 @@ class IndicatorView(ModelView):
     list_title = _("Indicators")
     show_title = _("Indicator details")
     list_columns = ["name", "comparator", "value", "unit", "goal", "action", "case"]
-    search_columns = ["name", "unit", "goal", "action", "case"]
-    # The search form's drop-down of cases lists only cases the user may see (issue 15).
-    search_form_query_rel_fields = {"case": visible_cases_only()}
+    # No drop-down of cases: a plan has thousands (the office of a province sees a million).
+    # The goals and actions offered are the user's plan's.
+    search_columns = ["name", "unit", "goal", "action"]
+    search_form_query_rel_fields = {"goal": in_chosen_plan(plan_scope.goal_clause),
+                                    "action": in_chosen_plan(plan_scope.action_clause)}
     show_columns = ["name", "comparator", "value", "value_max", "unit", "year", "quote", "goal", "action", "case"]
     label_columns = {
         "name": _("Indicator"),

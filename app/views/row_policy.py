@@ -14,6 +14,10 @@ from flask import abort, flash, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder._compat import as_unicode
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
+from flask_appbuilder.models.filters import BaseFilter
+from flask_login import current_user
+
+from app.services import plan_scope
 
 _INT32 = 2**31
 
@@ -78,8 +82,17 @@ class RowPolicyActions:
         return action.func(items)
 
 
-def visible_cases_only():
-    """`…_query_rel_fields` value for a relation to Case: only cases the user may see."""
-    from app.access import CaseVisibilityFilter
+class InChosenPlan(BaseFilter):
+    """`…_query_rel_fields` filter: the related rows of the plan the user works in; its value
+    is the plan_scope clause function (`plan_scope.action_clause`, `department_clause`…)."""
 
-    return [["id", CaseVisibilityFilter, None]]
+    name = "in plan"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(value(plan_scope.chosen_plan(current_user.id)))
+
+
+def in_chosen_plan(clause):
+    """`…_query_rel_fields` value: only the rows `clause` keeps for the user's plan."""
+    return [["id", InChosenPlan, clause]]
