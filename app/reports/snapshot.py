@@ -27,6 +27,7 @@ from app.models import (
     case_partner,
 )
 from app.rag import rag_for, rag_settings
+from app.sql_ids import among
 from app.working_days import current_calendar
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
 from workflows.rag import DONE_STATES, Rag, is_overdue, overdue_working_days
@@ -109,7 +110,7 @@ def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,
                Case.plan_id, Case.verified_at)
         .outerjoin(Action, Action.id == Case.action_id)
         .outerjoin(Department, Department.id == Case.lead_department_id)
-        .where(Case.id.in_(scope))
+        .where(among(Case.id, scope))
         .order_by(Case.action_id, Case.seq, Case.id)
     )
     cases = db.session.execute(query).all()
@@ -117,7 +118,7 @@ def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,
         return []
     state_before = _first_after(
         select(CaseHistory.case_id, CaseHistory.from_state)
-        .where(CaseHistory.kind == "transition", CaseHistory.at >= moment, CaseHistory.case_id.in_(scope))
+        .where(CaseHistory.kind == "transition", CaseHistory.at >= moment, among(CaseHistory.case_id, scope))
         .order_by(CaseHistory.case_id, CaseHistory.at, CaseHistory.id)
     )
     deadline_before = _deadlines_before(scope, moment)
@@ -126,7 +127,7 @@ def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,
         db.session.execute(
             select(CaseHistory.case_id, CaseHistory.at)
             .where(CaseHistory.kind == "transition", CaseHistory.to_state == "verified",
-                   CaseHistory.at < moment, CaseHistory.case_id.in_(scope))
+                   CaseHistory.at < moment, among(CaseHistory.case_id, scope))
             .order_by(CaseHistory.case_id, CaseHistory.at, CaseHistory.id)
         ).all()
     )  # the dict keeps each case's latest verification
@@ -134,13 +135,13 @@ def cases_at(day: dt.date, *, plan_id: int | None = None, case_ids=None,
     for case_id, name in db.session.execute(
         select(case_partner.c.case_id, Department.name)
         .join(Department, Department.id == case_partner.c.department_id)
-        .where(case_partner.c.case_id.in_(scope))
+        .where(among(case_partner.c.case_id, scope))
     ):
         partners.setdefault(case_id, []).append(name)
     marks: dict[int, list] = {}
     for case_id, due_date, done in db.session.execute(
         select(Milestone.case_id, Milestone.due_date, Milestone.done_at)
-        .where(Milestone.case_id.in_(scope))
+        .where(among(Milestone.case_id, scope))
         .order_by(Milestone.case_id, Milestone.due_date, Milestone.id)
     ):
         marks.setdefault(case_id, []).append((due_date, done is not None and done < moment))
@@ -206,7 +207,7 @@ def _deadlines_before(scope, moment) -> dict:
     for case_id, kind, data in db.session.execute(
         select(CaseHistory.case_id, CaseHistory.kind, CaseHistory.data)
         .where(CaseHistory.kind.in_(("deadline_change", "extension_decision")), CaseHistory.at >= moment,
-               CaseHistory.case_id.in_(scope))
+               among(CaseHistory.case_id, scope))
         .order_by(CaseHistory.case_id, CaseHistory.at, CaseHistory.id)
     ):
         data = data or {}
@@ -223,7 +224,7 @@ def _percent_at(scope, moment) -> dict:
     percent = {}
     for case_id, created_at, value in db.session.execute(
         select(ProgressUpdate.case_id, ProgressUpdate.created_at, ProgressUpdate.percent_done)
-        .where(ProgressUpdate.case_id.in_(scope))
+        .where(among(ProgressUpdate.case_id, scope))
         .order_by(ProgressUpdate.case_id, ProgressUpdate.created_at, ProgressUpdate.id)
     ):
         if created_at < moment:
@@ -250,7 +251,8 @@ def missed_milestones_at(cases: list[CaseAt], day: dt.date,
     for chunk in chunks:
         for case_id, title, due, done_at in db.session.execute(
             select(Milestone.case_id, Milestone.title, Milestone.due_date, Milestone.done_at)
-            .where(Milestone.case_id.in_(chunk), Milestone.due_date < day)
+            .where(Milestone.case_id.in_(chunk) if isinstance(chunk, list) else among(Milestone.case_id, chunk),
+                   Milestone.due_date < day)
         ):
             if (done_at is not None and done_at < moment) or case_id not in open_cases:
                 continue
