@@ -403,8 +403,9 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
                        for at, _f, _t, transition, comment in history[0] if transition == "return"]
             urges = [Event(case_id, title, local_day(at).isoformat(), comment or "") for at, comment in history[1]]
         dekad_facts = [(index, DekadFact(case_id, title, keys[index], reported)) for index, reported in owed]
-        late_reports = [Event(case_id, title, reminded.isoformat(), "超过十天未报送进展")
-                        for reminded in stale.get(case_id, ())]
+        reminded = stale.get(case_id)
+        late_reports = [Event(case_id, title, day.isoformat(), "超过十天未报送进展")
+                        for day in reminded] if reminded else ()
         for into, key in ((by_lead, lead_id), (by_action, action_id)):
             mine = into.get(key)
             if mine is None:
@@ -426,6 +427,7 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
 
     inds_of_department, inds_of_action = defaultdict(list), defaultdict(list)
     gaps: dict = {}
+    worded: dict = {}
     for ind in indicators:
         fact = None
         owner = ind.responsible_department_id
@@ -433,7 +435,7 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
             owner = case_lead.get(ind.case_id)
         actions = {a for a in (ind.action_id, case_action.get(ind.case_id) if ind.case_id else None) if a is not None}
         if owner is not None or actions:
-            fact = _indicator(ind, latest.get(ind.id), gaps)
+            fact = _indicator(ind, latest.get(ind.id), gaps, worded)
         if owner is not None:
             inds_of_department[owner].append(fact)
         for action_id in actions:
@@ -489,11 +491,22 @@ def scorer_name(user) -> str:
     return f"{user.first_name or ''}{user.last_name or ''}".strip() or user.username
 
 
-def _indicator(ind: Indicator, actual, gaps: dict | None = None) -> IndicatorFact:
+def _indicator(ind: Indicator, actual, gaps: dict | None = None, worded: dict | None = None) -> IndicatorFact:
     """The indicator's light by its kind against target and pace (workflows.targets), in words
     (`gaps`: the gaps worded so far, by assessment and unit: the wording is translated text)."""
     if actual is None:
         return IndicatorFact(ind.id, ind.name, None, "未报送实际值")
+    if worded is not None:
+        # The light and the words depend on the target and the actual alone: indicators alike
+        # (a province's districts share their targets) are worded once.
+        key = (ind.kind, str(ind.value), ind.unit, ind.year, str(ind.baseline),
+               tuple(str(v) for v in ind.schedule) if ind.schedule else None,
+               actual.period, str(actual.value), actual.judgement)
+        known = worded.get(key)
+        if known is None:
+            fact = _indicator(ind, actual, gaps)
+            known = worded[key] = (fact.light, fact.text)
+        return IndicatorFact(ind.id, ind.name, *known)
     assessment = assess(target_of(ind), period_of_key(actual.period), actual.value, actual.judgement)
     if actual.value is not None:
         text = f"实际{number(actual.value)}{ind.unit}（{actual.period}）"
