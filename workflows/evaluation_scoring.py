@@ -140,8 +140,8 @@ class UnitResult:
 
 
 class Memo:
-    """What one `evaluate` words once though several units share it: a task's or a pair's or
-    an event's fact (the same object in the task's lead unit and its action's task force), a
+    """What one `evaluate` works out once though two units share it: a task's or an indicator's
+    worded fact (the same object in the task's lead unit and its action's task force), a
     credit. The worded facts are shared dicts: read them, do not change them."""
 
     def __init__(self):
@@ -170,16 +170,9 @@ def goals_ratio(scheme: Scheme, unit: UnitInput, memo: Memo | None = None) -> tu
 def scheduling_ratio(unit: UnitInput, memo: Memo | None = None) -> tuple[Decimal | None, list[dict]]:
     if not unit.dekads:
         return None, []
-    memo = memo or Memo()
-    known = memo.facts
-    missed = []
-    for d in unit.dekads:
-        if not d.reported:
-            fact = known.get(id(d))
-            if fact is None:
-                fact = known[id(d)] = (d, None, {"case_id": d.case_id, "dekad": d.dekad,
-                                                 "text": f"“{d.title}”{d.dekad}未报送进展"})
-            missed.append(fact[2])
+    # Worded anew for each unit: a pair's words cost less than looking them up.
+    missed = [{"case_id": d.case_id, "dekad": d.dekad, "text": f"“{d.title}”{d.dekad}未报送进展"}
+              for d in unit.dekads if not d.reported]
     reported = len(unit.dekads) - len(missed)
     facts = [{"text": f"应按旬报送{len(unit.dekads)}次（任务×旬），按时报送{reported}次", "expected": len(unit.dekads),
               "reported": reported}]
@@ -267,20 +260,13 @@ def score_unit(scheme: Scheme, unit: UnitInput, memo: Memo | None = None) -> Uni
             continue
         events = unit.events.get(deduction.key, [])
         taken = min(deduction.cap, deduction.points * len(events))
-        facts = [_event_fact(e, memo) for e in events]
+        facts = [{"case_id": e.case_id, "text": f"“{e.title}”{(' ' + e.day) if e.day else ''}"
+                  f"{('：' + e.detail) if e.detail else ''}"} for e in events]
         note = f"{len(events)}次×{_p(deduction.points)}分" + (f"，以{_p(deduction.cap)}分为限" if taken == deduction.cap
                                                              and events else "")
         parts.append(Part(f"deduction.{deduction.key}", "kan", f"扣分：{deduction.name}", -q(taken), None, True,
                           facts, note))
     return UnitResult(unit.unit_id, unit.unit, unit.group, parts)
-
-
-def _event_fact(e: Event, memo: Memo) -> dict:
-    fact = memo.facts.get(id(e))
-    if fact is None:
-        fact = memo.facts[id(e)] = (e, None, {"case_id": e.case_id, "text": f"“{e.title}”{(' ' + e.day) if e.day else ''}"
-                                                                          f"{('：' + e.detail) if e.detail else ''}"})
-    return fact[2]
 
 
 def evaluate(scheme: Scheme, units: list[UnitInput]) -> list[UnitResult]:

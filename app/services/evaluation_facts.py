@@ -174,20 +174,24 @@ def _tasks(active, period: Period):
     return [row for row in rows if not (row[7] in _DONE and row[11] is not None and row[11] < since)]
 
 
-def _period_history(active, period: Period, tasks) -> dict[int, tuple[list, list, list]]:
+def _period_history(period: Period, plan_ids: list[int] | None, tasks) -> dict[int, tuple[list, list, list]]:
     """case_id → (its transitions in the period [(at, from_state, to_state, transition, comment)],
     its urges [(at, comment)], its progress updates' times), each in order (at, id): one
-    statement for the returns and urges of the period and for the dekads' reports."""
+    statement for the returns and urges of the period and for the dekads' reports. Joined to
+    the cases rather than probing each case's history: the period's rows are few, the cases many."""
     since, until = moment_after(period.start - dt.timedelta(days=1)), moment_after(period.end)
     h = CaseHistory
     p = ProgressUpdate
     history = (select(h.case_id.label("case_id"), h.at.label("at"), h.id.label("id"), h.kind.label("kind"),
                       h.transition.label("transition"), h.from_state.label("from_state"),
                       h.to_state.label("to_state"), h.comment.label("comment"))
-               .where(h.case_id.in_(select(active.c.id)), h.at >= since, h.at < until,
-                      h.kind.in_(("transition", "urge"))))
+               .join(Case, Case.id == h.case_id)
+               .where(h.at >= since, h.at < until, h.kind.in_(("transition", "urge")), Case.start_date <= period.end))
     progress = (select(p.case_id, p.created_at, p.id, literal("progress"), null(), null(), null(), null())
-                .where(p.case_id.in_(select(active.c.id)), p.created_at >= since, p.created_at < until))
+                .join(Case, Case.id == p.case_id)
+                .where(p.created_at >= since, p.created_at < until, Case.start_date <= period.end))
+    if plan_ids is not None:
+        history, progress = history.where(Case.plan_id.in_(plan_ids)), progress.where(Case.plan_id.in_(plan_ids))
     both = union_all(history, progress).subquery("period_history")
     found: dict[int, tuple[list, list, list]] = {}
     for case_id, at, _id, kind, transition, from_state, to_state, comment in db.session.execute(
@@ -321,7 +325,7 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
     windows = [(moment_after(d.start - dt.timedelta(days=1)), moment_after(d.end), d.end) for d in dekads]
     keys = [d.key for d in dekads]
     unreported: dict[tuple, list] = {}
-    happened = _period_history(scope, period, titles)
+    happened = _period_history(period, plan_ids, titles)
     stale = _stale_days(scope, period, titles)
     indicators = db.session.execute(select(
         Indicator.id, Indicator.name, Indicator.unit, Indicator.responsible_department_id, Indicator.case_id,
