@@ -167,11 +167,14 @@ def _tasks(active, period: Period):
     c = active.c
     rows = db.session.execute(select(
         c.id, c.title, c.action_id, c.lead_department_id, c.start_date, c.original_deadline, c.deadline,
-        state, c.current_state, c.after, percent, c.verified, c.extended, c.submitted, light)
-        .order_by(c.action_id, c.seq, c.id)).all()
+        state, c.current_state, c.after, percent, c.verified, c.extended, c.submitted, light, c.seq)).all()
     # Plain tuples: (id, title, action, lead, start, original deadline, deadline, state, current
-    # state, after, shown percent, verified, extended, submitted, light).
-    return [row for row in rows if not (row[7] in _DONE and row[11] is not None and row[11] < since)]
+    # state, after, shown percent, verified, extended, submitted, light, seq). Ordered here by
+    # action (no action last, as ORDER BY puts NULL), seq, id: in SQL the sort of a province's
+    # wide rows spills to disk.
+    kept = [row for row in rows if not (row[7] in _DONE and row[11] is not None and row[11] < since)]
+    kept.sort(key=lambda row: (row[2] is None, row[2] or 0, row[15], row[0]))
+    return kept
 
 
 def _period_history(period: Period, plan_ids: list[int] | None, tasks) -> dict[int, tuple[list, list, list]]:
@@ -361,7 +364,7 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
     case_lead, case_action = {}, {}
     for row in rows:
         (case_id, title, action_id, lead_id, start_date, original_deadline, snapshot_deadline, state,
-         current_state, after, shown_percent, verified, extended, submitted, light) = row
+         current_state, after, shown_percent, verified, extended, submitted, light, _seq) = row
         done = state in _DONE
         deadline = snapshot_deadline if extended else original_deadline
         day = isoformat.get(deadline)
