@@ -12,11 +12,14 @@ their deadline (已报送待核验超期 counts against the verifier, not the de
 Set-based (issue 14): a constant number of statements whatever the number of cases. Each
 task's snapshot at the period's end — state, deadline, percentage, last verification, an
 approved extension, its last submission — and its light (app.rag_sql.light_of, the rules of
-app.rag at the period's end) come from one SELECT; the (task, dekad) pairs that owed a report
-and whether one came, the returns and urges of the period, the stale reminders, the
-indicators' actuals and the office's scores from one SELECT each. The explanations name every
-task, so the rows are per task (or per event); Python only groups them by unit and words them.
-tests/integration/test_evaluation_sql.py checks them against the per-case computation.
+app.rag at the period's end) come from one SELECT; the period's history (transitions, urges,
+progress updates), the stale reminders, the indicators' actuals and the office's scores from
+one SELECT each. The period's history is few rows: the (task, dekad) pairs that owed a report
+and whether one came are worked out from it in Python (`_owed`), as are the returns and urges.
+The explanations name every task, so the facts are per task (or per pair, per event), named
+tuples built in one pass over the tasks, each shared by the task's lead unit and its action's
+task force. tests/integration/test_evaluation_sql.py checks them against the per-case
+computation.
 """
 
 from __future__ import annotations
