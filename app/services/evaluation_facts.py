@@ -12,11 +12,14 @@ their deadline (已报送待核验超期 counts against the verifier, not the de
 Set-based (issue 14): a constant number of statements whatever the number of cases. Each
 task's snapshot at the period's end — state, deadline, percentage, last verification, an
 approved extension, its last submission — and its light (app.rag_sql.light_of, the rules of
-app.rag at the period's end) come from one SELECT; the (task, dekad) pairs that owed a report
-and whether one came, the returns and urges of the period, the stale reminders, the
-indicators' actuals and the office's scores from one SELECT each. The explanations name every
-task, so the rows are per task (or per event); Python only groups them by unit and words them.
-tests/integration/test_evaluation_sql.py checks them against the per-case computation.
+app.rag at the period's end) come from one SELECT; the period's history (transitions, urges,
+progress updates), the stale reminders, the indicators' actuals and the office's scores from
+one SELECT each. The period's history is few rows: the (task, dekad) pairs that owed a report
+and whether one came are worked out from it in Python (`_owed`), as are the returns and urges.
+The explanations name every task, so the facts are per task (or per pair, per event), named
+tuples built in one pass over the tasks, each shared by the task's lead unit and its action's
+task force. tests/integration/test_evaluation_sql.py checks them against the per-case
+computation.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import datetime as dt
 from collections import defaultdict
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, true, union_all
+from sqlalchemy import Date, and_, case, exists, func, literal, null, or_, select, true, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -69,6 +72,7 @@ from workflows.task_force_reports import due_date, report_kind, timeliness
 
 _DONE = tuple(str(s) for s in DONE_STATES)
 _OPEN_WITH_CASEWORKER = tuple(str(s) for s in WITH_CASEWORKER)
+_OPEN_SET = frozenset(_OPEN_WITH_CASEWORKER)
 
 
 class as_date(FunctionElement):
@@ -95,7 +99,10 @@ def _scope(period: Period, plan_ids: list[int] | None):
     started by its end, not done before its start; of the plans' family, or of all plans."""
     moment = moment_after(period.end)
     h = aliased(CaseHistory)
-    state_after = (select(h.from_state).where(h.case_id == Case.id, h.kind == "transition", h.at >= moment)
+    # The first transition from the moment on: its from_state ('' when it has none), NULL when
+    # there is none — the snapshot's state, and the dekads' state before a later transition.
+    state_after = (select(func.coalesce(h.from_state, "")).where(h.case_id == Case.id, h.kind == "transition",
+                                                                 h.at >= moment)
                    .order_by(h.at, h.id).limit(1).scalar_subquery())
     old = func.coalesce(func.nullif(h.data["old"].as_string(), ""), func.nullif(h.data["old_deadline"].as_string(), ""))
     deadline_after = (select(as_date(old)).where(
@@ -123,7 +130,7 @@ def _scope(period: Period, plan_ids: list[int] | None):
         Case.lead_department_id.label("lead_department_id"), Case.start_date.label("start_date"),
         Case.original_deadline.label("original_deadline"),
         func.coalesce(deadline_after, Case.deadline).label("deadline"),
-        func.coalesce(state_after, Case.state).label("state"), Case.state.label("current_state"),
+        state_after.label("after"), Case.state.label("current_state"),
         func.coalesce(percent_before, case((any_progress, 0), else_=Case.percent_done)).label("percent"),
         func.coalesce(marks.c.verified, Case.verified_at).label("verified"),
         extended.label("extended"), marks.c.submitted.label("submitted"),
@@ -150,68 +157,96 @@ def _tasks(active, period: Period):
     done before the period began."""
     moment = moment_after(period.end)
     since = moment_after(period.start - dt.timedelta(days=1))
-    percent = case((active.c.state.in_(_DONE), 100), else_=func.coalesce(active.c.percent, 0))
+    state = func.coalesce(func.nullif(active.c.after, ""), active.c.current_state)
+    percent = case((state.in_(_DONE), 100), else_=func.coalesce(active.c.percent, 0))
 
     def missed(before):
         return exists(select(literal(1)).where(
             Milestone.case_id == active.c.id, or_(Milestone.done_at.is_(None), Milestone.done_at >= moment),
             Milestone.due_date < before))
 
-    light = light_of(thresholds(period.end), state=active.c.state, deadline=active.c.deadline,
+    light = light_of(thresholds(period.end), state=state, deadline=active.c.deadline,
                      start_date=active.c.start_date, percent_done=percent, missed=missed)
-    rows = db.session.execute(select(active, percent.label("shown_percent"), light.label("light"))
-                              .order_by(active.c.action_id, active.c.seq, active.c.id))
-    return [row for row in rows if not (row.state in _DONE and row.verified is not None and row.verified < since)]
+    c = active.c
+    rows = db.session.execute(select(
+        c.id, c.title, c.action_id, c.lead_department_id, c.start_date, c.original_deadline, c.deadline,
+        state, c.current_state, c.after, percent, c.verified, c.extended, c.submitted, light, c.seq)).all()
+    # Plain tuples: (id, title, action, lead, start, original deadline, deadline, state, current
+    # state, after, shown percent, verified, extended, submitted, light, seq). Ordered here by
+    # action (no action last, as ORDER BY puts NULL), seq, id: in SQL the sort of a province's
+    # wide rows spills to disk.
+    kept = [row for row in rows if not (row[7] in _DONE and row[11] is not None and row[11] < since)]
+    kept.sort(key=lambda row: (row[2] is None, row[2] or 0, row[15], row[0]))
+    return kept
 
 
-def _dekad_rows(active, dekads: list[Period], tasks) -> dict[str, dict[int, bool]]:
-    """dekad → task → reported, for the pairs that owed a report: the task had started by the
-    dekad's end and was with its caseworker at the dekad's start or after a transition in it;
-    reported by a progress update or a submission in the dekad."""
-    if not dekads:
-        return {}
-    table = union_all(*(select(literal(d.key).label("key"),
-                               literal(moment_after(d.start - dt.timedelta(days=1))).label("since"),
-                               literal(moment_after(d.end)).label("until"), literal(d.end).label("last"))
-                        for d in dekads)).cte("dekads")
-    h = aliased(CaseHistory)
-    later = select(h.from_state).where(h.case_id == active.c.id, h.kind == "transition", h.at >= table.c.since)
-    state_then = case((exists(later), later.order_by(h.at, h.id).limit(1).scalar_subquery()),
-                      else_=active.c.current_state)
-    reopened = exists(select(literal(1)).where(
-        h.case_id == active.c.id, h.kind == "transition", h.to_state.in_(_OPEN_WITH_CASEWORKER),
-        h.at >= table.c.since, h.at < table.c.until))
-    progress = exists(select(literal(1)).where(
-        ProgressUpdate.case_id == active.c.id, ProgressUpdate.created_at >= table.c.since,
-        ProgressUpdate.created_at < table.c.until))
-    submitted = exists(select(literal(1)).where(
-        h.case_id == active.c.id, h.kind == "transition", h.to_state == "submitted",
-        h.at >= table.c.since, h.at < table.c.until))
-    rows = db.session.execute(
-        select(active.c.id, table.c.key, or_(progress, submitted))
-        .select_from(active.join(table, active.c.start_date <= table.c.last))
-        .where(or_(state_then.in_(_OPEN_WITH_CASEWORKER), reopened)))
-    found: dict[str, dict[int, bool]] = defaultdict(dict)
-    for case_id, key, reported in rows:
-        if case_id in tasks:
-            found[key][case_id] = bool(reported)
+def _period_history(period: Period, plan_ids: list[int] | None, tasks) -> dict[int, tuple[list, list, list]]:
+    """case_id → (its transitions in the period [(at, from_state, to_state, transition, comment)],
+    its urges [(at, comment)], its progress updates' times), each in order (at, id): one
+    statement for the returns and urges of the period and for the dekads' reports. Joined to
+    the cases rather than probing each case's history: the period's rows are few, the cases many."""
+    since, until = moment_after(period.start - dt.timedelta(days=1)), moment_after(period.end)
+    h = CaseHistory
+    p = ProgressUpdate
+    history = (select(h.case_id.label("case_id"), h.at.label("at"), h.id.label("id"), h.kind.label("kind"),
+                      h.transition.label("transition"), h.from_state.label("from_state"),
+                      h.to_state.label("to_state"), h.comment.label("comment"))
+               .join(Case, Case.id == h.case_id)
+               .where(h.at >= since, h.at < until, h.kind.in_(("transition", "urge")), Case.start_date <= period.end))
+    progress = (select(p.case_id, p.created_at, p.id, literal("progress"), null(), null(), null(), null())
+                .join(Case, Case.id == p.case_id)
+                .where(p.created_at >= since, p.created_at < until, Case.start_date <= period.end))
+    if plan_ids is not None:
+        history, progress = history.where(Case.plan_id.in_(plan_ids)), progress.where(Case.plan_id.in_(plan_ids))
+    both = union_all(history, progress).subquery("period_history")
+    found: dict[int, tuple[list, list, list]] = {}
+    for case_id, at, _id, kind, transition, from_state, to_state, comment in db.session.execute(
+            select(both).order_by(both.c.case_id, both.c.at, both.c.id)):
+        if case_id not in tasks:
+            continue
+        mine = found.get(case_id)
+        if mine is None:
+            mine = found[case_id] = ([], [], [])
+        if kind == "transition":
+            mine[0].append((at, from_state, to_state, transition, comment))
+        elif kind == "urge":
+            mine[1].append((at, comment))
+        else:
+            mine[2].append(at)
     return found
 
 
-def _period_events(active, period: Period, tasks) -> dict[int, dict[str, list[tuple[dt.date, str]]]]:
-    """case_id → kind ('return', 'urge') → [(local day, comment)] in the period, in order."""
-    found: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    rows = db.session.execute(
-        select(CaseHistory.case_id, CaseHistory.at, CaseHistory.kind, CaseHistory.comment)
-        .where(CaseHistory.case_id.in_(select(active.c.id)),
-               CaseHistory.at >= moment_after(period.start - dt.timedelta(days=1)),
-               CaseHistory.at < moment_after(period.end),
-               or_(CaseHistory.kind == "urge",
-                   and_(CaseHistory.kind == "transition", CaseHistory.transition == "return")))
-        .order_by(CaseHistory.case_id, CaseHistory.at, CaseHistory.id))
-    for case_id, at, kind, comment in rows:
-        if case_id in tasks:
-            found[case_id]["urge" if kind == "urge" else "return"].append((local_day(at), comment or ""))
+_NO_HISTORY = ((), (), ())
+_UNSET = object()
+
+
+def _owed(dekads: list[tuple], start: dt.date, before, history) -> list[tuple[int, bool]]:
+    """The dekads (index, reported) in which a task owed a report: it had started by the
+    dekad's end and was with its caseworker at the dekad's start (the state before its first
+    transition from then on, `before` when none came in the period) or after a transition in
+    it; reported by a progress update or a submission in the dekad."""
+    transitions, _urges, progress = history
+    found = []
+    for index, (since, until, last) in enumerate(dekads):
+        if start > last:
+            continue
+        state = _UNSET
+        reopened = reported = False
+        for at, from_state, to_state, _transition, _comment in transitions:
+            if at >= since:
+                if state is _UNSET:
+                    state = from_state
+                if at < until:
+                    if to_state in _OPEN_SET:
+                        reopened = True
+                    if to_state == "submitted":
+                        reported = True
+        if state is _UNSET:
+            state = before
+        if state in _OPEN_SET or reopened:
+            if not reported:
+                reported = any(since <= at < until for at in progress)
+            found.append((index, reported))
     return found
 
 
@@ -273,25 +308,43 @@ def _all_scores(period_key: str) -> dict[int, dict[str, list[OfficeScore]]]:
     return found
 
 
+class _Facts:
+    """A unit's facts as the tasks are read: its tasks, its dekads' facts (a list per dekad),
+    its events."""
+
+    __slots__ = ("dekads", "late", "red", "returns", "tasks", "urges", "waiting")
+
+    def __init__(self, dekads: int):
+        self.tasks, self.red, self.waiting, self.returns, self.urges, self.late = [], [], [], [], [], []
+        self.dekads = [[] for _ in range(dekads)]
+
+
 def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInput]:
     """One UnitInput per unit of the scheme's groups that has a task or an indicator
     (of the plan's family; of every plan when `plan_id` is None)."""
     plan_ids = family_ids(plan_id) if plan_id is not None else None
     rows = _tasks(_scope(period, plan_ids), period)
-    titles = {row.id: row.title for row in rows}
+    titles = {row[0]: row[1] for row in rows}
     scope = _cases(period, plan_ids)
     calendar = current_calendar()
     dekads = _dekads(period)
-    expected = _dekad_rows(scope, dekads, titles)
-    happened = _period_events(scope, period, titles)
+    windows = [(moment_after(d.start - dt.timedelta(days=1)), moment_after(d.end), d.end) for d in dekads]
+    keys = [d.key for d in dekads]
+    unreported: dict[tuple, list] = {}
+    happened = _period_history(period, plan_ids, titles)
     stale = _stale_days(scope, period, titles)
-    indicators = list(db.session.scalars(select(Indicator).where(
-        Indicator.plan_id.in_(plan_ids) if plan_ids is not None else true()).order_by(Indicator.id)))
+    indicators = db.session.execute(select(
+        Indicator.id, Indicator.name, Indicator.unit, Indicator.responsible_department_id, Indicator.case_id,
+        Indicator.action_id, Indicator.kind, Indicator.value, Indicator.year, Indicator.baseline,
+        Indicator.schedule)
+        .where(Indicator.plan_id.in_(plan_ids) if plan_ids is not None else true()).order_by(Indicator.id)).all()
     latest = _latest_actuals(plan_ids, period)
     scores = _all_scores(period.key)
 
     day_ends: dict[dt.date, dt.datetime] = {}
     overdue: dict[dt.date, int] = {}
+    expected: dict[tuple, int] = {}
+    isoformat: dict[dt.date, str] = {}
 
     def end_of(day: dt.date) -> dt.datetime:
         if day not in day_ends:
@@ -306,52 +359,85 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
                 overdue[deadline] = (period.end - deadline).days
         return overdue[deadline]
 
-    tasks: dict[int, TaskFact] = {}
-    red, waiting = {}, {}
-    by_lead, by_action = defaultdict(list), defaultdict(list)
+    # Each fact once, shared by the task's lead unit and its action's task force; each unit's
+    # lists filled in the tasks' order (action, seq, id), the dekads' facts dekad by dekad.
+    end = period.end
+    by_lead: dict = {}
+    by_action: dict = {}
     case_lead, case_action = {}, {}
     for row in rows:
-        done = row.state in _DONE
-        snapshot_overdue = overdue_days(row.deadline) if not done and period.end > row.deadline else 0
-        deadline = row.deadline if row.extended else row.original_deadline
-        common = {"id": row.id, "title": row.title, "deadline": deadline.isoformat(), "extended": bool(row.extended),
-                  "percent": int(row.shown_percent)}
+        (case_id, title, action_id, lead_id, start_date, original_deadline, snapshot_deadline, state,
+         current_state, after, shown_percent, verified, extended, submitted, light, _seq) = row
+        done = state in _DONE
+        deadline = snapshot_deadline if extended else original_deadline
+        day = isoformat.get(deadline)
+        if day is None:
+            day = isoformat[deadline] = deadline.isoformat()
+        extended = bool(extended)
         if done:
-            late = row.verified is not None and row.verified >= end_of(deadline)
-            task = TaskFact(outcome="late_done" if late else "on_time", **common)
-        elif row.state == "submitted":
-            late = row.submitted >= end_of(deadline) if row.submitted is not None else period.end > deadline
-            task = TaskFact(outcome="late_submitted" if late else "submitted", **common)
-        elif deadline < period.end:
-            task = TaskFact(outcome="overdue", overdue_days=overdue_days(deadline), **common)
+            late = verified is not None and verified >= end_of(deadline)
+            task = TaskFact(case_id, title, "late_done" if late else "on_time", day, extended, 0, int(shown_percent))
+        elif state == "submitted":
+            late = submitted >= end_of(deadline) if submitted is not None else end > deadline
+            task = TaskFact(case_id, title, "late_submitted" if late else "submitted", day, extended, 0,
+                            int(shown_percent))
+        elif deadline < end:
+            task = TaskFact(case_id, title, "overdue", day, extended, overdue_days(deadline), int(shown_percent))
         else:
-            task = TaskFact(outcome="not_due", expected=expected_percent(row.start_date, deadline, period.end),
-                            **common)
-        tasks[row.id] = task
-        if row.light == "red":
-            if row.state == "submitted":
-                waiting[row.id] = Event(row.id, row.title, "", f"已报送待核验超期{snapshot_overdue}个工作日")
+            key = (start_date, deadline)
+            pace = expected.get(key)
+            if pace is None:
+                pace = expected[key] = expected_percent(start_date, deadline, end)
+            task = TaskFact(case_id, title, "not_due", day, extended, 0, int(shown_percent), pace)
+        red = waiting = None
+        if light == "red":
+            snapshot_overdue = overdue_days(snapshot_deadline) if not done and end > snapshot_deadline else 0
+            if state == "submitted":
+                waiting = Event(case_id, title, "", f"已报送待核验超期{snapshot_overdue}个工作日")
             else:
-                red[row.id] = Event(row.id, row.title, "", "期末红灯" + (
+                red = Event(case_id, title, "", "期末红灯" + (
                     f"，逾期{snapshot_overdue}个工作日" if snapshot_overdue else ""))
-        by_lead[row.lead_department_id].append(row)
-        by_action[row.action_id].append(row)
-        case_lead[row.id], case_action[row.id] = row.lead_department_id, row.action_id
-
-    # Each fact once, shared by the task's lead unit and its action's task force.
-    pairs = {key: {case_id: DekadFact(case_id, titles[case_id], key, reported) for case_id, reported in owed.items()}
-             for key, owed in expected.items()}
-    returns, urges, late_reports = {}, {}, {}
-    for case_id, kinds_of in happened.items():
-        for kind, into in (("return", returns), ("urge", urges)):
-            if kinds_of.get(kind):
-                into[case_id] = [Event(case_id, titles[case_id], day.isoformat(), reason)
-                                 for day, reason in kinds_of[kind]]
-    for case_id, days in stale.items():
-        late_reports[case_id] = [Event(case_id, titles[case_id], day.isoformat(), "超过十天未报送进展") for day in days]
+        before = current_state if after is None else (after or None)
+        history = happened.get(case_id)
+        if history is None:
+            # Nothing happened in the period: the state at each dekad's start is `before`, no
+            # report came; the dekads it owes depend on its start and that state alone.
+            key = (start_date, before in _OPEN_SET)
+            owed = unreported.get(key)
+            if owed is None:
+                owed = unreported[key] = _owed(windows, start_date, before, _NO_HISTORY)
+            returns = urges = ()
+        else:
+            owed = _owed(windows, start_date, before, history)
+            returns = [Event(case_id, title, local_day(at).isoformat(), comment or "")
+                       for at, _f, _t, transition, comment in history[0] if transition == "return"]
+            urges = [Event(case_id, title, local_day(at).isoformat(), comment or "") for at, comment in history[1]]
+        dekad_facts = [(index, DekadFact(case_id, title, keys[index], reported)) for index, reported in owed]
+        reminded = stale.get(case_id)
+        late_reports = [Event(case_id, title, day.isoformat(), "超过十天未报送进展")
+                        for day in reminded] if reminded else ()
+        for into, key in ((by_lead, lead_id), (by_action, action_id)):
+            mine = into.get(key)
+            if mine is None:
+                mine = into[key] = _Facts(len(dekads))
+            mine.tasks.append(task)
+            for index, fact in dekad_facts:
+                mine.dekads[index].append(fact)
+            if red is not None:
+                mine.red.append(red)
+            if waiting is not None:
+                mine.waiting.append(waiting)
+            if returns:
+                mine.returns += returns
+            if urges:
+                mine.urges += urges
+            if late_reports:
+                mine.late += late_reports
+        case_lead[case_id], case_action[case_id] = lead_id, action_id
 
     inds_of_department, inds_of_action = defaultdict(list), defaultdict(list)
     gaps: dict = {}
+    worded: dict = {}
     for ind in indicators:
         fact = None
         owner = ind.responsible_department_id
@@ -359,7 +445,7 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
             owner = case_lead.get(ind.case_id)
         actions = {a for a in (ind.action_id, case_action.get(ind.case_id) if ind.case_id else None) if a is not None}
         if owner is not None or actions:
-            fact = _indicator(ind, latest.get(ind.id), gaps)
+            fact = _indicator(ind, latest.get(ind.id), gaps, worded)
         if owner is not None:
             inds_of_department[owner].append(fact)
         for action_id in actions:
@@ -368,6 +454,7 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
     units = []
     kinds = {k: g.key for g in scheme.groups for k in g.kinds}
     voice = _task_force_reports(period)
+    nothing = _Facts(len(dekads))
     for dept_id, dept_name, dept_kind, dept_action in db.session.execute(
             select(Department.id, Department.name, Department.kind, Department.action_id)
             .where(Department.kind.in_(list(kinds))).order_by(Department.id)):
@@ -375,23 +462,23 @@ def gather(scheme: Scheme, period: Period, plan_id: int | None) -> list[UnitInpu
         if task_force:
             if dept_action is None:
                 continue
-            mine = by_action.get(dept_action, [])
+            mine = by_action.get(dept_action, nothing)
             mine_inds = inds_of_action.get(dept_action, [])
         else:
-            mine = by_lead.get(dept_id, [])
+            mine = by_lead.get(dept_id, nothing)
             mine_inds = inds_of_department.get(dept_id, [])
-        if not mine and not mine_inds:
+        if not mine.tasks and not mine_inds:
             continue
         unit = UnitInput(dept_id, dept_name, kinds[dept_kind])
-        unit.tasks = [tasks[c.id] for c in mine]
+        unit.tasks = list(mine.tasks)
         unit.indicators = list(mine_inds)
-        unit.dekads = [f for d in dekads for owed in (pairs.get(d.key, {}),) for c in mine if (f := owed.get(c.id))]
+        unit.dekads = [f for facts in mine.dekads for f in facts]
         unit.events = {
-            "red_light": [red[c.id] for c in mine if c.id in red],
-            "return": [e for c in mine for e in returns.get(c.id, ())],
-            "urge": [e for c in mine for e in urges.get(c.id, ())],
-            "late_report": [e for c in mine for e in late_reports.get(c.id, ())],
-            "waiting_verification": [waiting[c.id] for c in mine if c.id in waiting] if task_force else [],
+            "red_light": list(mine.red),
+            "return": list(mine.returns),
+            "urge": list(mine.urges),
+            "late_report": list(mine.late),
+            "waiting_verification": list(mine.waiting) if task_force else [],
             "task_force_report": voice.get(dept_id, []) if task_force else [],
         }
         unit.scores = {k: list(v) for k, v in scores.get(dept_id, {}).items()}
@@ -414,11 +501,22 @@ def scorer_name(user) -> str:
     return f"{user.first_name or ''}{user.last_name or ''}".strip() or user.username
 
 
-def _indicator(ind: Indicator, actual, gaps: dict | None = None) -> IndicatorFact:
+def _indicator(ind: Indicator, actual, gaps: dict | None = None, worded: dict | None = None) -> IndicatorFact:
     """The indicator's light by its kind against target and pace (workflows.targets), in words
     (`gaps`: the gaps worded so far, by assessment and unit: the wording is translated text)."""
     if actual is None:
         return IndicatorFact(ind.id, ind.name, None, "未报送实际值")
+    if worded is not None:
+        # The light and the words depend on the target and the actual alone: indicators alike
+        # (a province's districts share their targets) are worded once.
+        key = (ind.kind, str(ind.value), ind.unit, ind.year, str(ind.baseline),
+               tuple(str(v) for v in ind.schedule) if ind.schedule else None,
+               actual.period, str(actual.value), actual.judgement)
+        known = worded.get(key)
+        if known is None:
+            fact = _indicator(ind, actual, gaps)
+            known = worded[key] = (fact.light, fact.text)
+        return IndicatorFact(ind.id, ind.name, *known)
     assessment = assess(target_of(ind), period_of_key(actual.period), actual.value, actual.judgement)
     if actual.value is not None:
         text = f"实际{number(actual.value)}{ind.unit}（{actual.period}）"
