@@ -7,12 +7,14 @@ Leaders hold only read permissions on "Case", so FAB answers 403 to every write 
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from flask import request, send_file
 from flask_appbuilder.api import BaseApi, ModelRestApi, expose, safe
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import protect
 from sqlalchemy import false, select
+from sqlalchemy.orm import lazyload
 
 from app import rag
 from app.access import CaseVisibilityFilter
@@ -21,6 +23,7 @@ from app.api.base import ApiMixin, answers_errors, parse_json_text
 from app.api.docs import documented
 from app.api.errors import BodyNotObject
 from app.extensions import db
+from app.fab_interface import Interface
 from app.models import Case
 from app.security import current_actor
 from app.services import (
@@ -119,11 +122,37 @@ def _extension_json(ext) -> dict:
     }
 
 
+# Set while FAB reads a page of the list (CaseApiInterface.query), for its loader options.
+_LISTING: ContextVar[bool] = ContextVar("duban_case_api_listing", default=False)
+
+
+class CaseApiInterface(Interface):
+    """The API's cases without the collections its answers do not show: no answer shows a
+    case's indicators; a list row shows neither its milestones (its light reads them for the
+    page in one query, pre_get_list) nor its partner units."""
+
+    def apply_all(self, query, *args, **kwargs):
+        query = super().apply_all(query, *args, **kwargs)
+        if self.obj is not Case:  # FAB's interface of a related model (the _info's choices)
+            return query
+        options = [lazyload(Case.indicators)]
+        if _LISTING.get():
+            options += [lazyload(Case.milestones), lazyload(Case.partner_departments)]
+        return query.options(*options)
+
+    def query(self, *args, **kwargs):
+        token = _LISTING.set(True)
+        try:
+            return super().query(*args, **kwargs)
+        finally:
+            _LISTING.reset(token)
+
+
 class CaseApi(ApiMixin, ModelRestApi):
     """Cases the caller may see, and every act on them (transition, progress, urge…)."""
 
     resource_name = "case"
-    datamodel = SQLAInterface(Case)
+    datamodel = CaseApiInterface(Case)
     class_permission_name = "Case"
     allow_browser_login = True
     openapi_spec_tag = "Cases"
@@ -167,6 +196,9 @@ class CaseApi(ApiMixin, ModelRestApi):
     }
     list_columns = CASE_COLUMNS
     show_columns = [*CASE_COLUMNS, "text", "partner_departments.id", "partner_departments.name"]
+    # Selected too, not shown: what pre_get's light and transitions read (else one deferred
+    # SELECT each).
+    show_select_columns = [*show_columns, "start_date", "requires_evidence"]
     edit_columns = ["deadline"]
     search_columns = ["title", "state", "deadline", "lead_department", "action", "list_kind",
                       "plan_id", "parent_id"]

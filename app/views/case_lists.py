@@ -16,21 +16,22 @@ from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_filter_args
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 from wtforms import SelectField
 
 from app import rag_sql
 from app.access import CaseVisibilityFilter
 from app.errors import translate
 from app.extensions import db
+from app.fab_interface import Interface
 from app.labels import (
     LIST_KIND_LABELS,
     RAG_LABELS,
@@ -114,7 +115,7 @@ def request_rags(cases) -> dict:
     return {c.id: cache[c.id] for c in cases}
 
 
-class CaseInterface(SQLAInterface):
+class CaseInterface(Interface):
     """Cases with computed list columns: the RAG light and the linked title."""
 
     computed = {
@@ -128,6 +129,14 @@ class CaseInterface(SQLAInterface):
             return self.computed[col](item)
         return super()._get_attr_value(item, col)
 
+    def apply_all(self, query, *args, **kwargs):
+        """No row of a list shows its milestones (its light reads them for the whole page in
+        one query, request_rags) or its indicators: they are not loaded with the page."""
+        query = super().apply_all(query, *args, **kwargs)
+        if self.obj is not Case:  # FAB's interface of a related model
+            return query
+        return query.options(lazyload(Case.milestones), lazyload(Case.indicators))
+
     def query(self, *args, **kwargs):
         """A page of cases, with the lights of all its rows computed at once (one query for
         their milestones, not one per row)."""
@@ -136,7 +145,7 @@ class CaseInterface(SQLAInterface):
         return count, items
 
 
-class ExtensionInterface(SQLAInterface):
+class ExtensionInterface(Interface):
     """Extension requests with their case's link and lead department."""
 
     def _get_attr_value(self, item, col):
@@ -216,6 +225,16 @@ class CaseListWidget(ListWidget):
     """FAB's list with the RAG quick filter and, for bulk actions, a comment box."""
 
     template = "case/list_widget.html"
+
+    def __call__(self, **kwargs):
+        # Each cell repeats its column's label (data-label, for the phone layout): translated
+        # once per column here, not once per cell (25 rows × 8 columns of lazy strings).
+        labels = self.template_args.get("label_columns") or {}
+        kwargs["data_labels"] = {
+            column: escape(labels[column]) if column in labels else None
+            for column in self.template_args.get("include_columns") or ()
+        }
+        return super().__call__(**kwargs)
 
 
 def relation_choices(text, model, *where) -> QuerySelectField:
