@@ -74,9 +74,9 @@ def _chosen_plan_id(user_id: int | None) -> int | None:
     actor = _actor(user_id)
     if user_id is not None:
         choice = db.session.get(PlanChoice, user_id)
-        if choice is not None and (choice.plan_id is None or in_scope(db.session.get(Plan, choice.plan_id), actor)):
+        if choice is not None and (choice.plan_id is None or in_scope(keep(db.session.get(Plan, choice.plan_id)), actor)):
             return choice.plan_id or None
-    plan = default_plan(actor)
+    plan = keep(default_plan(actor))  # chosen_plan's session.get finds it in the session
     return plan.id if plan is not None else None
 
 
