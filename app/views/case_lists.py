@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from types import SimpleNamespace
 from urllib.parse import quote, urlencode
 
 from flask import Response, flash, g, redirect, request, url_for
@@ -237,15 +238,70 @@ class CaseListWidget(ListWidget):
         return super().__call__(**kwargs)
 
 
+class ChoiceRow:
+    """One choice of a relation filter: the row's id and its label (the model's own __str__)."""
+
+    __slots__ = ("id", "label")
+
+    def __init__(self, row_id: int, label: str):
+        self.id = row_id
+        self.label = label
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# The columns each model's __str__ reads (app.models): the choices are read as these columns,
+# not as ORM objects (a province has thousands of units; every list page offers them all).
+CHOICE_LABEL_COLUMNS = {Action: ("index", "title"), Department: ("short_name", "name")}
+
+
+def choice_rows(model, *where) -> list[ChoiceRow]:
+    """The model's rows as choices, by id, labelled as str(row) would label them."""
+    names = CHOICE_LABEL_COLUMNS[model]
+    rows = db.session.execute(
+        select(model.id, *(getattr(model, name) for name in names)).where(*where).order_by(model.id))
+    return [ChoiceRow(row[0], model.__str__(SimpleNamespace(**dict(zip(names, row[1:], strict=True)))))
+            for row in rows]
+
+
+class SameChoicesSelect2Widget(Select2Widget):
+    """Select2Widget that renders a field's options again only when they change.
+
+    The choices are still read on every request; when they (values, labels, which is
+    selected), the placeholder and the attributes are the ones rendered last time, the same
+    HTML is returned instead of escaping every option again.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._last: dict[tuple, tuple] = {}
+
+    def __call__(self, field, **kwargs):
+        choices = tuple((choice[0], str(choice[1]), bool(choice[2])) for choice in field.iter_choices())
+        key = (gettext("Select Value"),  # Select2Widget's placeholder
+               repr(field.flags),
+               tuple(sorted((name, str(value)) for name, value in kwargs.items())), choices)
+        where = (field.id, field.name)
+        last = self._last.get(where)
+        if last is not None and last[0] == key:
+            return last[1]
+        html = super().__call__(field, **kwargs)
+        if len(self._last) > 64:
+            self._last.clear()
+        self._last[where] = (key, html)
+        return html
+
+
 def relation_choices(text, model, *where) -> QuerySelectField:
     """A select of rows for a relation filter, with a blank choice that reads 请选择."""
     return QuerySelectField(
         text,
-        query_func=lambda: db.session.query(model).filter(*where).order_by(model.id),
+        query_func=lambda: choice_rows(model, *where),
         get_pk_func=lambda row: row.id,
         allow_blank=True,
         blank_text=_("Choose…"),
-        widget=Select2Widget(),
+        widget=SameChoicesSelect2Widget(),
     )
 
 
