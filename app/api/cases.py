@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from flask import request, send_file
+from flask import g, has_request_context, request, send_file
 from flask_appbuilder.api import BaseApi, ModelRestApi, expose, safe
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import protect
 from sqlalchemy import false, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import lazyload
 
 from app import rag
@@ -122,6 +123,8 @@ def _extension_json(ext) -> dict:
     }
 
 
+# What a list row's light reads (app.rag.rag_for).
+_LIGHT_COLUMNS = frozenset({"id", "state", "deadline", "start_date", "percent_done"})
 # Set while FAB reads a page of the list (CaseApiInterface.query), for its loader options.
 _LISTING: ContextVar[bool] = ContextVar("duban_case_api_listing", default=False)
 
@@ -143,9 +146,12 @@ class CaseApiInterface(Interface):
     def query(self, *args, **kwargs):
         token = _LISTING.set(True)
         try:
-            return super().query(*args, **kwargs)
+            count, items = super().query(*args, **kwargs)
         finally:
             _LISTING.reset(token)
+        if self.obj is Case and has_request_context():
+            g.duban_api_rows = {item.id: item for item in items}  # for pre_get_list's lights
+        return count, items
 
 
 class CaseApi(ApiMixin, ModelRestApi):
@@ -195,6 +201,8 @@ class CaseApi(ApiMixin, ModelRestApi):
         "resolve_problem": "instruct",
     }
     list_columns = CASE_COLUMNS
+    # Selected too, not shown: the light's start date (pre_get_list reads the page's rows).
+    list_select_columns = [*CASE_COLUMNS, "start_date"]
     show_columns = [*CASE_COLUMNS, "text", "partner_departments.id", "partner_departments.name"]
     # Selected too, not shown: what pre_get's light and transitions read (else one deferred
     # SELECT each).
@@ -208,12 +216,17 @@ class CaseApi(ApiMixin, ModelRestApi):
     def pre_get_list(self, data: dict) -> None:
         """Add each case's RAG status (红黄绿灯)."""
         ids = data["ids"]  # aligned with the rows, even when the caller chose no "id" column
-        # The columns the light needs, not the cases again with their partners, milestones
-        # and indicators (FAB's page query has already released its objects).
-        rows = db.session.execute(
-            select(Case.id, Case.state, Case.deadline, Case.start_date, Case.percent_done)
-            .where(Case.id.in_(ids))
-        ).all()
+        # The page's own rows (CaseApiInterface.query), when they hold the light's columns
+        # (list_select_columns: unless the caller chose fewer); else those columns, not the
+        # cases again with their partners, milestones and indicators.
+        page = g.pop("duban_api_rows", None) or {}
+        rows = [page.get(case_id) for case_id in ids]
+        if not all(row is not None and not (_LIGHT_COLUMNS & sa_inspect(row).unloaded)
+                   for row in rows):
+            rows = db.session.execute(
+                select(Case.id, Case.state, Case.deadline, Case.start_date, Case.percent_done)
+                .where(Case.id.in_(ids))
+            ).all()
         rags = rag.rag_by_id(rows)
         for case_id, row in zip(ids, data["result"], strict=True):
             row["rag"] = str(rags[case_id])
