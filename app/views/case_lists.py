@@ -11,7 +11,7 @@ from datetime import date
 from types import SimpleNamespace
 from urllib.parse import quote, urlencode
 
-from flask import Response, flash, g, redirect, request, url_for
+from flask import Response, flash, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.fields import QuerySelectField
@@ -137,6 +137,13 @@ class CaseInterface(Interface):
         if self.obj is not Case:  # FAB's interface of a related model
             return query
         return query.options(lazyload(Case.milestones), lazyload(Case.indicators))
+
+    def query_count(self, query, filters=None, select_columns=None) -> int:
+        """The list's record count, when its lights were just counted (CaseListBase)."""
+        known = g.pop("duban_list_count", None) if has_request_context() else None
+        if known is not None:
+            return known
+        return super().query_count(query, filters, select_columns)
 
     def query(self, *args, **kwargs):
         """A page of cases, with the lights of all its rows computed at once (one query for
@@ -586,7 +593,13 @@ class CaseListBase(RowPolicyActions, ModelView):
             rag_active=active in RAG_LABELS, bulk_comment=self.bulk_comment,
             csrf=generate_csrf(),
         )
-        return super()._get_list_widget(filters, **kwargs)
+        # The record count is the lights' counts summed (or the chosen light's): the rows and
+        # filters are the same, so FAB's own count(*) would only scan them again.
+        g.duban_list_count = counts.get(active, 0) if active in RAG_LABELS else sum(counts.values())
+        try:
+            return super()._get_list_widget(filters, **kwargs)
+        finally:
+            g.pop("duban_list_count", None)
 
     def _bulk(self, items, operation: str, done_message, *, comment=None):
         """Run a bulk operation through the service; flash how it went."""
