@@ -11,6 +11,7 @@ from app.views import (
     inspections,
     instructions,
     lists,
+    navbar_menu,
     notifications,
     plan,
     problems,
@@ -40,3 +41,4 @@ def init_app(appbuilder) -> None:
     inspections.register(appbuilder)
     audit.register(appbuilder)
     demo.register(appbuilder)
+    navbar_menu.register(appbuilder)
