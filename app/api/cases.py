@@ -15,7 +15,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import protect
 from sqlalchemy import false, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app import rag
 from app.access import CaseVisibilityFilter
@@ -132,7 +132,7 @@ _LISTING: ContextVar[bool] = ContextVar("duban_case_api_listing", default=False)
 class CaseApiInterface(Interface):
     """The API's cases without the collections its answers do not show: no answer shows a
     case's indicators; a list row shows neither its milestones (its light reads them for the
-    page in one query, pre_get_list) nor its partner units."""
+    page in one query, pre_get_list) nor its partner units. The detail joins its plan."""
 
     def apply_all(self, query, *args, **kwargs):
         query = super().apply_all(query, *args, **kwargs)
@@ -141,6 +141,8 @@ class CaseApiInterface(Interface):
         options = [lazyload(Case.indicators)]
         if _LISTING.get():
             options += [lazyload(Case.milestones), lazyload(Case.partner_departments)]
+        else:  # the detail: pre_get's transitions read the plan's organisation
+            options.append(joinedload(Case.plan))
         return query.options(*options)
 
     def query(self, *args, **kwargs):
