@@ -23,7 +23,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import EscapeFormatter, Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 from wtforms import SelectField
@@ -75,32 +75,37 @@ def iso_date(value: date | None) -> str:
     return value.isoformat() if value else DASH
 
 
+# Markup.format's escaping of each value, without string.Formatter parsing the template at
+# every call (a list page formats ~300 cells: ~3 ms of Python).
+_FIELD = EscapeFormatter(escape)
+
+
+def html(template: str, *values) -> Markup:
+    """Markup(template).format(*values), the template with %s where format has {0}, {1}…"""
+    return Markup(template % tuple(_FIELD.format_field(value, "") for value in values))
+
+
 def date_cell(value: date | None) -> Markup:
     """A date in a list cell, never wrapped."""
-    return Markup('<span class="nowrap">{0}</span>').format(iso_date(value))
+    return html('<span class="nowrap">%s</span>', iso_date(value))
 
 
 def state_cell(value) -> Markup:
     """A state as a coloured label."""
-    return Markup('<span class="label case-state state-{0}">{1}</span>').format(
-        value, label(STATE_LABELS, value)
-    )
+    return html('<span class="label case-state state-%s">%s</span>', value, label(STATE_LABELS, value))
 
 
 def rag_cell(value) -> Markup:
     """A RAG light: a coloured dot and its label (红黄绿灯)."""
     if not value:
         return Markup(DASH)
-    return Markup('<span class="rag rag-{0}"><i class="rag-dot"></i>{1}</span>').format(
-        value, label(RAG_LABELS, str(value))
-    )
+    return html('<span class="rag rag-%s"><i class="rag-dot"></i>%s</span>',
+                value, label(RAG_LABELS, str(value)))
 
 
 def case_link(case: Case) -> Markup:
     """The case's title linking to its page (every list links to the one case page)."""
-    return Markup('<a href="{0}">{1}</a>').format(
-        url_for("CaseView.show", pk=case.id), case.title
-    )
+    return html('<a href="%s">%s</a>', url_for("CaseView.show", pk=case.id), case.title)
 
 
 def department_names(departments) -> str:
@@ -236,7 +241,7 @@ class CaseListWidget(ListWidget):
 
     # One cell as the template wrote it: its column's class, its label (data-label, for the
     # phone layout), the formatted value; with the whitespace the template's loop left.
-    CELL = Markup('\n        \n        <td class="col-{0}" data-label="{1}">{2}</td>\n      ')
+    CELL = '\n        \n        <td class="col-%s" data-label="%s">%s</td>\n      '
 
     def __call__(self, **kwargs):
         # The rows' cells are written here, in Python, not by a Jinja loop over every column of
@@ -253,7 +258,7 @@ class CaseListWidget(ListWidget):
         rows = kwargs["value_columns"] = list(args.get("value_columns") or ())  # FAB's: a generator
         kwargs["row_cells"] = [
             Markup("").join(
-                self.CELL.format(css, label, formatter(item[column]) if formatter else item[column])
+                html(self.CELL, css, label, formatter(item[column]) if formatter else item[column])
                 for column, css, label, formatter in columns)
             for item in rows
         ]
