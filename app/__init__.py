@@ -38,12 +38,13 @@ def create_app(config_object: str | object = "config.Config", **overrides) -> Fl
         api.init_app(appbuilder)
         appbuilder.post_init()
 
-    from app import accounts, cli, errors, web_security
+    from app import accounts, cli, errors, translations_lookup, web_security
     from tasks.celery_app import celery_init_app
 
     accounts.init_app(app)
     errors.init_app(app)
     web_security.init_app(app)
+    translations_lookup.init_app(app)
     cli.init_app(app)
     celery_init_app(app)
     return app

@@ -252,6 +252,19 @@ class DubanSecurityManager(SecurityManager):
 
         return (permission_name, view_name) in memoized(("public_permissions",), self._public_pairs)
 
+    def _has_access_builtin_roles(self, role, permission_name: str, view_name: str) -> bool:
+        """FAB matches the role's regular expressions (ROLE_PERMISSIONS) for every check, ~40
+        a page (the menu, the buttons): the answer depends only on the three names and the
+        roles' configuration, fixed at start, so it is kept per process."""
+        key = (role.name, permission_name, view_name)
+        known = self.__dict__.setdefault("_duban_builtin_access", {})
+        answer = known.get(key)
+        if answer is None:
+            if len(known) > 20_000:  # names come from the views; never unbounded anyway
+                known.clear()
+            answer = known[key] = super()._has_access_builtin_roles(role, permission_name, view_name)
+        return answer
+
     def _public_pairs(self) -> frozenset:
         # One joined SELECT of the names, not the role and then its permission views.
         from flask_appbuilder.security.sqla.models import (

@@ -5,7 +5,7 @@ One module per area; each has `register(appbuilder)`.
 
 from flask_appbuilder.api import BaseApi
 
-from app.api import cases, inspections, notifications, plan, reports
+from app.api import cases, inspections, notifications, plan, reports, rison_schemas
 from app.api.base import ApiMixin, error_response
 from app.api.docs import summarise_fab_apis
 from app.api.errors import SignInRequired
@@ -13,6 +13,7 @@ from app.api.errors import SignInRequired
 
 def init_app(appbuilder) -> None:
     """Register every area's APIs; give FAB's own APIs summaries in the OpenAPI document."""
+    rison_schemas.install()
     plan.register(appbuilder)
     cases.register(appbuilder)
     notifications.register(appbuilder)

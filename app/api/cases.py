@@ -7,12 +7,15 @@ Leaders hold only read permissions on "Case", so FAB answers 403 to every write 
 
 from __future__ import annotations
 
-from flask import request, send_file
+from contextvars import ContextVar
+
+from flask import g, has_request_context, request, send_file
 from flask_appbuilder.api import BaseApi, ModelRestApi, expose, safe
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import protect
 from sqlalchemy import false, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import joinedload, lazyload
 
 from app import rag
 from app.access import CaseVisibilityFilter
@@ -21,6 +24,7 @@ from app.api.base import ApiMixin, answers_errors, parse_json_text
 from app.api.docs import documented
 from app.api.errors import BodyNotObject
 from app.extensions import db
+from app.fab_interface import Interface
 from app.models import Case
 from app.security import current_actor
 from app.services import (
@@ -119,11 +123,44 @@ def _extension_json(ext) -> dict:
     }
 
 
+# What a list row's light reads (app.rag.rag_for).
+_LIGHT_COLUMNS = frozenset({"id", "state", "deadline", "start_date", "percent_done"})
+# Set while FAB reads a page of the list (CaseApiInterface.query), for its loader options.
+_LISTING: ContextVar[bool] = ContextVar("duban_case_api_listing", default=False)
+
+
+class CaseApiInterface(Interface):
+    """The API's cases without the collections its answers do not show: no answer shows a
+    case's indicators; a list row shows neither its milestones (its light reads them for the
+    page in one query, pre_get_list) nor its partner units. The detail joins its plan."""
+
+    def apply_all(self, query, *args, **kwargs):
+        query = super().apply_all(query, *args, **kwargs)
+        if self.obj is not Case:  # FAB's interface of a related model (the _info's choices)
+            return query
+        options = [lazyload(Case.indicators)]
+        if _LISTING.get():
+            options += [lazyload(Case.milestones), lazyload(Case.partner_departments)]
+        else:  # the detail: pre_get's transitions read the plan's organisation
+            options.append(joinedload(Case.plan))
+        return query.options(*options)
+
+    def query(self, *args, **kwargs):
+        token = _LISTING.set(True)
+        try:
+            count, items = super().query(*args, **kwargs)
+        finally:
+            _LISTING.reset(token)
+        if self.obj is Case and has_request_context():
+            g.duban_api_rows = {item.id: item for item in items}  # for pre_get_list's lights
+        return count, items
+
+
 class CaseApi(ApiMixin, ModelRestApi):
     """Cases the caller may see, and every act on them (transition, progress, urge…)."""
 
     resource_name = "case"
-    datamodel = SQLAInterface(Case)
+    datamodel = CaseApiInterface(Case)
     class_permission_name = "Case"
     allow_browser_login = True
     openapi_spec_tag = "Cases"
@@ -166,7 +203,12 @@ class CaseApi(ApiMixin, ModelRestApi):
         "resolve_problem": "instruct",
     }
     list_columns = CASE_COLUMNS
+    # Selected too, not shown: the light's start date (pre_get_list reads the page's rows).
+    list_select_columns = [*CASE_COLUMNS, "start_date"]
     show_columns = [*CASE_COLUMNS, "text", "partner_departments.id", "partner_departments.name"]
+    # Selected too, not shown: what pre_get's light and transitions read (else one deferred
+    # SELECT each).
+    show_select_columns = [*show_columns, "start_date", "requires_evidence"]
     edit_columns = ["deadline"]
     search_columns = ["title", "state", "deadline", "lead_department", "action", "list_kind",
                       "plan_id", "parent_id"]
@@ -176,12 +218,17 @@ class CaseApi(ApiMixin, ModelRestApi):
     def pre_get_list(self, data: dict) -> None:
         """Add each case's RAG status (红黄绿灯)."""
         ids = data["ids"]  # aligned with the rows, even when the caller chose no "id" column
-        # The columns the light needs, not the cases again with their partners, milestones
-        # and indicators (FAB's page query has already released its objects).
-        rows = db.session.execute(
-            select(Case.id, Case.state, Case.deadline, Case.start_date, Case.percent_done)
-            .where(Case.id.in_(ids))
-        ).all()
+        # The page's own rows (CaseApiInterface.query), when they hold the light's columns
+        # (list_select_columns: unless the caller chose fewer); else those columns, not the
+        # cases again with their partners, milestones and indicators.
+        page = g.pop("duban_api_rows", None) or {}
+        rows = [page.get(case_id) for case_id in ids]
+        if not all(row is not None and not (_LIGHT_COLUMNS & sa_inspect(row).unloaded)
+                   for row in rows):
+            rows = db.session.execute(
+                select(Case.id, Case.state, Case.deadline, Case.start_date, Case.percent_done)
+                .where(Case.id.in_(ids))
+            ).all()
         rags = rag.rag_by_id(rows)
         for case_id, row in zip(ids, data["result"], strict=True):
             row["rag"] = str(rags[case_id])

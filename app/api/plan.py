@@ -1,7 +1,6 @@
 """Read APIs for the plan (FAB ModelRestApi); cases are in app/api/cases.py."""
 
 from flask_appbuilder.api import ModelRestApi, expose, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import protect
 from marshmallow import Schema, fields
 
@@ -9,6 +8,7 @@ from app.access import RelatedCaseVisibilityFilter
 from app.api.base import ApiMixin, answers_errors
 from app.api.docs import documented
 from app.api.fields import Id, NumberOrText, RequestSchema, Text
+from app.fab_interface import Interface
 from app.models import Action, Department, Indicator
 from app.security import current_actor
 from app.services import cascade, indicators
@@ -24,7 +24,7 @@ def _summaries(things: str, thing: str) -> dict[str, str]:
 
 class ActionApi(ApiMixin, ModelRestApi):
     resource_name = "action"
-    datamodel = SQLAInterface(Action)
+    datamodel = Interface(Action)
     class_permission_name = "Action"
     allow_browser_login = True
     openapi_spec_tag = "Plan"
@@ -35,7 +35,7 @@ class ActionApi(ApiMixin, ModelRestApi):
 
 class DepartmentApi(ApiMixin, ModelRestApi):
     resource_name = "department"
-    datamodel = SQLAInterface(Department)
+    datamodel = Interface(Department)
     class_permission_name = "Department"
     allow_browser_login = True
     openapi_spec_tag = "Plan"
@@ -82,7 +82,7 @@ STATUS_FIELDS = ("kind", "target", "target_max", "comparator", "frequency", "bas
 
 class IndicatorApi(ApiMixin, ModelRestApi):
     resource_name = "indicator"
-    datamodel = SQLAInterface(Indicator)
+    datamodel = Interface(Indicator)
     class_permission_name = "Indicator"
     allow_browser_login = True
     openapi_spec_tag = "Plan"

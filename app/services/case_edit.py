@@ -285,6 +285,11 @@ def children_of(case_id: int) -> list[Case]:
 def rolled_up_percent(case: Case, children: list[Case] | None = None) -> int:
     """A parent's percent done: its sub-tasks' weighted mean (a done one counts 100; no weight:
     1, so equal weights by default); a case without sub-tasks: its own."""
-    children = children_of(case.id) if children is None else children
-    return subtasks.rolled_up_percent(((c.state, c.percent_done, c.weight) for c in children),
-                                      case.percent_done)
+    if children is None:
+        # The three columns the mean needs, not the sub-tasks as cases with their collections.
+        rows = db.session.execute(
+            select(Case.state, Case.percent_done, Case.weight).where(Case.parent_id == case.id)
+            .order_by(Case.deadline, Case.id)).all()
+    else:
+        rows = [(c.state, c.percent_done, c.weight) for c in children]
+    return subtasks.rolled_up_percent(rows, case.percent_done)

@@ -39,10 +39,24 @@ def plan_clause(actor: Actor | None = None):
 
 
 def plans(actor: Actor | None = None) -> list[Plan]:
-    """Every plan (of the actor's organisations): newest year first, the overall plan first."""
-    order = sql_case(KIND_ORDER, value=Plan.kind, else_=9)
-    return list(db.session.scalars(select(Plan).where(plan_clause(actor))
-                                   .order_by(Plan.year.desc(), order, Plan.id)))
+    """Every plan (of the actor's organisations): newest year first, the overall plan first.
+
+    Read once per request (app.request_memo: again after any commit), as the navbar's plan
+    picker and the lists' plan scope both ask; the rows stay in the session."""
+    return [db.session.get(Plan, plan_id) for plan_id in _plan_ids(actor)]
+
+
+def _plan_ids(actor: Actor | None) -> tuple[int, ...]:
+    # plan_clause depends on these two only.
+    scope = None if actor is None else (actor.organisation_ids, Role.ADMIN in actor.roles)
+
+    def read() -> tuple[int, ...]:
+        order = sql_case(KIND_ORDER, value=Plan.kind, else_=9)
+        rows = db.session.scalars(select(Plan).where(plan_clause(actor))
+                                  .order_by(Plan.year.desc(), order, Plan.id))
+        return tuple(keep(plan).id for plan in rows)
+
+    return memoized(("plans", scope), read)
 
 
 def default_plan(actor: Actor | None = None) -> Plan | None:
@@ -74,9 +88,12 @@ def _chosen_plan_id(user_id: int | None) -> int | None:
     actor = _actor(user_id)
     if user_id is not None:
         choice = db.session.get(PlanChoice, user_id)
-        if choice is not None and (choice.plan_id is None or in_scope(db.session.get(Plan, choice.plan_id), actor)):
+        if choice is not None and (choice.plan_id is None or in_scope(keep(db.session.get(Plan, choice.plan_id)), actor)):
             return choice.plan_id or None
-    plan = default_plan(actor)
+    # default_plan's choice, made among the request's plans (read once, kept in the session).
+    scoped = plans(actor)
+    overall = [p for p in scoped if p.kind == "overall"]
+    plan = max(overall or scoped, key=lambda p: (p.year, p.id), default=None)
     return plan.id if plan is not None else None
 
 

@@ -11,10 +11,11 @@ from app.views import (
     inspections,
     instructions,
     lists,
+    navbar_menu,
     notifications,
     plan,
-    problems,
     plan_scope,
+    problems,
     reports,
     targets,
     task_force_reports,
@@ -40,3 +41,4 @@ def init_app(appbuilder) -> None:
     inspections.register(appbuilder)
     audit.register(appbuilder)
     demo.register(appbuilder)
+    navbar_menu.register(appbuilder)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_appbuilder import ModelView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 
+from app.fab_interface import Interface
 from app.formatting import local_datetime
 from app.models import AuditEntry
 
@@ -27,7 +27,7 @@ EVENT_LABELS = {
 class AuditLogView(ModelView):
     """Logins, failures, lock-outs, password, role and permission changes, newest first."""
 
-    datamodel = SQLAInterface(AuditEntry)
+    datamodel = Interface(AuditEntry)
     class_permission_name = "AuditLog"
     method_permission_name = {"list": "list", "show": "show"}
     base_permissions = ["can_list", "can_show"]

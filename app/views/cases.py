@@ -33,6 +33,7 @@ from app.models import (
     Department,
     ExtensionRequest,
 )
+from app.rag import rag_for
 from app.security import current_actor
 from app.services import case_acts, case_edit, evidence, progress, transitions
 from app.services.case_base import LEAD_DEPARTMENT_KINDS, CaseNotFound, case_facts, get_visible_case
@@ -51,7 +52,6 @@ from app.views.case_lists import (
     flash_bulk_result,
     form_int,
     iso_date,
-    request_rags,
 )
 from app.views.inspections import rectification_context
 from app.views.instructions import instruction_context
@@ -482,7 +482,7 @@ def page_context(case: Case, actor) -> dict:
                    Department.id != case.lead_department_id)
             .order_by(Department.kind, Department.name)
         ).all()
-    rag = request_rags([case])[case.id]
+    rag = rag_for(case)  # from the milestones the page loaded with the case
     return {
         "case": case,
         "facts": facts,

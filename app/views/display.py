@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask_appbuilder.models.sqla.interface import SQLAInterface
-
+from app.fab_interface import Interface
 from app.formatting import local_datetime, plain_number
 
 DASH = "—"
@@ -32,8 +31,8 @@ def shown(value):
     return value
 
 
-class DisplayInterface(SQLAInterface):
-    """SQLAInterface with `shown` applied to every list and show value."""
+class DisplayInterface(Interface):
+    """app.fab_interface.Interface with `shown` applied to every list and show value."""
 
     def _get_attr_value(self, item, col):
         return shown(super()._get_attr_value(item, col))

@@ -11,7 +11,6 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _
 from flask_login import current_user
@@ -20,6 +19,7 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import URL, AnyOf, DataRequired, Length, Optional
 
 from app.extensions import db
+from app.fab_interface import Interface
 from app.labels import (
     DELIVERY_CHANNEL_LABELS,
     NOTIFICATION_KIND_LABELS,
@@ -27,9 +27,8 @@ from app.labels import (
     label,
 )
 from app.models import CalendarOverride, Department, Webhook
-from app.services import delivery_status
+from app.services import delivery_status, problems
 from app.services import notifications as service
-from app.services import problems
 from app.services import reminders as timers
 
 WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
@@ -184,7 +183,7 @@ def _weekday(value) -> str:
 class CalendarOverrideView(ModelView):
     """工作日调整: the office's own working days and holidays over the official calendar."""
 
-    datamodel = SQLAInterface(CalendarOverride)
+    datamodel = Interface(CalendarOverride)
     class_permission_name = "CalendarOverride"
     base_order = ("date", "desc")
     list_title = _("Working-day adjustments")
@@ -254,7 +253,7 @@ def _unique_date(datamodel, item) -> None:
 class WebhookView(ModelView):
     """群机器人: where a department's notifications are posted (generic JSON, WeCom, DingTalk)."""
 
-    datamodel = SQLAInterface(Webhook)
+    datamodel = Interface(Webhook)
     class_permission_name = "Webhook"
     base_order = ("name", "asc")
     list_title = _("Webhooks")
