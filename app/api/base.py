@@ -220,6 +220,13 @@ class ApiMixin:
                    for name, summary in self.inherited_summaries.items()}
         self.openapi_spec_methods = {**methods, **(self.openapi_spec_methods or {})}
 
+    def _get_field_info(self, field, *args, **kwargs):
+        # FAB translates a missing description, "", and gettext("") is the catalogue's header.
+        info = super()._get_field_info(field, *args, **kwargs)
+        if not (self.description_columns or {}).get(field.name):
+            info["description"] = ""
+        return info
+
     def add_apispec_components(self, api_spec) -> None:
         super().add_apispec_components(api_spec)
         if "Error" not in api_spec.components.schemas:

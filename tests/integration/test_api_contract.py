@@ -376,3 +376,13 @@ def test_fab_refusals_speak_chinese(fresh_db, wf, client):
     # A valid query still works.
     response = wf.call("worker1", "GET", "/api/v1/case/?q=(page_size:2,page:0)")
     assert response.status_code == 200 and len(response.get_json()["result"]) == 2
+
+
+def test_info_describes_no_field_with_the_catalogue_header(client, api):
+    """FAB translates a missing description, and gettext("") is the .po file's header: every
+    field of `_info` was described as "Project-Id-Version: …"."""
+    info = client.get("/api/v1/case/_info", headers=api("office"))
+    assert info.status_code == 200
+    fields = info.get_json()["add_columns"] + info.get_json()["edit_columns"]
+    assert fields
+    assert not [f["name"] for f in fields if "Project-Id-Version" in (f.get("description") or "")]
