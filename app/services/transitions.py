@@ -51,7 +51,8 @@ def apply_transition(
         raise UnknownTransition(str(transition))
     rule = TRANSITIONS[transition]
     with transaction():
-        case = get_visible_case(case_id, actor, for_update=True, with_collections=False)
+        case = get_visible_case(case_id, actor, for_update=True, with_collections=False,
+                                with_facts=True)
         check_version(case, version)
         if comment is not None and not isinstance(comment, str):
             raise InvalidInput(N_("Text fields must be text."))
@@ -60,8 +61,11 @@ def apply_transition(
                 new_department_id = int(new_department_id)
             except (TypeError, ValueError):
                 raise InvalidDepartment(id=new_department_id) from None
+        # Whether evidence was uploaded matters only to a rule that needs it on a case that
+        # requires it (workflows.case_workflow.required_inputs): one EXISTS fewer otherwise.
+        needs_evidence = Need.EVIDENCE in rule.needs and bool(case.requires_evidence)
         target = check_transition(
-            case_facts(case),
+            case_facts(case, has_evidence=None if needs_evidence else False),
             actor,
             transition,
             comment=comment,
