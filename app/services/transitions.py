@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import Case, Department, utcnow
+from app.models import Case, CaseHistory, Department, utcnow
 from app.services import outbox
 from app.services.case_base import (
     LEAD_DEPARTMENT_KINDS,
     InvalidDepartment,
     InvalidInput,
-    add_history,
+    actor_name,
     case_facts,
     check_version,
     clean_text,
@@ -82,25 +82,32 @@ def apply_transition(
         apply_effects(case, rule.effects, actor, now)
         case.state = str(target)
         case.version += 1
-        entry = add_history(
-            case,
-            actor,
-            "transition",
-            comment=comment,
-            data=data,
-            transition=transition,
-            from_state=source,
-            to_state=str(target),
-            at=now,
-        )
-        outbox.record_event(
+        # The history row and the outbox event as two Core INSERTs (the ORM's unit of work
+        # only for the case's UPDATE, at the commit): nothing reads them as objects.
+        history = CaseHistory.__table__
+        history_id = db.session.execute(
+            insert(history).returning(history.c.id),
+            {
+                "case_id": case.id,
+                "at": now,
+                "actor_id": actor.user_id,
+                "actor_name": actor_name(actor),
+                "kind": "transition",
+                "transition": transition,
+                "from_state": source,
+                "to_state": str(target),
+                "comment": comment,
+                "data": data,
+            },
+        ).scalar_one()
+        outbox.insert_event(
             outbox.CASE_TRANSITIONED,
             case.id,
             transition=transition,
             from_state=source,
             to_state=str(target),
             actor_id=actor.user_id,
-            history_id=entry.id,
+            history_id=history_id,
         )
         kept = {"id": case.id, "state": case.state, "version": case.version}
     # The commit expired the case. Its callers answer with these three: set them as loaded
