@@ -84,9 +84,9 @@ def apply_transition(
         case.version += 1
         # The history row and the outbox event as two Core INSERTs (the ORM's unit of work
         # only for the case's UPDATE, at the commit): nothing reads them as objects.
-        history = CaseHistory.__table__
+        # inserted_primary_key: RETURNING on PostgreSQL, lastrowid on SQLite (any version).
         history_id = db.session.execute(
-            insert(history).returning(history.c.id),
+            insert(CaseHistory.__table__),
             {
                 "case_id": case.id,
                 "at": now,
@@ -99,7 +99,7 @@ def apply_transition(
                 "comment": comment,
                 "data": data,
             },
-        ).scalar_one()
+        ).inserted_primary_key[0]
         outbox.insert_event(
             outbox.CASE_TRANSITIONED,
             case.id,
