@@ -103,7 +103,7 @@ class Bench:
 
     def __init__(self, url: str):
         from flask_appbuilder.security.sqla.models import User
-        from sqlalchemy import select
+        from sqlalchemy import select, update
 
         from app import create_app
         from app.extensions import db
@@ -126,11 +126,14 @@ class Bench:
             self.page_case = db.session.scalar(
                 select(Case.id).where(Case.source_key.like("bench-%"), Case.state == "closed",
                                       Case.id > middle).order_by(Case.id).limit(1))
+            # The case the transition measure moves: the same one every run, put back to
+            # 已交办 (each run leaves it submitted or in progress; fresh ones ran out).
             self.moving_case = db.session.scalar(
                 select(Case.id).where(Case.lead_department_id.in_(self.worker_departments),
                                       Case.action_id.in_(self.lead_actions),
-                                      Case.requires_evidence.is_(False), Case.state == "assigned")
+                                      Case.requires_evidence.is_(False), Case.parent_id.is_(None))
                 .order_by(Case.id))
+            db.session.execute(update(Case).where(Case.id == self.moving_case).values(state="assigned"))
             # worker1 and lead1 work in district 0's plan, where their cases are (a user of no
             # organisation otherwise starts in the latest plan: a synthetic district's, empty for them).
             from app.models import PlanChoice
