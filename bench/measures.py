@@ -455,7 +455,8 @@ def _tick(b: Bench):
     notifications of the run before are deleted, untimed) and a later tick of the same day
     (everything recorded: nothing composed nor inserted), as beat runs 30 times a day. The
     generator keeps every case outside the cohort out of every rule's window on TICK_DAY, so
-    both must cost the same at every size.
+    both must cost the same at every size. A third measure puts the first tick against the
+    writes it must do: a bare INSERT … SELECT of the same rows (_raw_insert_of_tick_rows).
     """
     from app.services.calendar import current_calendar
     from app.services.reminders import reminder_rules
@@ -505,6 +506,47 @@ def _tick(b: Bench):
               "submitted": midnight(window.submitted_before)}
     yield ("reminder tick (fixed due set)", first_tick, lambda: b.sql(due, params), 2)
     yield ("reminder tick, later in the day (fixed due set)", tick, lambda: b.sql(due, params), 2)
+    yield ("reminder tick vs raw INSERT of its rows", first_tick, _raw_insert_of_tick_rows(b, kinds), 2)
+
+
+def _raw_insert_of_tick_rows(b: Bench, kinds: str) -> Callable[[], None]:
+    """The first tick's writes as bare SQL: the same notification rows, and their deliveries,
+    in one INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING feeding the deliveries' INSERT
+    (ids mapped by the natural key), then COMMIT: the work a tick must do, without deciding it.
+
+    The rows are copied, untimed, into temporary tables from what the day's first tick wrote:
+    run_all times Duban's side (first_tick) before the baseline, so they are there; every run
+    starts from nothing recorded, as first_tick's runs do.
+    """
+    columns = ("case_id, report_id, kind, recipient_id, due_date, day, milestone_key, source_key, "
+               "title, body, created_at, read_at")
+    key = "case_id, kind, due_date, recipient_id, day, milestone_key, source_key"
+    copied = []
+
+    def before():
+        if not copied:
+            b.sql("DROP TABLE IF EXISTS bench_tick_rows, bench_tick_deliveries")
+            b.sql(f"CREATE TEMP TABLE bench_tick_rows AS SELECT {columns} FROM notification WHERE kind IN {kinds}")
+            b.sql(f"""CREATE TEMP TABLE bench_tick_deliveries AS
+                      SELECT {", ".join("n." + c.strip() for c in key.split(","))}, d.channel, d.target
+                      FROM notification_delivery d JOIN notification n ON n.id = d.notification_id
+                      WHERE n.kind IN {kinds}""")
+            count = b.sql("SELECT count(*) FROM bench_tick_rows")[0][0]
+            assert count, "the first tick wrote nothing to copy"
+            copied.append(count)
+        b.sql(f"DELETE FROM notification WHERE kind IN {kinds}")
+
+    def raw():
+        b.sql(f"""WITH new AS (
+                    INSERT INTO notification ({columns}) SELECT {columns} FROM bench_tick_rows
+                    ON CONFLICT DO NOTHING RETURNING id, {key})
+                  INSERT INTO notification_delivery (notification_id, channel, target, status, attempts)
+                  SELECT new.id, t.channel, t.target, 'pending', 0
+                  FROM new JOIN bench_tick_deliveries t USING ({key})
+                  ON CONFLICT DO NOTHING""")
+
+    raw.before = before
+    return raw
 
 
 def run_all(url: str, runs: int, only: list[str] | None = None) -> Iterator[Result]:
