@@ -146,18 +146,14 @@ def compose(
     new_deadline: dt.date | None = None,
     approved: bool | None = None,
     path: str | None = None,
+    about: list[str] | None = None,
 ) -> tuple[str, str]:
     """The Chinese title and body of a notification about `case`; the link opens `path`
-    (default the case page — a problem's addressee, who may not see the case, gets its page)."""
+    (default the case page — a problem's addressee, who may not see the case, gets its page).
+    `about`: case_lines(case), when the caller composes several texts about one case."""
     name = _short(case.title)
     title = _title(kind, name, days, milestone, new_deadline, approved)
-    lines = [
-        gettext("Case: %(title)s", title=case.title),
-        gettext("Action: %(action)s", action=str(case.action) if case.action else "—"),
-        gettext("Lead department: %(department)s", department=case.lead_department_name or "—"),
-        gettext("Deadline: %(date)s", date=date_text(case.deadline)),
-        gettext("State: %(state)s", state=label(STATE_LABELS, case.state)),
-    ]
+    lines = list(case_lines(case) if about is None else about)
     if comment:
         lines.append(gettext("%(name)s wrote: %(comment)s", name=actor or "—", comment=comment))
     closing = _CLOSINGS.get(kind)
@@ -167,6 +163,17 @@ def compose(
     if base:
         lines.append(gettext("Open: %(url)s", url=base + (path or f"/caseview/show/{case.id}")))
     return title[:200], "\n".join(lines)
+
+
+def case_lines(case: Case) -> list[str]:
+    """What every notification about `case` says of it, below its title."""
+    return [
+        gettext("Case: %(title)s", title=case.title),
+        gettext("Action: %(action)s", action=str(case.action) if case.action else "—"),
+        gettext("Lead department: %(department)s", department=case.lead_department_name or "—"),
+        gettext("Deadline: %(date)s", date=date_text(case.deadline)),
+        gettext("State: %(state)s", state=label(STATE_LABELS, case.state)),
+    ]
 
 
 def _title(kind, name, days, milestone, new_deadline, approved) -> str:

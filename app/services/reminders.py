@@ -21,12 +21,14 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import Integer, and_, any_, bindparam, func, or_, select, union
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import raiseload
+from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from app.clock import timezone_name
 from app.extensions import db
 from app.models import (
+    Action,
     Case,
+    Department,
     Milestone,
     Notification,
     NotificationDelivery,
@@ -39,6 +41,7 @@ from app.services.calendar import OFFICE_YEARS_KEY, current_calendar
 from app.services.case_acts import URGE_INTERVAL_DEFAULT, URGE_INTERVAL_KEY
 from app.services.notifications import (
     add_notifications,
+    case_lines,
     caseworkers_by_department,
     compose,
     dialect_insert,
@@ -489,11 +492,17 @@ def case_reminder_facts(
 
 
 def _cases_to_write(case_ids: set[int]) -> dict[int, Case]:
-    """The cases whose new reminders are composed (with action and lead department joined)."""
+    """The cases whose new reminders are composed (with action and lead department joined),
+    with the columns the texts read (notifications.compose): not the case's whole row."""
     return {c.id: c for c in db.session.scalars(
         select(Case).where(_among(Case.id, sorted(case_ids)))
-        # Nothing composed reads milestones, indicators or partners: never loaded per case.
-        .options(raiseload(Case.milestones), raiseload(Case.indicators), raiseload(Case.partner_departments))
+        .options(
+            load_only(Case.id, Case.title, Case.deadline, Case.state, Case.action_id, Case.lead_department_id),
+            joinedload(Case.action).load_only(Action.index, Action.title),
+            joinedload(Case.lead_department).load_only(Department.name),
+            # Nothing composed reads milestones, indicators or partners: never loaded per case.
+            raiseload(Case.milestones), raiseload(Case.indicators), raiseload(Case.partner_departments),
+        )
     )}
 
 
@@ -511,6 +520,7 @@ def _new_rows(events: list[DueEvent], recorded: dict[tuple, set[int]], titles: d
     if not new:
         return []
     cases = _cases_to_write({e.case_id for e, _ in new})
+    about: dict[int, list[str]] = {}  # the lines on the case, the same in each of its texts
     texts: dict[tuple, tuple[str, str]] = {}
     rows = []
     for e, recipients in new:
@@ -521,7 +531,10 @@ def _new_rows(events: list[DueEvent], recorded: dict[tuple, set[int]], titles: d
             days = max(0, calendar.working_days_until(on, e.due_date))  # true count when catching up
         text_key = (e.case_id, kind, days, milestone)
         if text_key not in texts:
-            texts[text_key] = compose(kind, cases[e.case_id], days=days, milestone=milestone)
+            case = cases[e.case_id]
+            if e.case_id not in about:
+                about[e.case_id] = case_lines(case)
+            texts[text_key] = compose(kind, case, days=days, milestone=milestone, about=about[e.case_id])
         title, body = texts[text_key]
         for recipient_id in recipients:
             rows.append({
