@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import Integer, and_, any_, bindparam, func, or_, select, union
+from sqlalchemy import Integer, and_, any_, bindparam, func, or_, select, type_coerce, union
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, load_only, raiseload
+from sqlalchemy.types import NullType
 
 from app.clock import timezone_name
 from app.extensions import db
@@ -573,10 +574,12 @@ def recorded_recipients(on: dt.date, events: list[DueEvent]) -> dict[tuple, set[
     found: dict[tuple, set[int]] = {}
     if db.session.get_bind().dialect.name == "postgresql":
         rows = db.session.execute(
-            select(*event_columns, func.array_agg(n.recipient_id)).where(*where).group_by(*event_columns)
+            # psycopg returns the array as a list: no SQLAlchemy array processing per row
+            select(*event_columns, type_coerce(func.array_agg(n.recipient_id), NullType()))
+            .where(*where).group_by(*event_columns)
         )
-        for *key, recipients in rows:
-            found[tuple(key)] = set(recipients)
+        found = {(case_id, kind, due_date, day, milestone): set(recipients)
+                 for case_id, kind, due_date, day, milestone, recipients in rows}
     else:
         for *key, recipient_id in db.session.execute(select(*event_columns, n.recipient_id).where(*where)):
             found.setdefault(tuple(key), set()).add(recipient_id)
