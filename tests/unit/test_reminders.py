@@ -475,7 +475,7 @@ def test_due_events_group_the_notifications_by_rule_firing():
     rng = random.Random(5)
     seen = 0
     for on in (d for d in days("2024-02-01", "2024-04-30") if CAL.is_working_day(d)):
-        for case in _random_cases(rng, on, 20) + [make_case("2024-01-10", caseworker_ids=frozenset(), owner_id=None)]:
+        for case in [*_random_cases(rng, on, 20), make_case("2024-01-10", caseworker_ids=frozenset(), owner_id=None)]:
             events = due_events(case, on, RULES, CAL)
             assert [n for e in events for n in e.notifications()] == due_notifications(case, on, RULES, CAL)
             assert len({e.key for e in events}) == len(events)
