@@ -186,3 +186,45 @@ def test_a_later_tick_of_the_day_inserts_nothing(timers):
     # Everything is recorded already: still due (and counted), but not composed nor inserted.
     assert (later.due, later.created, later.by_kind) == (first.due, 0, first.by_kind)
     assert inserts == []
+
+
+def test_a_caseworker_added_later_in_the_day_gets_what_the_others_got_and_nothing_twice(timers):
+    """A later tick compares the recipients recorded per event with those due: a caseworker
+    who joins the department after the first tick gets that day's reminders of its cases (the
+    same texts), and nobody gets anything twice."""
+    from app.extensions import db
+    from app.models import user_department
+    from app.security import CASEWORKER
+    from app.services.reminders import run_reminders
+    from tests.integration.fixtures_timers import WORKER1_DEPARTMENT
+
+    _quiet_and_due(timers, due_count=12)
+    department = timers.department_id(WORKER1_DEPARTMENT)
+    with timers.app.app_context():
+        first = run_reminders(at_shanghai(TICK_DAY.isoformat(), "10:00"))
+        db.session.remove()
+    with timers.app.app_context():
+        sm = timers.app.appbuilder.sm
+        user = sm.add_user("worker1b", "新", "同事", "worker1b@duban.local", [sm.find_role(CASEWORKER)],
+                           password="Duban-2024-new")
+        db.session.execute(user_department.insert().values(user_id=user.id, department_id=department))
+        db.session.commit()
+        newcomer = user.id
+        db.session.remove()
+    with timers.app.app_context():
+        later = run_reminders(at_shanghai(TICK_DAY.isoformat(), "10:15"))
+        rows = db.session.execute(text(
+            """SELECT n.case_id, n.kind, n.recipient_id, n.due_date, n.day, n.milestone_key, n.title, n.body
+               FROM notification n JOIN "case" c ON c.id = n.case_id WHERE c.lead_department_id = :d"""),
+            {"d": department}).all()
+        db.session.remove()
+    worker1 = timers.user_id("worker1")
+
+    def got(user_id):
+        return sorted((r.case_id, r.kind, r.due_date, r.day, r.milestone_key, r.title, r.body)
+                      for r in rows if r.recipient_id == user_id)
+
+    assert got(newcomer) and got(newcomer) == got(worker1)  # the caseworkers' kinds, the same texts
+    assert later.created == len(got(newcomer))
+    assert later.due == first.due + later.created
+    assert len(rows) == len({(r.case_id, r.kind, r.recipient_id, r.due_date, r.day, r.milestone_key) for r in rows})
