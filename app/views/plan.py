@@ -81,7 +81,7 @@ class GoalView(ModelView):
 
 
 class IndicatorView(ModelView):
-    datamodel = DisplayInterface(Indicator)
+    datamodel = DisplayInterface(Indicator, preload=("goal", "action", "case"))
     class_permission_name = "Indicator"
     base_permissions = READ_ONLY
     base_filters = [["id", RelatedCaseVisibilityFilter, None]]
