@@ -109,12 +109,16 @@ def test_the_case_can_be_urged_again_after_the_interval_and_the_interval_is_a_se
 
     assert urge().status_code == 201
     assert urge().status_code == 409
-    # Urged on the last working day before today (or earlier): allowed again today.
+    # Urged one working day before today's working day (or earlier): allowed again today. On a
+    # weekend or holiday "today's working day" is the last one before it: an urge of Friday
+    # still holds on Saturday (the next is allowed from Monday), one of Thursday does not.
     with app.app_context():
         from app.clock import local_today
 
         today = local_today()
-        back = (today - current_calendar().previous_working_day(today)).days
+        calendar = current_calendar()
+        current = today if calendar.is_working_day(today) else calendar.previous_working_day(today)
+        back = (today - calendar.previous_working_day(current)).days
     _age_urges(app, case_id, back)
     assert urge().status_code == 201, "a day later the case may be urged again"
     assert _written(wf, case_id) == (2, 2)
