@@ -32,12 +32,11 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user, logout_user
-from sqlalchemy import event, select
-from sqlalchemy.orm import attributes, joinedload
+from sqlalchemy import event
+from sqlalchemy.orm import attributes
 
 from app.extensions import db
 from app.models import AccountState, AuditEntry, utcnow
-from app.request_memo import keep
 
 log = logging.getLogger(__name__)
 
@@ -95,29 +94,6 @@ def current_stamp(user_id: int) -> str:
     """The user's stamp: "" until the first rotation (no row yet), then a random one."""
     state = db.session.get(AccountState, user_id)
     return state.stamp if state is not None else ""
-
-
-def _token_user_stamp(user_id: int) -> str:
-    """The token user's current stamp, read with the user it names (issue 14).
-
-    FAB's user loader then finds the user in the session (`session.get`, no statement), and
-    the permission check and `current_actor()` find its roles, its groups' roles and its
-    departments loaded: one SELECT where the stamp, the user, its roles, its groups and its
-    departments took five.
-    """
-    from flask_appbuilder.security.sqla.models import Group, User
-
-    row = db.session.execute(
-        select(User, AccountState.stamp)
-        .outerjoin(AccountState, AccountState.user_id == User.id)
-        .where(User.id == user_id)
-        .options(joinedload(User.roles), joinedload(User.groups).joinedload(Group.roles),
-                 joinedload(User.departments))
-    ).unique().first()
-    if row is None:
-        return ""  # no such user: FAB's loader refuses the token
-    keep(row[0])  # the identity map holds objects weakly: until FAB's loader asks for it
-    return row[1] if row[1] is not None else ""
 
 
 def rotate_stamp(user_id: int, session=None) -> str:
@@ -328,10 +304,9 @@ def init_app(app) -> None:
     @jwt.token_in_blocklist_loader
     def _revoked(jwt_header, payload) -> bool:
         try:
-            user_id = int(payload["sub"])
+            return payload.get("stamp") != current_stamp(int(payload["sub"]))
         except (KeyError, TypeError, ValueError):
             return True
-        return payload.get("stamp") != _token_user_stamp(user_id)
 
     @jwt.revoked_token_loader
     def _revoked_answer(jwt_header, payload):

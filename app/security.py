@@ -305,9 +305,7 @@ def actor_for(user) -> Actor:
     if user is None or not getattr(user, "is_authenticated", True):
         return ANONYMOUS
     roles = frozenset(ROLE_BY_NAME[r.name] for r in user.roles if r.name in ROLE_BY_NAME)
-    departments: list[Department] = _loaded_departments(user)
-    if departments is None:
-        departments = user_departments(user.id)
+    departments: list[Department] = user_departments(user.id)
     led_actions = frozenset()
     if Role.TASK_FORCE_LEAD in roles:
         led_actions = frozenset(
@@ -343,21 +341,6 @@ def organisation_scope(organisation_ids) -> frozenset[int] | None:
             scope.add(org_id)
             todo.extend(children.get(org_id, ()))
     return frozenset(scope)
-
-
-def _loaded_departments(user):
-    """The user's departments if they were loaded with the user (an API token's user:
-    app.accounts reads them with the stamp), else None."""
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import NoInspectionAvailable
-
-    try:
-        state = inspect(user)
-    except NoInspectionAvailable:  # a proxy (current_user) or not an ORM object
-        return None
-    if "departments" in state.unloaded:
-        return None
-    return list(user.departments)
 
 
 def user_departments(user_id: int):

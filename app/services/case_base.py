@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from app.access import visible_cases_clause
 from app.extensions import db
-from app.models import Case, CaseHistory, EvidenceFile, Plan
+from app.models import Case, CaseHistory, EvidenceFile
 from workflows import errors
 from workflows.case_workflow import StaleVersion, WorkflowError
 from workflows.errors import N_
@@ -169,19 +169,12 @@ def case_facts(case: Case, *, has_evidence: bool | None = None) -> CaseFacts:
 
 
 def get_visible_case(
-    case_id: int,
-    actor: Actor,
-    *,
-    for_update: bool = False,
-    with_collections: bool = True,
-    with_facts: bool = False,
+    case_id: int, actor: Actor, *, for_update: bool = False, with_collections: bool = True
 ) -> Case:
     """The case if `actor` may see it (row locked when asked), else CaseNotFound.
 
     with_collections=False leaves its milestones and indicators to load when first used
-    (an act that does not read them saves their two SELECTs). with_facts=True joins what
-    `case_facts` reads — the partner departments and the plan's organisation — into the
-    same SELECT (two statements fewer).
+    (an act that does not read them saves their two SELECTs).
 
     The lock is FOR NO KEY UPDATE: two acts on one case still wait for each other (one
     winner), but inserting a row that references the case (history, outbox, notification:
@@ -203,11 +196,6 @@ def get_visible_case(
         )
     if not with_collections:
         query = query.options(lazyload(Case.milestones), lazyload(Case.indicators))
-    if with_facts:
-        query = query.options(
-            joinedload(Case.partner_departments),
-            joinedload(Case.plan).load_only(Plan.organisation_id),
-        )
     case = db.session.scalars(query).unique().first()
     if case is None:
         raise CaseNotFound()

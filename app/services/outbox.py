@@ -6,10 +6,8 @@ outage never fails a user's action and no event is lost.
 
 from __future__ import annotations
 
-from sqlalchemy import insert
-
 from app.extensions import db
-from app.models import OutboxEvent, utcnow
+from app.models import OutboxEvent
 from app.services.after_commit import enqueue_after_commit
 
 # Event kinds (stable names; payloads are small JSON objects with ids).
@@ -27,16 +25,6 @@ INSTRUCTION_ANSWERED = "instruction.answered"  # {actor_id, history_id, instruct
 PROBLEM_RAISED = "problem.raised"  # {actor_id, history_id, problem_id}
 PROBLEM_SOLVED = "problem.solved"  # {actor_id, history_id, problem_id}
 RECTIFICATION_ASSIGNED = "rectification.assigned"  # {actor_id, history_id, finding_id}
-
-
-def insert_event(kind: str, case_id: int | None, **payload) -> None:
-    """As `record_event`, as one Core INSERT now rather than an object flushed at the commit
-    (the transition's hot path, issue 14: no unit-of-work for a row nothing reads back)."""
-    db.session.execute(
-        insert(OutboxEvent.__table__),
-        {"created_at": utcnow(), "kind": kind, "case_id": case_id, "payload": payload, "attempts": 0},
-    )
-    enqueue_after_commit("outbox.relay_pending")  # sent after commit; beat catches up if not
 
 
 def record_event(kind: str, case_id: int | None, **payload) -> OutboxEvent:

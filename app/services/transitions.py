@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import Case, CaseHistory, Department, utcnow
+from app.models import Case, Department, utcnow
 from app.services import outbox
 from app.services.case_base import (
     LEAD_DEPARTMENT_KINDS,
     InvalidDepartment,
     InvalidInput,
-    actor_name,
+    add_history,
     case_facts,
     check_version,
     clean_text,
@@ -51,8 +51,7 @@ def apply_transition(
         raise UnknownTransition(str(transition))
     rule = TRANSITIONS[transition]
     with transaction():
-        case = get_visible_case(case_id, actor, for_update=True, with_collections=False,
-                                with_facts=True)
+        case = get_visible_case(case_id, actor, for_update=True, with_collections=False)
         check_version(case, version)
         if comment is not None and not isinstance(comment, str):
             raise InvalidInput(N_("Text fields must be text."))
@@ -61,11 +60,8 @@ def apply_transition(
                 new_department_id = int(new_department_id)
             except (TypeError, ValueError):
                 raise InvalidDepartment(id=new_department_id) from None
-        # Whether evidence was uploaded matters only to a rule that needs it on a case that
-        # requires it (workflows.case_workflow.required_inputs): one EXISTS fewer otherwise.
-        needs_evidence = Need.EVIDENCE in rule.needs and bool(case.requires_evidence)
         target = check_transition(
-            case_facts(case, has_evidence=None if needs_evidence else False),
+            case_facts(case),
             actor,
             transition,
             comment=comment,
@@ -82,32 +78,25 @@ def apply_transition(
         apply_effects(case, rule.effects, actor, now)
         case.state = str(target)
         case.version += 1
-        # The history row and the outbox event as two Core INSERTs (the ORM's unit of work
-        # only for the case's UPDATE, at the commit): nothing reads them as objects.
-        # inserted_primary_key: RETURNING on PostgreSQL, lastrowid on SQLite (any version).
-        history_id = db.session.execute(
-            insert(CaseHistory.__table__),
-            {
-                "case_id": case.id,
-                "at": now,
-                "actor_id": actor.user_id,
-                "actor_name": actor_name(actor),
-                "kind": "transition",
-                "transition": transition,
-                "from_state": source,
-                "to_state": str(target),
-                "comment": comment,
-                "data": data,
-            },
-        ).inserted_primary_key[0]
-        outbox.insert_event(
+        entry = add_history(
+            case,
+            actor,
+            "transition",
+            comment=comment,
+            data=data,
+            transition=transition,
+            from_state=source,
+            to_state=str(target),
+            at=now,
+        )
+        outbox.record_event(
             outbox.CASE_TRANSITIONED,
             case.id,
             transition=transition,
             from_state=source,
             to_state=str(target),
             actor_id=actor.user_id,
-            history_id=history_id,
+            history_id=entry.id,
         )
         kept = {"id": case.id, "state": case.state, "version": case.version}
     # The commit expired the case. Its callers answer with these three: set them as loaded
