@@ -169,16 +169,6 @@ class Bench:
         self.raw.commit()  # end the read transaction as an autocommit read would
         return rows
 
-    def vacuum(self, *tables: str) -> None:
-        """VACUUM (ANALYZE) `tables`: after the bench's own DELETEs, as autovacuum would (the
-        bench server runs without it), so later runs do not read through dead rows."""
-        connection = self.raw.driver_connection
-        connection.autocommit = True
-        try:
-            connection.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
-        finally:
-            connection.autocommit = False
-
     def get(self, name: str, path: str, *, api: bool = False):
         client = self.clients[name]
         headers = {"Authorization": f"Bearer {self.tokens[name]}"} if api else None
@@ -502,8 +492,7 @@ def _tick(b: Bench):
     notifications of the run before are deleted, untimed) and a later tick of the same day
     (everything recorded: nothing composed nor inserted), as beat runs 30 times a day. The
     generator keeps every case outside the cohort out of every rule's window on TICK_DAY, so
-    both must cost the same at every size. A third measure puts the first tick against the
-    writes it must do: a bare INSERT … SELECT of the same rows (_raw_insert_of_tick_rows).
+    both must cost the same at every size.
     """
     from app.services.calendar import current_calendar
     from app.services.reminders import reminder_rules
@@ -518,15 +507,7 @@ def _tick(b: Bench):
         window = due_window(TICK_DAY, rules, current_calendar())
         db.session.remove()
     kinds = "('due_soon', 'overdue', 'escalation', 'stale', 'awaiting_verification')"
-
-    def forget() -> None:
-        # The reminders recorded, and their deliveries, deleted; then vacuumed: each DELETE
-        # leaves a tick's rows dead in the table and its indexes, and the server runs without
-        # autovacuum, so the later ticks would read through thousands of dead rows per run.
-        b.sql(f"DELETE FROM notification WHERE kind IN {kinds}")
-        b.vacuum("notification", "notification_delivery")
-
-    forget()  # earlier bench runs' reminders
+    b.sql(f"DELETE FROM notification WHERE kind IN {kinds}")  # earlier bench runs' reminders
 
     def tick():
         from app.services.reminders import run_reminders
@@ -537,7 +518,7 @@ def _tick(b: Bench):
     def first_tick():
         tick()
 
-    first_tick.before = forget
+    first_tick.before = lambda: b.sql(f"DELETE FROM notification WHERE kind IN {kinds}")
 
     def midnight(day: dt.date) -> dt.datetime:  # naive UTC of the office's midnight
         return dt.datetime.combine(day, dt.time()) - dt.timedelta(hours=8)
@@ -561,47 +542,6 @@ def _tick(b: Bench):
               "submitted": midnight(window.submitted_before)}
     yield ("reminder tick (fixed due set)", first_tick, lambda: b.sql(due, params), 2)
     yield ("reminder tick, later in the day (fixed due set)", tick, lambda: b.sql(due, params), 2)
-    yield ("reminder tick vs raw INSERT of its rows", first_tick, _raw_insert_of_tick_rows(b, kinds, forget), 2)
-
-
-def _raw_insert_of_tick_rows(b: Bench, kinds: str, forget: Callable[[], None]) -> Callable[[], None]:
-    """The first tick's writes as bare SQL: the same notification rows, and their deliveries,
-    in one INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING feeding the deliveries' INSERT
-    (ids mapped by the natural key), then COMMIT: the work a tick must do, without deciding it.
-
-    The rows are copied, untimed, into temporary tables from what the day's first tick wrote:
-    run_all times Duban's side (first_tick) before the baseline, so they are there; every run
-    starts from nothing recorded, as first_tick's runs do.
-    """
-    columns = ("case_id, report_id, kind, recipient_id, due_date, day, milestone_key, source_key, "
-               "title, body, created_at, read_at")
-    key = "case_id, kind, due_date, recipient_id, day, milestone_key, source_key"
-    copied = []
-
-    def before():
-        if not copied:
-            b.sql("DROP TABLE IF EXISTS bench_tick_rows, bench_tick_deliveries")
-            b.sql(f"CREATE TEMP TABLE bench_tick_rows AS SELECT {columns} FROM notification WHERE kind IN {kinds}")
-            b.sql(f"""CREATE TEMP TABLE bench_tick_deliveries AS
-                      SELECT {", ".join("n." + c.strip() for c in key.split(","))}, d.channel, d.target
-                      FROM notification_delivery d JOIN notification n ON n.id = d.notification_id
-                      WHERE n.kind IN {kinds}""")
-            count = b.sql("SELECT count(*) FROM bench_tick_rows")[0][0]
-            assert count, "the first tick wrote nothing to copy"
-            copied.append(count)
-        forget()
-
-    def raw():
-        b.sql(f"""WITH new AS (
-                    INSERT INTO notification ({columns}) SELECT {columns} FROM bench_tick_rows
-                    ON CONFLICT DO NOTHING RETURNING id, {key})
-                  INSERT INTO notification_delivery (notification_id, channel, target, status, attempts)
-                  SELECT new.id, t.channel, t.target, 'pending', 0
-                  FROM new JOIN bench_tick_deliveries t USING ({key})
-                  ON CONFLICT DO NOTHING""")
-
-    raw.before = before
-    return raw
 
 
 def run_all(url: str, runs: int, only: list[str] | None = None) -> Iterator[Result]:

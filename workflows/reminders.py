@@ -3,8 +3,7 @@
 `due_notifications(case, on, ...)` is evaluated for one working day `on` (nothing on other
 days). Every notification carries a natural key (case, kind, due date, recipient, day,
 milestone); the database makes that key unique, so evaluating the same day twice, two beat
-processes or a retried task record each notification once. `due_events` is the same
-evaluation grouped by rule firing (one DueEvent with all its recipients), which the tick uses.
+processes or a retried task record each notification once.
 
 Missed runs, "reached at least": a rule that fires once at a mark (due soon at 5/3/1 working
 days, escalation at 3/5 overdue working days, stale per dekad, awaiting verification every 3
@@ -49,7 +48,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from workflows.calendar import UnknownCalendarYear, WorkingDayCalendar
@@ -126,31 +124,6 @@ class DueNotification:
         )
 
 
-class DueEvent(NamedTuple):
-    """What one rule owes on a day, to all its recipients at once (never none): one text,
-    one DueNotification (one natural key) per recipient. `key` is the key without the
-    recipient; `notifications()` the DueNotifications, recipients in ascending order."""
-
-    case_id: int
-    kind: NotificationKind
-    due_date: date
-    day: date
-    milestone_id: int | None = None
-    mark: int | None = None
-    recipient_ids: tuple[int, ...] = ()  # ascending, distinct
-
-    @property
-    def key(self) -> tuple:
-        """(case_id, kind, due_date, day, milestone_id): DueNotification.key less its recipient."""
-        return (self.case_id, str(self.kind), self.due_date, self.day, self.milestone_id)
-
-    def notifications(self) -> list[DueNotification]:
-        return [
-            DueNotification(self.case_id, self.kind, r, self.due_date, self.day, self.milestone_id, self.mark)
-            for r in self.recipient_ids
-        ]
-
-
 def due_notifications(
     case: CaseReminderFacts,
     on: date,
@@ -158,27 +131,16 @@ def due_notifications(
     calendar: WorkingDayCalendar,
 ) -> list[DueNotification]:
     """The notifications `case` owes on working day `on` (none on other days), rule by rule."""
-    return [n for event in due_events(case, on, rules, calendar) for n in event.notifications()]
-
-
-def due_events(
-    case: CaseReminderFacts,
-    on: date,
-    rules: ReminderRules,
-    calendar: WorkingDayCalendar,
-) -> list[DueEvent]:
-    """due_notifications grouped by event: the same notifications, in the same order, one
-    DueEvent per rule firing with all its recipients (what the tick composes and checks)."""
     if not calendar.is_working_day(on):
         return []
-    found: list[DueEvent] = []
+    found: list[DueNotification] = []
     for rule in RULES:
         if case.state in rule.states:
             found += rule.evaluate(case, on, rules, calendar)
     return found
 
 
-def _due_soon(case, on, rules, calendar) -> list[DueEvent]:
+def _due_soon(case, on, rules, calendar) -> list[DueNotification]:
     found = []
     horizon = max(rules.due_soon_working_days, default=-1)
     owed = [(None, case.deadline), *case.milestones]
@@ -203,7 +165,7 @@ def _due_soon(case, on, rules, calendar) -> list[DueEvent]:
     return found
 
 
-def _overdue(case, on, rules, calendar) -> list[DueEvent]:
+def _overdue(case, on, rules, calendar) -> list[DueNotification]:
     if on <= case.deadline:
         return []
     late = calendar.working_days_between(case.deadline, on)  # ≥ 1: `on` is a working day
@@ -217,7 +179,7 @@ def _overdue(case, on, rules, calendar) -> list[DueEvent]:
     )
 
 
-def _escalation(case, on, rules, calendar) -> list[DueEvent]:
+def _escalation(case, on, rules, calendar) -> list[DueNotification]:
     if on <= case.deadline:
         return []
     late = calendar.working_days_between(case.deadline, on)
@@ -238,7 +200,7 @@ def _escalation(case, on, rules, calendar) -> list[DueEvent]:
     return found
 
 
-def _stale(case, on, rules, calendar=None) -> list[DueEvent]:
+def _stale(case, on, rules, calendar=None) -> list[DueNotification]:
     activity = [d for d in (case.last_progress_at, case.assigned_at) if d is not None]
     if not activity:
         return []
@@ -256,7 +218,7 @@ def _stale(case, on, rules, calendar=None) -> list[DueEvent]:
     )
 
 
-def _awaiting_verification(case, on, rules, calendar) -> list[DueEvent]:
+def _awaiting_verification(case, on, rules, calendar) -> list[DueNotification]:
     if case.submitted_at is None:
         return []
     every = rules.awaiting_verification_working_days
@@ -279,9 +241,8 @@ def _caseworkers_and_owner(case: CaseReminderFacts) -> frozenset[int]:
     return case.caseworker_ids | owner
 
 
-def _to(recipients: Iterable[int], **fields) -> list[DueEvent]:
-    recipient_ids = tuple(sorted(set(recipients)))
-    return [DueEvent(recipient_ids=recipient_ids, **fields)] if recipient_ids else []
+def _to(recipients: Iterable[int], **fields) -> list[DueNotification]:
+    return [DueNotification(recipient_id=r, **fields) for r in sorted(set(recipients))]
 
 
 # --- the rules' registry ---------------------------------------------------------------------
@@ -314,7 +275,7 @@ class ReminderRule:
 
     kind: NotificationKind
     states: frozenset[State]
-    evaluate: Callable[[CaseReminderFacts, date, ReminderRules, WorkingDayCalendar], list[DueEvent]]
+    evaluate: Callable[[CaseReminderFacts, date, ReminderRules, WorkingDayCalendar], list[DueNotification]]
     settings: tuple[RuleSetting, ...] = ()
     check: Callable[[dict], tuple[str, str] | None] | None = None
 

@@ -20,7 +20,6 @@ from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 from flask_babel import gettext
 from sqlalchemy import bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.labels import STATE_LABELS, label
@@ -48,8 +47,6 @@ REMINDER_KINDS = frozenset(str(rule.kind) for rule in RULES)
 EMAIL, DIGEST, WEBHOOK = "email", "digest", "webhook"  # delivery channels
 # What an event is about, without the recipient: one webhook message per event and group.
 EVENT_COLUMNS = ("case_id", "kind", "due_date", "day", "milestone_key", "source_key")
-# What delivery planning reads of a new notification (returned by its INSERT, not reloaded).
-CREATED_COLUMNS = ("id", "recipient_id", *EVENT_COLUMNS)
 
 
 class NotificationNotFound(errors.NotFound, LookupError):
@@ -182,14 +179,18 @@ def compose(
     new_deadline: dt.date | None = None,
     approved: bool | None = None,
     path: str | None = None,
-    about: list[str] | None = None,
 ) -> tuple[str, str]:
     """The Chinese title and body of a notification about `case`; the link opens `path`
-    (default the case page — a problem's addressee, who may not see the case, gets its page).
-    `about`: case_lines(case), when the caller composes several texts about one case."""
+    (default the case page — a problem's addressee, who may not see the case, gets its page)."""
     name = _short(case.title)
     title = _title(kind, name, days, milestone, new_deadline, approved)
-    lines = list(case_lines(case) if about is None else about)
+    lines = [
+        gettext("Case: %(title)s", title=case.title),
+        gettext("Action: %(action)s", action=str(case.action) if case.action else "—"),
+        gettext("Lead department: %(department)s", department=case.lead_department_name or "—"),
+        gettext("Deadline: %(date)s", date=date_text(case.deadline)),
+        gettext("State: %(state)s", state=label(STATE_LABELS, case.state)),
+    ]
     if comment:
         lines.append(gettext("%(name)s wrote: %(comment)s", name=actor or "—", comment=comment))
     closing = _CLOSINGS.get(kind)
@@ -199,17 +200,6 @@ def compose(
     if base:
         lines.append(gettext("Open: %(url)s", url=base + (path or f"/caseview/show/{case.id}")))
     return title[:200], "\n".join(lines)
-
-
-def case_lines(case: Case) -> list[str]:
-    """What every notification about `case` says of it, below its title."""
-    return [
-        gettext("Case: %(title)s", title=case.title),
-        gettext("Action: %(action)s", action=str(case.action) if case.action else "—"),
-        gettext("Lead department: %(department)s", department=case.lead_department_name or "—"),
-        gettext("Deadline: %(date)s", date=date_text(case.deadline)),
-        gettext("State: %(state)s", state=label(STATE_LABELS, case.state)),
-    ]
 
 
 def _title(kind, name, days, milestone, new_deadline, approved) -> str:
@@ -324,14 +314,13 @@ def add_notifications(rows: Sequence[dict]) -> list[int]:
                 "read_at": now if pref is not None and not pref.in_app else None,
             }
         )
-    created = []  # what delivery planning reads of the new notifications, from RETURNING
+    created = []
     for _keys, group in _by_keys(values):
-        for statement in _inserts_of_new(Notification.__table__, group, returning=CREATED_COLUMNS):
-            created += db.session.execute(statement)
-    created.sort(key=lambda n: n.id)
+        for statement in _inserts_of_new(Notification.__table__, group):
+            created += db.session.scalars(statement)
     if created and _plan_deliveries(created, prefs):
         enqueue_after_commit(DELIVER_TASK)
-    return [n.id for n in created]
+    return created
 
 
 def _preferences(user_ids: Iterable[int]) -> dict[int, NotificationPreference]:
@@ -344,24 +333,25 @@ def _preferences(user_ids: Iterable[int]) -> dict[int, NotificationPreference]:
     return {p.user_id: p for p in rows}
 
 
-def _event_key(n) -> tuple:
+def _event_key(n: Notification) -> tuple:
     return tuple(getattr(n, c) for c in EVENT_COLUMNS)
 
 
-def _plan_deliveries(notes: list, prefs: dict) -> int:
-    """Email (or digest) per recipient, one webhook message per event and department robot.
-
-    `notes`: the new notifications' CREATED_COLUMNS (rows returned by their INSERT), by id.
-    """
+def _plan_deliveries(notification_ids: list[int], prefs: dict) -> int:
+    """Email (or digest) per recipient, one webhook message per event and department robot."""
+    notes = [
+        n
+        for chunk in _chunks(notification_ids, 5000)
+        for n in db.session.scalars(
+            select(Notification).where(Notification.id.in_(chunk)).order_by(Notification.id)
+        )
+    ]
+    users = {
+        u.id: u
+        for u in db.session.scalars(select(User).where(User.id.in_({n.recipient_id for n in notes})))
+    }
     rows = []
     if current_app.config.get("MAIL_ENABLED"):
-        users = {
-            u.id: u
-            for u in db.session.scalars(
-                # digest_by_default reads each user's roles: loaded with them, not one by one
-                select(User).where(User.id.in_({n.recipient_id for n in notes})).options(selectinload(User.roles))
-            )
-        }
         digest_users = _members_of_digest_departments(users)
         for n in notes:
             user, pref = users.get(n.recipient_id), prefs.get(n.recipient_id)
@@ -374,11 +364,9 @@ def _plan_deliveries(notes: list, prefs: dict) -> int:
     rows += _webhook_deliveries(notes)
     if not rows:
         return 0
-    for row in rows:
-        row.update(status="pending", attempts=0)
+    statement = dialect_insert(NotificationDelivery.__table__).on_conflict_do_nothing()
     for _keys, group in _by_keys(rows):
-        for statement in _inserts_of_new(NotificationDelivery.__table__, group):
-            db.session.execute(statement)
+        db.session.execute(statement, group)
     return len(rows)
 
 
@@ -406,9 +394,8 @@ def _members_of_digest_departments(user_ids) -> set[int]:
     )
 
 
-def _inserts_of_new(table, rows: list[dict], returning: Sequence[str] = ()):
-    """INSERT … ON CONFLICT DO NOTHING statements for `rows` (same keys in each), RETURNING
-    the columns `returning` of the rows really inserted.
+def _inserts_of_new(table, rows: list[dict]):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id statements for `rows` (same keys in each).
 
     On PostgreSQL one short statement over one array per column (unnest): a VALUES list of a
     reminder tick's 4,000 rows cost 1.5 s to compile and as much again for psycopg to parse
@@ -416,9 +403,8 @@ def _inserts_of_new(table, rows: list[dict], returning: Sequence[str] = ()):
     limit of 32,766 bound variables per statement.
     """
     columns = sorted(rows[0])
-    back = [table.c[c] for c in returning]
     if db.session.get_bind().dialect.name != "postgresql":
-        return [_returning(sqlite.insert(table).values(chunk).on_conflict_do_nothing(), back)
+        return [sqlite.insert(table).values(chunk).on_conflict_do_nothing().returning(table.c.id)
                 for chunk in _chunks(rows)]
     arrays = [
         cast(bindparam(f"{c}_values", [row[c] for row in rows], type_=postgresql.ARRAY(table.c[c].type)),
@@ -426,16 +412,12 @@ def _inserts_of_new(table, rows: list[dict], returning: Sequence[str] = ()):
         for c in columns
     ]
     source = func.unnest(*arrays).table_valued(*columns).render_derived()
-    return [_returning(
+    return [
         postgresql.insert(table)
         .from_select(columns, select(*(source.c[c] for c in columns)))
-        .on_conflict_do_nothing(),
-        back,
-    )]
-
-
-def _returning(statement, columns: list):
-    return statement.returning(*columns) if columns else statement
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
+    ]
 
 
 def _by_keys(rows: list[dict]):
@@ -451,7 +433,7 @@ def _chunks(rows: list, size: int = 1000):
         yield rows[start : start + size]
 
 
-def _webhook_deliveries(notes: list) -> list[dict]:
+def _webhook_deliveries(notes: list[Notification]) -> list[dict]:
     """One delivery per (event, robot): to a department's robot when a member is notified,
     to a robot without department for every event; never twice for the same event."""
     webhooks = list(db.session.scalars(select(Webhook).where(Webhook.active.is_(True))))

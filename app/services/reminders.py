@@ -19,17 +19,14 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import Integer, and_, any_, bindparam, func, or_, select, type_coerce, union
+from sqlalchemy import Integer, and_, any_, bindparam, func, or_, select, union
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import joinedload, load_only, raiseload
-from sqlalchemy.types import NullType
+from sqlalchemy.orm import raiseload
 
 from app.clock import timezone_name
 from app.extensions import db
 from app.models import (
-    Action,
     Case,
-    Department,
     Milestone,
     Notification,
     NotificationDelivery,
@@ -43,7 +40,6 @@ from app.services.calendar import OFFICE_YEARS_KEY, current_calendar
 from app.services.case_acts import URGE_INTERVAL_DEFAULT, URGE_INTERVAL_KEY
 from app.services.notifications import (
     add_notifications,
-    case_lines,
     caseworkers_by_department,
     compose,
     dialect_insert,
@@ -58,12 +54,12 @@ from workflows.reminders import (
     RULES,
     WITH_CASEWORKER,
     CaseReminderFacts,
-    DueEvent,
+    DueNotification,
     DueWindow,
     NotificationKind,
     ReminderRules,
     catch_up_days,
-    due_events,
+    due_notifications,
     due_window,
     in_office_hours,
     local_day,
@@ -337,23 +333,20 @@ def run_reminders(at: dt.datetime) -> TickResult:
     wanted = due_case_ids(window, rules) if window else []
     facts, titles = case_reminder_facts(rules, wanted)
     result.cases = len(facts)
-    # The rules by event (one per rule firing, with all its recipients): the same
-    # notifications as due_notifications, without one object per recipient.
-    events: list[DueEvent] = []
+    due: list[DueNotification] = []
     for case_facts in facts:
         try:
-            events += due_events(case_facts, day, rules, calendar)
+            due += due_notifications(case_facts, day, rules, calendar)
         except UnknownCalendarYear as exc:
             _unknown_year(result, exc, case_facts.case_id)
-    for event in events:
-        result.by_kind[str(event.kind)] += len(event.recipient_ids)
-    result.due = sum(result.by_kind.values())
+    result.due = len(due)
     # Compose and insert only what is not recorded yet (most of a day's ticks: nothing).
-    rows = _new_rows(events, recorded_recipients(day, events), titles, day, calendar)
+    rows = _new_rows(due, recorded_keys(day, due), titles, day, calendar)
     created = set(add_notifications(rows))
     # 专班报送: each task force is reminded before each brief and bulletin (counted apart)
     result.task_force_reminders = len(add_notifications(task_force_reports.reminder_rows(day, calendar)))
     result.created = len(created)
+    result.by_kind = Counter(str(d.kind) for d in due)
     result.evaluated = True
     _remember_problems(result)
     record_run(TICK_RUN, day)
@@ -496,97 +489,71 @@ def case_reminder_facts(
 
 
 def _cases_to_write(case_ids: set[int]) -> dict[int, Case]:
-    """The cases whose new reminders are composed (with action and lead department joined),
-    with the columns the texts read (notifications.compose): not the case's whole row."""
+    """The cases whose new reminders are composed (with action and lead department joined)."""
     return {c.id: c for c in db.session.scalars(
         select(Case).where(_among(Case.id, sorted(case_ids)))
-        .options(
-            load_only(Case.id, Case.title, Case.deadline, Case.state, Case.action_id, Case.lead_department_id),
-            joinedload(Case.action).load_only(Action.index, Action.title),
-            joinedload(Case.lead_department).load_only(Department.name),
-            # Nothing composed reads milestones, indicators or partners: never loaded per case.
-            raiseload(Case.milestones), raiseload(Case.indicators), raiseload(Case.partner_departments),
-        )
+        # Nothing composed reads milestones, indicators or partners: never loaded per case.
+        .options(raiseload(Case.milestones), raiseload(Case.indicators), raiseload(Case.partner_departments))
     )}
 
 
-def _new_rows(events: list[DueEvent], recorded: dict[tuple, set[int]], titles: dict[int, str],
+def _new_rows(due: list[DueNotification], recorded: set[tuple], titles: dict[int, str],
               on: dt.date, calendar: WorkingDayCalendar) -> list[dict]:
-    """Notification rows for the due reminders not recorded yet (`recorded`: the recipients
-    recorded per event key, recorded_recipients); each text composed once for all its
-    recipients (it does not name them). Cases fully recorded are not loaded nor composed."""
-    new: list[tuple[DueEvent, tuple[int, ...]]] = []
-    for e in events:
-        got = recorded.get((e.case_id, str(e.kind), e.due_date, e.day, e.milestone_id or 0))
-        missing = e.recipient_ids if got is None else tuple(r for r in e.recipient_ids if r not in got)
-        if missing:
-            new.append((e, missing))
-    if not new:
-        return []
-    cases = _cases_to_write({e.case_id for e, _ in new})
-    about: dict[int, list[str]] = {}  # the lines on the case, the same in each of its texts
+    """Notification rows for the due reminders not recorded yet; each text composed once for
+    all its recipients (it does not name them)."""
+    new = [d for d in due if _key(d) not in recorded]
+    cases = _cases_to_write({d.case_id for d in new}) if new else {}
     texts: dict[tuple, tuple[str, str]] = {}
     rows = []
-    for e, recipients in new:
-        kind = str(e.kind)
-        milestone = titles.get(e.milestone_id) if e.milestone_id is not None else None
-        days = e.mark
-        if kind == "due_soon":
-            days = max(0, calendar.working_days_until(on, e.due_date))  # true count when catching up
-        text_key = (e.case_id, kind, days, milestone)
+    for d in new:
+        milestone = titles.get(d.milestone_id) if d.milestone_id is not None else None
+        days = d.mark
+        if d.kind == "due_soon":
+            days = max(0, calendar.working_days_until(on, d.due_date))  # true count when catching up
+        text_key = (d.case_id, str(d.kind), days, milestone)
         if text_key not in texts:
-            case = cases[e.case_id]
-            if e.case_id not in about:
-                about[e.case_id] = case_lines(case)
-            texts[text_key] = compose(kind, case, days=days, milestone=milestone, about=about[e.case_id])
+            texts[text_key] = compose(str(d.kind), cases[d.case_id], days=days, milestone=milestone)
         title, body = texts[text_key]
-        for recipient_id in recipients:
-            rows.append({
-                "case_id": e.case_id,
-                "kind": kind,
-                "recipient_id": recipient_id,
-                "due_date": e.due_date,
-                "day": e.day,
-                "milestone_key": e.milestone_id or 0,
-                "source_key": "",
-                "title": title,
-                "body": body,
-            })
+        rows.append({
+            "case_id": d.case_id,
+            "kind": str(d.kind),
+            "recipient_id": d.recipient_id,
+            "due_date": d.due_date,
+            "day": d.day,
+            "milestone_key": d.milestone_id or 0,
+            "source_key": "",
+            "title": title,
+            "body": body,
+        })
     return rows
 
 
-def recorded_recipients(on: dt.date, events: list[DueEvent]) -> dict[tuple, set[int]]:
-    """The recipients recorded already per event key (case_id, kind, due_date, day,
-    milestone_key) among `events`' cases, in one statement: one row per event, not per
-    notification (PostgreSQL groups them; elsewhere grouped here).
+def _key(d: DueNotification) -> tuple:
+    return (d.case_id, str(d.kind), d.due_date, d.recipient_id, d.day, d.milestone_id or 0)
+
+
+def recorded_keys(on: dt.date, due: list[DueNotification]) -> set[tuple]:
+    """The keys among `due` recorded already, in one statement over the candidate cases.
 
     Daily overdue messages are read for `on` only (older days can never be due again), the
     other kinds from the earliest day due on: a case's reminders, not the whole table.
     """
-    if not events:
-        return {}
-    n = Notification
-    event_columns = (n.case_id, n.kind, n.due_date, n.day, n.milestone_key)
-    where = (
-        _among(n.case_id, sorted({e.case_id for e in events})),
-        n.kind.in_(sorted({str(e.kind) for e in events})),
-        n.source_key == "",
-        n.day >= min(e.day for e in events),
-        or_(n.kind != str(NotificationKind.OVERDUE), n.day == on),
-    )
-    found: dict[tuple, set[int]] = {}
-    if db.session.get_bind().dialect.name == "postgresql":
-        rows = db.session.execute(
-            # psycopg returns the array as a list: no SQLAlchemy array processing per row
-            select(*event_columns, type_coerce(func.array_agg(n.recipient_id), NullType()))
-            .where(*where).group_by(*event_columns)
+    if not due:
+        return set()
+    kinds = sorted({str(d.kind) for d in due})
+    first_day = min(d.day for d in due)
+    rows = db.session.execute(
+        select(Notification.case_id, Notification.kind, Notification.due_date,
+               Notification.recipient_id, Notification.day, Notification.milestone_key)
+        .where(
+            _among(Notification.case_id, sorted({d.case_id for d in due})),
+            Notification.kind.in_(kinds),
+            Notification.source_key == "",
+            Notification.day >= first_day,
+            or_(Notification.kind != str(NotificationKind.OVERDUE), Notification.day == on),
         )
-        found = {(case_id, kind, due_date, day, milestone): set(recipients)
-                 for case_id, kind, due_date, day, milestone, recipients in rows}
-    else:
-        for *key, recipient_id in db.session.execute(select(*event_columns, n.recipient_id).where(*where)):
-            found.setdefault(tuple(key), set()).add(recipient_id)
-    return found
+    )
+    return {tuple(r) for r in rows}
 
 
 def _local_date(value: dt.datetime | None, zone: ZoneInfo) -> dt.date | None:
@@ -678,7 +645,7 @@ def calendar_problems(now: dt.datetime | None = None) -> list[dict]:
         facts = []
     for f in facts:
         try:
-            due_events(f, on, rules, calendar)
+            due_notifications(f, on, rules, calendar)
         except UnknownCalendarYear as exc:
             problems[exc.year].add(f.case_id)
     # The coming year, once December starts: warn a month ahead, before deadlines need it.

@@ -463,24 +463,3 @@ def test_dates_the_calendar_does_not_know_are_in_the_window_or_stop_it():
         with pytest.raises(UnknownCalendarYear):
             due_notifications(case, on, RULES, CAL)
         assert window.may_be_due(case)
-
-
-def test_due_events_group_the_notifications_by_rule_firing():
-    """The tick checks and composes by event: each has its recipients once, ascending, shares
-    its key (less the recipient) with its notifications, and no two events share a key."""
-    import random
-
-    from workflows.reminders import due_events
-
-    rng = random.Random(5)
-    seen = 0
-    for on in (d for d in days("2024-02-01", "2024-04-30") if CAL.is_working_day(d)):
-        for case in [*_random_cases(rng, on, 20), make_case("2024-01-10", caseworker_ids=frozenset(), owner_id=None)]:
-            events = due_events(case, on, RULES, CAL)
-            assert [n for e in events for n in e.notifications()] == due_notifications(case, on, RULES, CAL)
-            assert len({e.key for e in events}) == len(events)
-            for e in events:
-                assert e.recipient_ids and list(e.recipient_ids) == sorted(set(e.recipient_ids))
-                assert {n.key[:3] + n.key[4:] for n in e.notifications()} == {e.key}
-            seen += len(events)
-    assert seen > 1000
