@@ -292,34 +292,6 @@ def choice_rows(model, *where) -> list[ChoiceRow]:
             for row in rows]
 
 
-class SameChoicesSelect2Widget(Select2Widget):
-    """Select2Widget that renders a field's options again only when they change.
-
-    The choices are still read on every request; when they (values, labels, which is
-    selected), the placeholder and the attributes are the ones rendered last time, the same
-    HTML is returned instead of escaping every option again.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._last: dict[tuple, tuple] = {}
-
-    def __call__(self, field, **kwargs):
-        choices = tuple((choice[0], str(choice[1]), bool(choice[2])) for choice in field.iter_choices())
-        key = (gettext("Select Value"),  # Select2Widget's placeholder
-               repr(field.flags),
-               tuple(sorted((name, str(value)) for name, value in kwargs.items())), choices)
-        where = (field.id, field.name)
-        last = self._last.get(where)
-        if last is not None and last[0] == key:
-            return last[1]
-        html = super().__call__(field, **kwargs)
-        if len(self._last) > 64:
-            self._last.clear()
-        self._last[where] = (key, html)
-        return html
-
-
 def relation_choices(text, model, *where, in_plan=None) -> QuerySelectField:
     """A select of rows for a relation filter, with a blank choice that reads 请选择; `in_plan`
     (a plan_scope clause function) keeps the rows of the plan the user works in."""
@@ -334,7 +306,7 @@ def relation_choices(text, model, *where, in_plan=None) -> QuerySelectField:
         get_pk_func=lambda row: row.id,
         allow_blank=True,
         blank_text=_("Choose…"),
-        widget=SameChoicesSelect2Widget(),
+        widget=Select2Widget(),
     )
 
 
